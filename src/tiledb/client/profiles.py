@@ -1,0 +1,346 @@
+"""The profile file: ``profiles.json`` in TileDB core's own format.
+
+``{"version": 1, "<name>": {"rest.server_address": "...", ...}, ...}``, so that
+``tiledb.Config()`` and ``tiledb.Profile.load()`` read the host, workspace and TLS
+options of the profiles we write. Secrets are never written here: the profile
+records which backend holds them (``client.secret_backend``) and under what id
+(``client.secret_id``).
+
+Every change goes through :meth:`ProfileStore.edit`: a cross-process lock, a read
+of the current file, the change, and an atomic replace (temporary file in the
+same directory, fsync, ``os.replace``). Keys this module does not know, written
+by TileDB core or other tools, are kept. A file that is not valid profile JSON
+raises :class:`~tiledb.client.errors.ConfigurationError` naming it, and is never
+overwritten.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import copy
+import json
+import os
+import tempfile
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+from tiledb.client.errors import ConfigurationError
+
+__all__ = [
+    "AUTH",
+    "CA_FILE",
+    "HOST",
+    "PASSWORD",
+    "PROFILE_DIR_ENV",
+    "PROFILE_NAME_ENV",
+    "ProfileStore",
+    "SECRET_BACKEND",
+    "SECRET_ID",
+    "TOKEN",
+    "USERNAME",
+    "VERIFY_SSL",
+    "VERIFY_SSL_LEGACY",
+    "WORKSPACE",
+    "resolve_profile_dir",
+    "resolve_profile_name",
+]
+
+PROFILE_DIR_ENV = "TILEDB_PROFILE_DIR"
+PROFILE_NAME_ENV = "TILEDB_PROFILE_NAME"
+DEFAULT_PROFILE_NAME = "default"
+FILE_NAME = "profiles.json"
+FORMAT_VERSION = 1
+LOCK_TIMEOUT_SECONDS = 30.0
+
+# Keys of a profile. TileDB core reads the rest.* and ssl.* ones.
+HOST = "rest.server_address"
+WORKSPACE = "rest.workspace"
+USERNAME = "rest.username"
+VERIFY_SSL = "ssl.verify"
+VERIFY_SSL_LEGACY = "rest.verify_ssl"  # written by the vendor's package
+CA_FILE = "ssl.ca_file"
+SECRET_BACKEND = "client.secret_backend"
+SECRET_ID = "client.secret_id"
+AUTH = "client.auth"  # "token" or "password": which secret the backend holds
+# Plaintext secrets written by the vendor's package or TileDB core. We read them
+# (with a warning) and migrate them away; we never write them.
+TOKEN = "rest.token"
+PASSWORD = "rest.password"  # noqa: S105 - a key name, not a password
+
+Profile = dict[str, str]
+
+
+def resolve_profile_dir(profile_dir: str | os.PathLike[str] | None = None) -> Path:
+    """Return the profile directory in use.
+
+    Parameters
+    ----------
+    profile_dir : str or path-like, optional
+        An explicit directory; wins over everything else.
+
+    Returns
+    -------
+    pathlib.Path
+        ``profile_dir``, else ``$TILEDB_PROFILE_DIR``, else ``~/.tiledb``; absolute,
+        e.g. ``Path("/home/ada/.tiledb")``.
+    """
+    chosen = profile_dir or os.environ.get(PROFILE_DIR_ENV) or Path("~", ".tiledb")
+    return Path(chosen).expanduser().absolute()
+
+
+def resolve_profile_name(profile_name: str | None = None) -> str:
+    """Return the profile name in use.
+
+    Parameters
+    ----------
+    profile_name : str, optional
+        An explicit name; wins over everything else.
+
+    Returns
+    -------
+    str
+        ``profile_name``, else ``$TILEDB_PROFILE_NAME``, else ``"default"``.
+    """
+    return profile_name or os.environ.get(PROFILE_NAME_ENV) or DEFAULT_PROFILE_NAME
+
+
+def _check_profile_name(name: str) -> None:
+    if not name or name == "version" or name != name.strip():
+        raise ConfigurationError(
+            f"Invalid profile name {name!r}: use a non-empty name without leading or trailing"
+            " spaces, other than 'version'."
+        )
+    if any(ord(char) < 32 for char in name):
+        raise ConfigurationError(f"Invalid profile name {name!r}: control characters.")
+
+
+class ProfileStore:
+    """The ``profiles.json`` file of one profile directory.
+
+    Parameters
+    ----------
+    directory : str or path-like, optional
+        The profile directory; resolved by :func:`resolve_profile_dir`.
+
+    Examples
+    --------
+    >>> store = ProfileStore("/tmp/profiles")
+    >>> with store.edit() as profiles:
+    ...     profiles["default"] = {"rest.server_address": "https://api.example.com"}
+    >>> store.get("default")["rest.server_address"]
+    'https://api.example.com'
+    """
+
+    def __init__(self, directory: str | os.PathLike[str] | None = None) -> None:
+        self.directory = resolve_profile_dir(directory)
+        self.path = self.directory / FILE_NAME
+
+    def __repr__(self) -> str:
+        return f"ProfileStore({str(self.directory)!r})"
+
+    # -- reading ---------------------------------------------------------------
+
+    def exists(self) -> bool:
+        """Return whether the profile file exists."""
+        return self.path.is_file()
+
+    def read(self) -> dict[str, Profile]:
+        """Return every profile in the file, by name (``{}`` when there is no file).
+
+        Raises
+        ------
+        ConfigurationError
+            When the file cannot be read or is not a profile file.
+        """
+        return self._read_document()[1]
+
+    def get(self, name: str) -> Profile | None:
+        """Return the profile ``name``, or ``None`` when it does not exist."""
+        profile = self.read().get(name)
+        return dict(profile) if profile is not None else None
+
+    def names(self) -> list[str]:
+        """Return the profile names, in file order."""
+        return list(self.read())
+
+    def _read_document(self) -> tuple[dict[str, Any], dict[str, Profile]]:
+        try:
+            text = self.path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            return {"version": FORMAT_VERSION}, {}
+        except (OSError, UnicodeDecodeError) as exc:
+            raise ConfigurationError(
+                f"Cannot read the profile file {self.path}: {exc}. Check its permissions."
+            ) from exc
+        return self._parse(text)
+
+    def _parse(self, text: str) -> tuple[dict[str, Any], dict[str, Profile]]:
+        problem = None
+        try:
+            document = json.loads(text)
+        except json.JSONDecodeError as exc:
+            problem = f"it is not valid JSON ({exc})"
+        else:
+            if not isinstance(document, dict):
+                problem = "it does not hold a JSON object"
+            elif not isinstance(document.get("version", FORMAT_VERSION), int):
+                problem = "its 'version' is not a number"
+            elif document.get("version", FORMAT_VERSION) > FORMAT_VERSION:
+                problem = f"it has version {document['version']}, newer than this library reads"
+            else:
+                for name, profile in document.items():
+                    if name == "version":
+                        continue
+                    if not isinstance(profile, dict) or not all(
+                        isinstance(value, str) for value in profile.values()
+                    ):
+                        problem = f"profile {name!r} is not an object of string values"
+                        break
+        if problem is not None:
+            raise ConfigurationError(
+                f"The profile file {self.path} is not a TileDB profile file: {problem}. "
+                "It was left untouched; fix or move it, then try again."
+            )
+        profiles = {name: value for name, value in document.items() if name != "version"}
+        return document, profiles
+
+    # -- writing ---------------------------------------------------------------
+
+    @contextlib.contextmanager
+    def edit(self) -> Iterator[dict[str, Profile]]:
+        """Lock the file, yield its profiles for changing, then write them atomically.
+
+        The yielded dict maps profile names to profiles; change it in place. When
+        the block ends without an exception and something changed, the file is
+        replaced atomically; otherwise it is left as it was.
+
+        Raises
+        ------
+        ConfigurationError
+            When the file is corrupt, locked for longer than 30 s, or cannot be
+            written.
+        """
+        self._ensure_directory()
+        with self._lock():
+            document, profiles = self._read_document()
+            working = copy.deepcopy(profiles)
+            yield working
+            if working != profiles:
+                for name in working:
+                    _check_profile_name(name)
+                new_document: dict[str, Any] = {"version": document.get("version", 1)}
+                new_document.update(working)
+                self._write_atomically(new_document)
+
+    def save(self, name: str, profile: Mapping[str, str], *, overwrite: bool = False) -> None:
+        """Create or replace the whole profile ``name``.
+
+        Raises
+        ------
+        ConfigurationError
+            When the profile exists and ``overwrite`` is false.
+        """
+        _check_profile_name(name)
+        with self.edit() as profiles:
+            if name in profiles and not overwrite:
+                raise ConfigurationError(
+                    f"Profile {name!r} already exists in {self.path}. "
+                    "Pass overwrite=True (--overwrite) to replace it."
+                )
+            profiles[name] = dict(profile)
+
+    def delete(self, name: str) -> Profile:
+        """Remove the profile ``name`` and return what it held.
+
+        Raises
+        ------
+        ConfigurationError
+            When there is no such profile.
+        """
+        with self.edit() as profiles:
+            if name not in profiles:
+                raise ConfigurationError(f"There is no profile {name!r} in {self.path}.")
+            return profiles.pop(name)
+
+    def rename(self, old: str, new: str) -> None:
+        """Rename the profile ``old`` to ``new``, keeping its place in the file.
+
+        Raises
+        ------
+        ConfigurationError
+            When ``old`` does not exist or ``new`` already does.
+        """
+        _check_profile_name(new)
+        with self.edit() as profiles:
+            if old not in profiles:
+                raise ConfigurationError(f"There is no profile {old!r} in {self.path}.")
+            if new in profiles:
+                raise ConfigurationError(f"Profile {new!r} already exists in {self.path}.")
+            renamed = {(new if key == old else key): value for key, value in profiles.items()}
+            profiles.clear()
+            profiles.update(renamed)
+
+    # -- file mechanics -----------------------------------------------------------
+
+    def _ensure_directory(self) -> None:
+        if self.directory.is_dir():
+            return
+        try:
+            self.directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+        except OSError as exc:
+            raise ConfigurationError(
+                f"Cannot create the profile directory {self.directory}: {exc}"
+            ) from exc
+
+    @contextlib.contextmanager
+    def _lock(self) -> Iterator[None]:
+        import filelock
+
+        lock_path = self.directory / f".{FILE_NAME}.lock"
+        lock = filelock.FileLock(lock_path, timeout=LOCK_TIMEOUT_SECONDS, mode=0o600)
+        try:
+            with lock:
+                yield
+        except filelock.Timeout as exc:
+            raise ConfigurationError(
+                f"The profile file {self.path} is locked by another process (lock file"
+                f" {lock_path}); waited {LOCK_TIMEOUT_SECONDS:.0f} s."
+            ) from exc
+
+    def _write_atomically(self, document: Mapping[str, Any]) -> None:
+        data = (json.dumps(document, indent=2) + "\n").encode("utf-8")
+        descriptor, temp_name = tempfile.mkstemp(
+            prefix=f".{FILE_NAME}.", suffix=".tmp", dir=self.directory
+        )
+        temp_path = Path(temp_name)
+        try:
+            # mkstemp creates the file 0600, so it is never readable by others.
+            with os.fdopen(descriptor, "wb") as handle:
+                handle.write(data)
+                handle.flush()
+                os.fsync(handle.fileno())
+            temp_path.replace(self.path)
+        except OSError as exc:
+            with contextlib.suppress(OSError):
+                temp_path.unlink()
+            raise ConfigurationError(f"Cannot write the profile file {self.path}: {exc}") from exc
+        except BaseException:
+            with contextlib.suppress(OSError):
+                temp_path.unlink()
+            raise
+        _fsync_directory(self.directory)
+
+
+def _fsync_directory(directory: Path) -> None:
+    """Make a rename durable (POSIX); a no-op where directories cannot be opened."""
+    if os.name != "posix":
+        return
+    try:
+        descriptor = os.open(directory, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)

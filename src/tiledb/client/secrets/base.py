@@ -1,0 +1,109 @@
+"""The interface every secret backend implements.
+
+A backend stores opaque strings under opaque string keys. It knows nothing about
+profiles: :func:`secret_entry_key` turns a profile's secret id and the kind of
+secret into the key, and the profile records which backend holds it.
+
+Rules every backend follows (the conformance suite in
+:mod:`tiledb.client.testing.backend_conformance` checks them):
+
+- ``get`` of a missing key returns ``None``; ``delete`` of a missing key returns
+  ``False``; neither raises.
+- ``set`` replaces any previous value, atomically: after a failure the old value
+  is still there.
+- Errors are :class:`~tiledb.client.errors.SecretBackendError` subclasses with a
+  message that says what to do; they never contain the secret.
+- ``probe`` is cheap, never prompts, never raises and never blocks longer than the
+  backend's timeout.
+"""
+
+from __future__ import annotations
+
+import abc
+from dataclasses import dataclass
+from typing import ClassVar, Literal
+
+__all__ = ["Availability", "SecretBackend", "SecretKind", "secret_entry_key"]
+
+SecretKind = Literal["token", "password", "session"]
+"""What an entry holds: an API token, an account password, or a cached session token."""
+
+
+@dataclass(frozen=True)
+class Availability:
+    """Whether a backend can be used here, and why (or why not).
+
+    Attributes
+    ----------
+    available : bool
+        True when the backend can store and read secrets right now without
+        asking the user anything.
+    reason : str
+        One line for people, e.g. ``"Secret Service (keyring.backends.SecretService)"``
+        or ``"no D-Bus session bus: DBUS_SESSION_BUS_ADDRESS is not set"``.
+    """
+
+    available: bool
+    reason: str
+
+
+def secret_entry_key(secret_id: str, kind: SecretKind) -> str:
+    """Return the backend key of one secret of a profile.
+
+    Parameters
+    ----------
+    secret_id : str
+        The profile's secret id (the ``client.secret_id`` key of its profile),
+        e.g. ``"default @ /home/ada/.tiledb/profiles.json [1f3a9c2e]"``.
+    kind : {"token", "password", "session"}
+        Which secret of the profile.
+
+    Returns
+    -------
+    str
+        e.g. ``"token: default @ /home/ada/.tiledb/profiles.json [1f3a9c2e]"``. Stores
+        that show entries to people (Keychain Access, Seahorse) show this text.
+    """
+    return f"{kind}: {secret_id}"
+
+
+class SecretBackend(abc.ABC):
+    """A place that stores secrets.
+
+    Subclasses set :attr:`name` and :attr:`description` and implement
+    :meth:`probe`, :meth:`get`, :meth:`set` and :meth:`delete`. They are created
+    without arguments and read their settings (environment variables) when a
+    method is called, not when they are created.
+    """
+
+    name: ClassVar[str]
+    """Registry name, as given to ``configure(secret_backend=...)``."""
+
+    description: ClassVar[str]
+    """One line saying what the backend stores secrets in."""
+
+    @abc.abstractmethod
+    def probe(self) -> Availability:
+        """Check, cheaply and without prompting, whether the backend works here."""
+
+    @abc.abstractmethod
+    def get(self, key: str) -> str | None:
+        """Return the secret stored under ``key``, or ``None`` when there is none."""
+
+    @abc.abstractmethod
+    def set(self, key: str, secret: str) -> None:
+        """Store ``secret`` under ``key``, replacing any previous value."""
+
+    @abc.abstractmethod
+    def delete(self, key: str) -> bool:
+        """Delete the secret under ``key``; return whether there was one."""
+
+    def contains(self, key: str) -> bool:
+        """Return whether a secret is stored under ``key``.
+
+        Backends that can answer without unlocking anything override this.
+        """
+        return self.get(key) is not None
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {self.name!r}>"

@@ -1,0 +1,172 @@
+"""Which secret backends exist, and which one a profile uses.
+
+Built-in backends are listed here by import path, so they work from a source
+checkout as well as installed. Plugins come from the entry-point group
+``tiledb.client.secret_backends``: each entry point names a
+:class:`~tiledb.client.secrets.base.SecretBackend` subclass. A plugin that fails
+to load is logged and skipped, never fatal; a plugin cannot replace a built-in.
+
+The selection rule lives in :func:`select_backend` and nowhere else.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import os
+import threading
+
+from tiledb.client.errors import BackendUnavailableError, ConfigurationError
+from tiledb.client.secrets.base import SecretBackend
+
+__all__ = [
+    "BACKEND_ENV",
+    "ENTRY_POINT_GROUP",
+    "backend_names",
+    "get_backend",
+    "select_backend",
+]
+
+logger = logging.getLogger(__name__)
+
+ENTRY_POINT_GROUP = "tiledb.client.secret_backends"
+BACKEND_ENV = "TILEDB_CLIENT_SECRET_BACKEND"
+
+_BUILTIN: dict[str, str] = {
+    "keyring": "tiledb.client.secrets.keyring_backend:KeyringBackend",
+    "encrypted-file": "tiledb.client.secrets.encrypted_file:EncryptedFileBackend",
+}
+# Tried in this order when nothing names a backend. Never a plaintext store.
+_AUTOMATIC_ORDER = ("keyring", "encrypted-file")
+
+# One instance per backend name for the process: backends cache what is costly
+# to get (an unlocked vault key, a probed keyring) and are safe to share.
+_instances: dict[str, SecretBackend] = {}
+_instances_lock = threading.Lock()
+
+
+def _load_class(target: str) -> type[SecretBackend]:
+    module_name, _, attr = target.partition(":")
+    cls = getattr(importlib.import_module(module_name), attr)
+    if not (isinstance(cls, type) and issubclass(cls, SecretBackend)):
+        raise TypeError(f"{target} is not a SecretBackend subclass")
+    return cls
+
+
+def _plugin_targets() -> dict[str, str]:
+    from importlib.metadata import entry_points
+
+    targets: dict[str, str] = {}
+    for entry in entry_points(group=ENTRY_POINT_GROUP):
+        if entry.name in _BUILTIN:
+            if entry.value != _BUILTIN[entry.name]:
+                logger.warning(
+                    "ignoring secret backend plugin %r (%s): the name is a built-in backend",
+                    entry.name,
+                    entry.value,
+                )
+            continue
+        targets[entry.name] = entry.value
+    return targets
+
+
+def backend_names() -> list[str]:
+    """Return the names of all known backends, built-ins first.
+
+    Returns
+    -------
+    list of str
+        e.g. ``["keyring", "encrypted-file", "my-plugin"]``.
+    """
+    return [*_BUILTIN, *sorted(_plugin_targets())]
+
+
+def get_backend(name: str) -> SecretBackend:
+    """Return the backend registered under ``name``.
+
+    Parameters
+    ----------
+    name : str
+        A built-in name (``"keyring"``, ``"encrypted-file"``) or a plugin's name.
+
+    Returns
+    -------
+    SecretBackend
+        The process-wide instance of that backend.
+
+    Raises
+    ------
+    ConfigurationError
+        When no backend has that name, or its plugin cannot be loaded.
+    """
+    with _instances_lock:
+        instance = _instances.get(name)
+        if instance is not None:
+            return instance
+        target = _BUILTIN.get(name) or _plugin_targets().get(name)
+        if target is None:
+            known = ", ".join(backend_names())
+            raise ConfigurationError(f"Unknown secret backend {name!r}. Known backends: {known}.")
+        try:
+            cls = _load_class(target)
+            instance = cls()
+        except Exception as exc:
+            logger.warning("secret backend %r (%s) failed to load: %s", name, target, exc)
+            raise ConfigurationError(
+                f"The secret backend {name!r} ({target}) failed to load: {exc}"
+            ) from exc
+        _instances[name] = instance
+        return instance
+
+
+def select_backend(explicit: str | None = None) -> SecretBackend:
+    """Choose the backend that stores a new secret.
+
+    The rule, first match wins:
+
+    1. ``explicit`` (the ``secret_backend=`` argument or ``--backend``);
+    2. ``$TILEDB_CLIENT_SECRET_BACKEND``;
+    3. the OS keyring, if a secure one answers within the keyring timeout;
+    4. the encrypted file, if a passphrase source is configured;
+    5. otherwise a :class:`ConfigurationError` saying what to set.
+
+    A plaintext store is never chosen automatically.
+
+    Parameters
+    ----------
+    explicit : str, optional
+        A backend name given by the caller.
+
+    Returns
+    -------
+    SecretBackend
+
+    Raises
+    ------
+    ConfigurationError
+        When the named backend does not exist, or no backend is usable.
+    """
+    name = explicit or os.environ.get(BACKEND_ENV) or None
+    if name is not None:
+        return get_backend(name)
+    reasons = []
+    for candidate in _AUTOMATIC_ORDER:
+        backend = get_backend(candidate)
+        availability = backend.probe()
+        if availability.available:
+            logger.debug("secret backend %r chosen: %s", candidate, availability.reason)
+            return backend
+        reasons.append(f"  {candidate}: {availability.reason}")
+    raise BackendUnavailableError(
+        "No secure secret backend is available here:\n"
+        + "\n".join(reasons)
+        + "\nStart an OS keyring (on Linux: a Secret Service such as gnome-keyring), or set"
+        " TILEDB_CLIENT_PASSPHRASE or TILEDB_CLIENT_PASSPHRASE_FILE to use the encrypted file,"
+        f" or choose one with {BACKEND_ENV}."
+    )
+
+
+def _reset_for_tests() -> None:
+    """Forget every backend instance (tests change the environment between cases)."""
+    with _instances_lock:
+        _instances.clear()
