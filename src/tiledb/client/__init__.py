@@ -1,0 +1,55 @@
+"""tiledb.client: the TileDB client session API, with secrets kept out of plain files.
+
+Profile metadata (host, workspace, username, TLS options) lives in TileDB core's
+``profiles.json``; tokens and passwords live in a secret backend (the OS keyring,
+an encrypted file, or a plugin). See :func:`configure` and :func:`login`.
+
+Importing this package is cheap: ``requests``, ``keyring`` and ``cryptography``
+load only on the paths that need them.
+"""
+
+from tiledb.client.client import (
+    Client,
+    ClientError,
+    Config,
+    ConfigurationError,
+    Ctx,
+    LoginError,
+    RetryMode,
+    Workspace,
+    build,
+    client,
+    configure,
+    default_user,
+    get_self_user,
+    get_user,
+    get_user_workspaces,
+    get_workspace,
+    get_workspace_id,
+    login,
+    logout,
+)
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Client",
+    "ClientError",
+    "ConfigurationError",
+    "LoginError",
+    "RetryMode",
+    "Workspace",
+    "Config",
+    "Ctx",
+    "build",
+    "client",
+    "configure",
+    "default_user",
+    "get_self_user",
+    "get_user",
+    "get_user_workspaces",
+    "get_workspace",
+    "get_workspace_id",
+    "login",
+    "logout",
+]

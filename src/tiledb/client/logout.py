@@ -1,0 +1,95 @@
+"""``logout()``: revoke and forget session tokens, end the session.
+
+Only session tokens, which a password login made, are revoked. API tokens the
+user configured belong to the user and are never revoked here.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from tiledb.client import profiles as keys
+from tiledb.client import session as _session
+from tiledb.client.profiles import ProfileStore, resolve_profile_dir, resolve_profile_name
+from tiledb.client.session_tokens import (
+    cache_slot_of_profile,
+    load_cached_token,
+    revoke_session_token,
+)
+
+__all__ = ["LogoutResult", "logout"]
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class LogoutResult:
+    """What a logout did."""
+
+    profile_name: str
+    revoked: bool
+    forgot_cached: bool
+    ended_session: bool
+
+
+def logout(
+    factory: _session.RestFactory,
+    profile_name: str | None = None,
+    profile_dir: str | None = None,
+) -> LogoutResult:
+    """Revoke the profile's session token, forget it, end the matching session.
+
+    Raises
+    ------
+    ClientError
+        When the server cannot be reached to revoke; nothing is forgotten then.
+    ConfigurationError
+        When the profile file or the secret backend cannot be read.
+    """
+    current = _session.peek()
+    if profile_name is None and profile_dir is None and current is not None:
+        name, path = current.profile_name, current.profile_file
+    else:
+        name = resolve_profile_name(profile_name)
+        path = ProfileStore(resolve_profile_dir(profile_dir)).path
+    store = ProfileStore(path.parent)
+    profile = store.get(name)
+    slot = cache_slot_of_profile(profile) if profile is not None else None
+    cached = load_cached_token(slot) if slot is not None else None
+    revoked = False
+    if cached is not None:
+        token, record = cached
+        stored = profile or {}
+        revoked = revoke_session_token(
+            token,
+            factory,
+            host=str(record.get("host") or stored.get(keys.HOST, "")),
+            verify_ssl="false" not in (stored.get(keys.VERIFY_SSL), stored.get(keys.VERIFY_SSL_LEGACY)),
+            ca_file=stored.get(keys.CA_FILE) or None,
+        )
+    is_current = current is not None and (current.profile_name, current.profile_file) == (name, path)
+    if is_current and current is not None and current.session_token_id:
+        same = cached is not None and cached[0].token_id == current.session_token_id
+        if not same:  # a session token never cached (password from the environment)
+            from tiledb.client.models import APIToken
+
+            token = APIToken(token_id=current.session_token_id, api_key=current.token)
+            revoked = (
+                revoke_session_token(
+                    token,
+                    factory,
+                    host=current.host,
+                    verify_ssl=current.verify_ssl,
+                    ca_file=current.ca_file,
+                )
+                or revoked
+            )
+    forgot = False
+    if slot is not None and cached is not None:
+        backend, key = slot
+        forgot = backend.delete(key)
+    if is_current:
+        _session.forget()
+    logger.info("logged out of profile %r (revoked: %s)", name, revoked)
+    return LogoutResult(name, revoked, forgot, is_current)

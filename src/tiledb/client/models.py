@@ -1,0 +1,257 @@
+"""Data returned by the server: users, workspaces, memberships and API tokens.
+
+Plain frozen dataclasses built from the JSON of the TileDB REST v4 API. Unknown
+fields in a response are ignored and missing optional ones become ``None``, so a
+newer server does not break an older client. Secrets (an API token's key) are
+left out of ``repr``.
+"""
+
+from __future__ import annotations
+
+import enum
+import pprint
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from typing import Any
+
+__all__ = [
+    "APIToken",
+    "User",
+    "UserRole",
+    "UserSelfWorkspace",
+    "Workspace",
+    "WorkspaceRole",
+    "WorkspaceUser",
+    "parse_timestamp",
+]
+
+
+class WorkspaceRole(str, enum.Enum):
+    """A user's role in a workspace."""
+
+    OWNER = "owner"
+    ADMIN = "admin"
+    MEMBER = "member"
+
+
+class UserRole(str, enum.Enum):
+    """A user's role in the TileDB deployment."""
+
+    OWNER = "owner"
+    ADMIN = "admin"
+    MEMBER = "member"
+
+
+def parse_timestamp(value: Any) -> datetime | None:
+    """Parse an ISO 8601 timestamp such as ``"2025-01-15T10:20:30Z"``.
+
+    Returns
+    -------
+    datetime or None
+        A timezone-aware datetime; ``None`` for a missing or unparsable value.
+    """
+    if not isinstance(value, str) or not value:
+        return None
+    text = value[:-1] + "+00:00" if value.endswith(("Z", "z")) else value
+    try:
+        return datetime.fromisoformat(text)
+    except ValueError:
+        return None
+
+
+def _role(enum_type: type[enum.Enum], value: Any) -> Any:
+    """Return the enum member for ``value``, or the raw value when it is new to us."""
+    try:
+        return enum_type(value)
+    except ValueError:
+        return value
+
+
+def _str(data: Mapping[str, Any], key: str) -> str | None:
+    value = data.get(key)
+    return None if value is None else str(value)
+
+
+class _Pretty:
+    """Readable multi-line repr, as the reference API prints its models."""
+
+    def __repr__(self) -> str:
+        shown = {
+            name: value
+            for name, value in asdict(self).items()  # type: ignore[call-overload]
+            if getattr(type(self), "__dataclass_fields__")[name].repr  # noqa: B009
+        }
+        return f"{type(self).__name__}({pprint.pformat(shown, sort_dicts=False)})"
+
+
+@dataclass(frozen=True, repr=False)
+class User(_Pretty):
+    """A user of the TileDB deployment (``GET /v4/users/self``)."""
+
+    id: str | None
+    username: str | None
+    display_name: str | None = None
+    email: str | None = None
+    is_valid_email: bool | None = None
+    image_id: str | None = None
+    role: UserRole | str | None = None
+    timezone: str | None = None
+    created_at: datetime | None = None
+    updated_at: datetime | None = None
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> User:
+        """Build from the ``user`` object of a response."""
+        return cls(
+            id=_str(data, "id"),
+            username=_str(data, "username"),
+            display_name=_str(data, "display_name"),
+            email=_str(data, "email"),
+            is_valid_email=data.get("is_valid_email"),
+            image_id=_str(data, "image_id"),
+            role=_role(UserRole, data.get("role")) if data.get("role") else None,
+            timezone=_str(data, "timezone"),
+            created_at=parse_timestamp(data.get("created_at")),
+            updated_at=parse_timestamp(data.get("updated_at")),
+        )
+
+
+@dataclass(frozen=True, repr=False)
+class WorkspaceUser(_Pretty):
+    """A user's membership of a workspace: who, which role, added by whom and when."""
+
+    user_id: str | None
+    username: str | None
+    display_name: str | None = None
+    email: str | None = None
+    image_id: str | None = None
+    role: WorkspaceRole | str | None = None
+    added_by: str | None = None
+    created_at: datetime | None = None
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any] | None) -> WorkspaceUser | None:
+        """Build from a membership object; ``None`` stays ``None``."""
+        if not data:
+            return None
+        return cls(
+            user_id=_str(data, "user_id"),
+            username=_str(data, "username"),
+            display_name=_str(data, "display_name"),
+            email=_str(data, "email"),
+            image_id=_str(data, "image_id"),
+            role=_role(WorkspaceRole, data.get("role")) if data.get("role") else None,
+            added_by=_str(data, "added_by"),
+            created_at=parse_timestamp(data.get("created_at")),
+        )
+
+
+@dataclass(frozen=True, repr=False)
+class UserSelfWorkspace(_Pretty):
+    """A workspace as listed by ``GET /v4/users/self``, with the user's own membership."""
+
+    workspace_id: str
+    name: str | None = None
+    description: str | None = None
+    image_id: str | None = None
+    created_by: WorkspaceUser | None = None
+    membership: WorkspaceUser | None = None  # the JSON field "self"
+    created_at: datetime | None = None
+    updated_at: datetime | None = None
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> UserSelfWorkspace:
+        """Build from one workspace object of a response."""
+        return cls(
+            workspace_id=str(data.get("workspace_id", "")),
+            name=_str(data, "name"),
+            description=_str(data, "description"),
+            image_id=_str(data, "image_id"),
+            created_by=WorkspaceUser.from_json(data.get("created_by")),
+            membership=WorkspaceUser.from_json(data.get("self")),
+            created_at=parse_timestamp(data.get("created_at")),
+            updated_at=parse_timestamp(data.get("updated_at")),
+        )
+
+
+@dataclass(frozen=True, repr=False)
+class Workspace(_Pretty):
+    """The relationship between a user and workspace.
+
+    To access more details about the user's role, such as when it was updated,
+    and by whom, use ``workspaces.get_workspace_user()``.
+
+    Attributes
+    ----------
+    workspace_id : str
+        The unique id of the workspace, e.g. ``"ws_2b7c9d1e3f4a5b6c"``.
+    name : str
+        The name of the workspace.
+    description : str
+        A description of the workspace.
+    created_at : datetime
+        When the workspace was created.
+    updated_at : datetime
+        When the workspace was last updated.
+    created_by : WorkspaceUser
+        The user and action that created the user-workspace relationship.
+    workspace_role : WorkspaceRole
+        The user's role in the workspace.
+    image_id : str
+        The workspace's image, if any.
+    """
+
+    workspace_id: str
+    name: str | None = None
+    created_by: WorkspaceUser | None = None
+    description: str | None = None
+    created_at: datetime | None = None
+    updated_at: datetime | None = None
+    image_id: str | None = None
+    workspace_role: WorkspaceRole | str | None = None
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> Workspace:
+        """Build from a workspace object (``GET /v4/workspaces/{id}`` or a self listing)."""
+        return cls.from_listed(UserSelfWorkspace.from_json(data))
+
+    @classmethod
+    def from_listed(cls, listed: UserSelfWorkspace) -> Workspace:
+        """Build from a workspace of the ``GET /v4/users/self`` listing."""
+        return cls(
+            workspace_id=listed.workspace_id,
+            name=listed.name,
+            created_by=listed.created_by,
+            description=listed.description,
+            created_at=listed.created_at,
+            updated_at=listed.updated_at,
+            image_id=listed.image_id,
+            workspace_role=listed.membership.role if listed.membership else None,
+        )
+
+
+@dataclass(frozen=True, repr=False)
+class APIToken(_Pretty):
+    """An API token (``POST /v4/tokens``). ``api_key`` is the secret; it is never shown."""
+
+    token_id: str
+    api_key: str = field(repr=False)
+    name: str | None = None
+    workspace_id: str | None = None
+    scope: str | None = None
+    created_at: datetime | None = None
+    expires_at: datetime | None = None
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> APIToken:
+        """Build from the ``data`` object of a token response."""
+        return cls(
+            token_id=str(data.get("token_id", "")),
+            api_key=str(data.get("api_key", "")),
+            name=_str(data, "name"),
+            workspace_id=_str(data, "workspace_id"),
+            scope=_str(data, "scope"),
+            created_at=parse_timestamp(data.get("created_at")),
+            expires_at=parse_timestamp(data.get("expires_at")),
+        )

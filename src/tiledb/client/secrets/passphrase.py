@@ -1,0 +1,195 @@
+"""Where the passphrase of the encrypted secrets vault comes from.
+
+The sources, first match wins:
+
+1. ``$TILEDB_CLIENT_PASSPHRASE`` (an empty value counts as unset);
+2. the file named by ``$TILEDB_CLIENT_PASSPHRASE_FILE``, e.g. a mounted Kubernetes
+   or systemd secret; one trailing newline is removed;
+3. a hidden prompt (:func:`getpass.getpass`) when standard input is a terminal;
+4. otherwise :class:`~tiledb.client.errors.BackendUnavailableError` saying which
+   variables to set.
+
+Environment variables are read when asked, never at import time. Nothing here
+prints, logs or puts a passphrase into an error message.
+"""
+
+from __future__ import annotations
+
+import getpass
+import os
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+from tiledb.client.errors import BackendUnavailableError, SecretBackendError
+
+__all__ = [
+    "PASSPHRASE_ENV",
+    "PASSPHRASE_FILE_ENV",
+    "NO_SOURCE_HINT",
+    "PassphraseSource",
+    "configured_source",
+    "find_source",
+]
+
+PASSPHRASE_ENV = "TILEDB_CLIENT_PASSPHRASE"  # noqa: S105 - a variable name, not a secret
+PASSPHRASE_FILE_ENV = "TILEDB_CLIENT_PASSPHRASE_FILE"  # noqa: S105 - a variable name
+NO_SOURCE_HINT = (
+    f"no passphrase source: set {PASSPHRASE_ENV} to the passphrase, or {PASSPHRASE_FILE_ENV}"
+    " to a file holding it (a terminal prompt is used only on an interactive terminal)"
+)
+_MAX_FILE_BYTES = 64 * 1024  # a passphrase, not a document: refuse /dev/zero and friends
+
+
+@dataclass(frozen=True)
+class PassphraseSource:
+    """One place a passphrase can be read from.
+
+    Attributes
+    ----------
+    kind : {"env", "file", "prompt"}
+        Which kind of source.
+    label : str
+        For people and for telling sources apart, e.g. ``"$TILEDB_CLIENT_PASSPHRASE"``
+        or ``"the file /run/secrets/vault ($TILEDB_CLIENT_PASSPHRASE_FILE)"``.
+    path : pathlib.Path or None
+        The passphrase file, for ``kind == "file"``.
+    """
+
+    kind: Literal["env", "file", "prompt"]
+    label: str
+    path: Path | None = None
+
+    @property
+    def interactive(self) -> bool:
+        """Whether reading asks a person (so the result is worth remembering)."""
+        return self.kind == "prompt"
+
+    def read(self, *, vault: Path, confirm: bool = False) -> str:
+        """Return the passphrase.
+
+        Parameters
+        ----------
+        vault : pathlib.Path
+            The vault it unlocks, named in the prompt.
+        confirm : bool, default False
+            For a new vault: prompt twice and require the same answer. Ignored by
+            non-interactive sources.
+
+        Returns
+        -------
+        str
+            The passphrase, never empty.
+
+        Raises
+        ------
+        SecretBackendError
+            When the source is unset, unreadable or empty, or the two answers differ.
+        """
+        if self.kind == "env":
+            value = os.environ.get(PASSPHRASE_ENV, "")
+            if not value:
+                raise SecretBackendError(f"{PASSPHRASE_ENV} is no longer set.")
+            return value
+        if self.kind == "file":
+            return _read_file(self.path or Path(), self.label)
+        return _prompt(vault, confirm=confirm)
+
+    def check(self) -> str | None:
+        """Return why the source cannot be read, or ``None`` when it can; never prompts."""
+        if self.kind != "file":
+            return None
+        try:
+            self.read(vault=Path())
+        except SecretBackendError as exc:
+            return str(exc)
+        return None
+
+
+def configured_source() -> PassphraseSource | None:
+    """Return the non-interactive source the environment configures, if any.
+
+    Reads no file and prompts for nothing, so it suits a cheap availability probe.
+
+    Returns
+    -------
+    PassphraseSource or None
+        e.g. ``PassphraseSource("env", "$TILEDB_CLIENT_PASSPHRASE")``, or ``None``
+        when neither variable is set.
+    """
+    if os.environ.get(PASSPHRASE_ENV):
+        return PassphraseSource("env", f"${PASSPHRASE_ENV}")
+    file_name = os.environ.get(PASSPHRASE_FILE_ENV)
+    if file_name:
+        path = Path(file_name).expanduser().absolute()
+        return PassphraseSource("file", f"the file {path} (${PASSPHRASE_FILE_ENV})", path)
+    return None
+
+
+def find_source() -> PassphraseSource:
+    """Return the source to use now: a configured one, else a terminal prompt.
+
+    Returns
+    -------
+    PassphraseSource
+
+    Raises
+    ------
+    BackendUnavailableError
+        When no variable is set and standard input is not a terminal.
+    """
+    source = configured_source()
+    if source is not None:
+        return source
+    if _stdin_is_terminal():
+        return PassphraseSource("prompt", "the terminal prompt")
+    raise BackendUnavailableError(
+        f"The encrypted secrets file needs a passphrase, and there is {NO_SOURCE_HINT}."
+    )
+
+
+def _stdin_is_terminal() -> bool:
+    try:
+        return sys.stdin is not None and sys.stdin.isatty()
+    except (AttributeError, OSError, ValueError):
+        return False
+
+
+def _read_file(path: Path, label: str) -> str:
+    try:
+        with path.open("rb") as handle:
+            data = handle.read(_MAX_FILE_BYTES + 1)
+    except OSError as exc:
+        reason = exc.strerror or type(exc).__name__
+        raise SecretBackendError(
+            f"Cannot read the passphrase from {label}: {reason}. "
+            f"Fix the file or its permissions, or unset {PASSPHRASE_FILE_ENV}."
+        ) from None
+    if len(data) > _MAX_FILE_BYTES:
+        raise SecretBackendError(f"The passphrase in {label} is longer than 64 KiB.")
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        # The decoder's message quotes bytes of the file: never show it.
+        raise SecretBackendError(f"The passphrase in {label} is not UTF-8 text.") from None
+    if text.endswith("\n"):
+        text = text[:-2] if text.endswith("\r\n") else text[:-1]
+    if not text:
+        raise SecretBackendError(f"The passphrase file {label} is empty.")
+    return text
+
+
+def _prompt(vault: Path, *, confirm: bool) -> str:
+    what = "New passphrase" if confirm else "Passphrase"
+    try:
+        first = getpass.getpass(f"{what} for the TileDB secrets vault {vault}: ")
+        if first and confirm:
+            again = getpass.getpass("Repeat the passphrase: ")
+            if again != first:
+                raise SecretBackendError("The two passphrases differ; nothing was changed.")
+    except EOFError:
+        raise SecretBackendError("No passphrase was entered (end of input).") from None
+    if not first:
+        raise SecretBackendError("The passphrase is empty; nothing was changed.")
+    return first

@@ -1,0 +1,245 @@
+"""Session tokens: what a username and password are exchanged for.
+
+A password profile never sends its password to TileDB core. At login the password
+is exchanged once for a session token (``POST /v4/tokens`` with HTTP Basic auth);
+the token is kept in the profile's own secret backend, next to the password, and
+reused by later logins while it is valid and the server still accepts it.
+``logout`` revokes it (``DELETE /v4/tokens/{id}``) and forgets it.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from typing import TYPE_CHECKING, Any
+
+from tiledb.client import profiles as keys
+from tiledb.client.errors import LoginError, SecretBackendError
+from tiledb.client.models import APIToken
+from tiledb.client.rest import BasicAuth, RestError, quote_segment
+from tiledb.client.secrets.base import SecretBackend, secret_entry_key
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from tiledb.client.session import RestFactory
+    from tiledb.client.settings import SessionSettings
+
+__all__ = ["ObtainedToken", "obtain_session_token", "revoke_session_token"]
+
+logger = logging.getLogger(__name__)
+
+# A cached token this close to its expiry is replaced rather than reused.
+EXPIRY_MARGIN = timedelta(minutes=5)
+
+
+@dataclass(frozen=True)
+class ObtainedToken:
+    """A session token, and the ``/v4/users/self`` answer if checking it fetched one."""
+
+    token: APIToken
+    self_user: Any = None
+    reused: bool = False
+
+
+def _cache_slot(settings: SessionSettings) -> tuple[SecretBackend, str] | None:
+    """Where the profile keeps its session token: its own backend, or nowhere."""
+    profile = settings.profile or {}
+    secret_id = profile.get(keys.SECRET_ID)
+    if settings.backend is None or not secret_id:
+        return None
+    from tiledb.client.secrets.registry import get_backend
+
+    return get_backend(settings.backend), secret_entry_key(secret_id, "session")
+
+
+def cache_slot_of_profile(profile: Mapping[str, str]) -> tuple[SecretBackend, str] | None:
+    """Where a stored profile keeps its session token, if it keeps one."""
+    backend_name = profile.get(keys.SECRET_BACKEND)
+    secret_id = profile.get(keys.SECRET_ID)
+    if not backend_name or not secret_id or profile.get(keys.AUTH) != "password":
+        return None
+    from tiledb.client.secrets.registry import get_backend
+
+    return get_backend(backend_name), secret_entry_key(secret_id, "session")
+
+
+def obtain_session_token(settings: SessionSettings, factory: RestFactory) -> ObtainedToken:
+    """Return a valid session token for a username/password session.
+
+    Raises
+    ------
+    LoginError
+        When the server refuses the username and password, or the workspace is
+        unknown.
+    ClientError
+        When the server cannot be reached.
+    """
+    slot = _cache_slot(settings)
+    if slot is not None:
+        cached = _load(slot, settings)
+        if cached is not None:
+            self_user = _check(cached, settings, factory, slot)
+            if self_user is not None:
+                logger.debug("reusing session token %s", cached.token_id)
+                return ObtainedToken(cached, self_user, reused=True)
+    token = _mint(settings, factory)
+    if slot is not None:
+        _save(slot, token, settings)
+    return ObtainedToken(token)
+
+
+def _load(slot: tuple[SecretBackend, str], settings: SessionSettings) -> APIToken | None:
+    backend, key = slot
+    try:
+        raw = backend.get(key)
+    except SecretBackendError as exc:
+        logger.warning("cannot read the cached session token: %s", exc)
+        return None
+    if raw is None:
+        return None
+    try:
+        record = json.loads(raw)
+        token = APIToken.from_json(record)
+    except (ValueError, TypeError, AttributeError):
+        logger.warning("ignoring a cached session token that is not valid JSON")
+        return None
+    expires = token.expires_at
+    fresh = expires is None or expires > datetime.now(timezone.utc) + EXPIRY_MARGIN
+    same_account = (
+        record.get("host") == settings.host.value
+        and record.get("username") == settings.username.value
+    )
+    if not (fresh and same_account and token.api_key and token.token_id):
+        return None
+    return token
+
+
+def _check(
+    token: APIToken,
+    settings: SessionSettings,
+    factory: RestFactory,
+    slot: tuple[SecretBackend, str],
+) -> Any:
+    """Ask the server whether a cached token still works; return its self answer."""
+    rest = factory.new_rest(
+        settings.host.value,
+        token=token.api_key,
+        verify_ssl=bool(settings.verify_ssl.value),
+        ca_file=settings.ca_file.value or None,
+    )
+    with rest:
+        try:
+            return rest.get("/v4/users/self") or {}
+        except RestError as exc:
+            if exc.status not in (401, 403):
+                raise
+    logger.info("the cached session token was refused; making a new one")
+    backend, key = slot
+    backend.delete(key)
+    return None
+
+
+def _mint(settings: SessionSettings, factory: RestFactory) -> APIToken:
+    username = str(settings.username.value)
+    password = str(settings.password.value) if settings.password else ""
+    workspace = settings.workspace.value
+    if not workspace:
+        raise LoginError(
+            "The workspace is unknown: a session token is made for one workspace. Configure"
+            f" the profile's workspace or set TILEDB_REST_WORKSPACE. [{settings.summary()}]"
+        )
+    rest = factory.new_rest(
+        settings.host.value,
+        basic=BasicAuth(username, password),
+        verify_ssl=bool(settings.verify_ssl.value),
+        ca_file=settings.ca_file.value or None,
+    )
+    with rest:
+        try:
+            workspace_id = workspace
+            if not workspace.startswith("ws_"):
+                found = rest.get(f"/v4/workspaces/{quote_segment(workspace)}")
+                workspace_id = str((found or {}).get("workspace_id") or "")
+            data = rest.post(
+                "/v4/tokens",
+                {"name": f"login-session-{uuid.uuid4()}", "scope": "*", "workspace_id": workspace_id},
+            )
+        except RestError as exc:
+            if exc.status in (401, 403):
+                raise LoginError(
+                    f"The server at {settings.host.value} refused the username {username!r} and"
+                    f" its password (HTTP {exc.status}). [{settings.summary()}]"
+                ) from None
+            if exc.status == 404:
+                raise LoginError(
+                    f"The server at {settings.host.value} knows no workspace {workspace!r} for"
+                    f" {username!r} (HTTP 404). [{settings.summary()}]"
+                ) from None
+            raise
+    token = APIToken.from_json(data if isinstance(data, dict) else {})
+    if not token.api_key:
+        raise LoginError(f"The server at {settings.host.value} returned no session token.")
+    logger.debug("created session token %s for %s", token.token_id, username)
+    return token
+
+
+def _save(slot: tuple[SecretBackend, str], token: APIToken, settings: SessionSettings) -> None:
+    backend, key = slot
+    record = {
+        "token_id": token.token_id,
+        "api_key": token.api_key,
+        "workspace_id": token.workspace_id,
+        "expires_at": token.expires_at.isoformat() if token.expires_at else None,
+        "host": settings.host.value,
+        "username": settings.username.value,
+    }
+    try:
+        backend.set(key, json.dumps(record))
+    except SecretBackendError as exc:
+        logger.warning("the session token could not be cached, the next login makes a new one: %s", exc)
+
+
+def revoke_session_token(
+    token: APIToken | None,
+    factory: RestFactory,
+    *,
+    host: str,
+    verify_ssl: bool,
+    ca_file: str | None,
+) -> bool:
+    """Revoke a session token on the server; ``False`` when it was already gone.
+
+    Raises
+    ------
+    ClientError
+        When the server cannot be reached or refuses for another reason.
+    """
+    if token is None or not token.token_id:
+        return False
+    rest = factory.new_rest(host, token=token.api_key, verify_ssl=verify_ssl, ca_file=ca_file)
+    with rest:
+        try:
+            rest.delete(f"/v4/tokens/{quote_segment(token.token_id)}")
+        except RestError as exc:
+            if exc.status in (401, 403, 404):
+                return False
+            raise
+    return True
+
+
+def load_cached_token(slot: tuple[SecretBackend, str]) -> tuple[APIToken, Mapping[str, Any]] | None:
+    """Read a cached session token record, whatever its freshness."""
+    backend, key = slot
+    raw = backend.get(key)
+    if raw is None:
+        return None
+    try:
+        record = json.loads(raw)
+        return APIToken.from_json(record), record
+    except (ValueError, TypeError, AttributeError):
+        return None
+

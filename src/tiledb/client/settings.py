@@ -1,0 +1,341 @@
+"""Where each session setting comes from: arguments, environment, profile, defaults.
+
+One declarative table (:data:`SETTINGS`) names every setting, its environment
+variable, its profile key and whether it is secret. :func:`resolve` walks the
+sources in order, per field: explicit argument > ``TILEDB_*`` environment variable
+> profile > default. Credentials (a token, or a username and password) are taken
+as a unit from the highest source that has one, so an environment token shadows a
+stored password instead of mixing with it. Secrets held by a backend are read
+from that backend here, at session start.
+
+Every value carries its source, so errors and ``whoami`` can say "host from
+profile 'prod', token from TILEDB_REST_TOKEN" with secrets masked.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import os
+import warnings
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from tiledb.client import profiles as keys
+from tiledb.client.errors import ConfigurationError, SecretBackendError
+from tiledb.client.profiles import ProfileStore, resolve_profile_dir, resolve_profile_name
+from tiledb.client.rest import normalize_host
+
+__all__ = [
+    "DEFAULT_HOST",
+    "PlaintextSecretWarning",
+    "Resolved",
+    "SETTINGS",
+    "SessionSettings",
+    "Setting",
+    "mask",
+    "resolve",
+    "workspace_from_token",
+]
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_HOST = "https://api.tiledb.com"
+
+
+class PlaintextSecretWarning(UserWarning):
+    """A profile keeps a token or password in plain text in ``profiles.json``."""
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One session setting: its environment variable, profile key and secrecy."""
+
+    name: str
+    env: str
+    profile_key: str | None
+    secret: bool = False
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting("host", "TILEDB_REST_SERVER_ADDRESS", keys.HOST),
+    Setting("workspace", "TILEDB_REST_WORKSPACE", keys.WORKSPACE),
+    Setting("username", "TILEDB_REST_USERNAME", keys.USERNAME),
+    Setting("token", "TILEDB_REST_TOKEN", keys.TOKEN, secret=True),
+    Setting("password", "TILEDB_REST_PASSWORD", keys.PASSWORD, secret=True),
+    Setting("verify_ssl", "TILEDB_SSL_VERIFY", keys.VERIFY_SSL),
+    Setting("ca_file", "TILEDB_SSL_CA_FILE", keys.CA_FILE),
+)
+_BY_NAME = {setting.name: setting for setting in SETTINGS}
+
+
+def mask(secret: str | None) -> str:
+    """Return a masked form of a secret that is safe to print.
+
+    Examples
+    --------
+    >>> mask("tdb1a2b3c-ws_2b7c9d1e3f4a5b6c-9z8y7x6w5v")
+    '****w5v (41 chars)'
+    """
+    if not secret:
+        return "<none>"
+    if len(secret) < 12:
+        return f"**** ({len(secret)} chars)"
+    return f"****{secret[-3:]} ({len(secret)} chars)"
+
+
+def workspace_from_token(token: str) -> str | None:
+    """Return the workspace id a token names, if it has the form ``a-ws_xxx-b``.
+
+    Examples
+    --------
+    >>> workspace_from_token("tdb1a2b-ws_2b7c9d1e3f4a5b6c-9z8y")
+    'ws_2b7c9d1e3f4a5b6c'
+    >>> workspace_from_token("plain-token") is None
+    True
+    """
+    parts = token.split("-")
+    if len(parts) == 3 and parts[1].startswith("ws_") and len(parts[1]) > 3:
+        return parts[1]
+    return None
+
+
+@dataclass(frozen=True)
+class Resolved:
+    """A value and where it came from (``"argument"``, ``"TILEDB_REST_TOKEN"``, ...)."""
+
+    value: Any
+    source: str
+
+    def __repr__(self) -> str:
+        return f"Resolved(source={self.source!r})"
+
+
+@dataclass(frozen=True)
+class SessionSettings:
+    """Everything a session needs, each value with its source. Secrets never shown.
+
+    Attributes
+    ----------
+    profile_name, profile_file
+        The profile consulted (it need not exist).
+    profile : dict or None
+        Its non-secret keys, ``None`` when there is no such profile.
+    host, workspace, username, verify_ssl, ca_file : Resolved
+    token, password : Resolved or None
+        The credential in effect: a token, or a password (with ``username``).
+    backend : str or None
+        The backend that held the credential, when it came from one.
+    """
+
+    profile_name: str
+    profile_file: Path
+    profile: Mapping[str, str] | None = field(repr=False)
+    host: Resolved
+    workspace: Resolved
+    username: Resolved
+    verify_ssl: Resolved
+    ca_file: Resolved
+    token: Resolved | None = field(default=None, repr=False)
+    password: Resolved | None = field(default=None, repr=False)
+    backend: str | None = None
+    shadowed: tuple[str, ...] = ()
+
+    @property
+    def auth_kind(self) -> str:
+        """``"token"`` or ``"password"``."""
+        return "token" if self.token is not None else "password"
+
+    def rows(self) -> list[tuple[str, str, str]]:
+        """Return ``(setting, shown value, source)`` rows, secrets masked."""
+        rows = []
+        for name in ("host", "workspace", "username", "token", "password", "verify_ssl", "ca_file"):
+            resolved: Resolved | None = getattr(self, name)
+            if resolved is None or resolved.value in (None, ""):
+                continue
+            shown = mask(resolved.value) if _BY_NAME[name].secret else str(resolved.value)
+            rows.append((name, shown, resolved.source))
+        return rows
+
+    def summary(self) -> str:
+        """One line saying where each setting came from, e.g. for error messages."""
+        return "; ".join(f"{name} from {source}" for name, _, source in self.rows())
+
+
+def _profile_source(name: str, path: Path) -> str:
+    return f"profile {name!r} ({path})"
+
+
+def _parse_bool(text: str, where: str) -> bool:
+    lowered = text.strip().lower()
+    if lowered in ("true", "1", "yes", "on"):
+        return True
+    if lowered in ("false", "0", "no", "off"):
+        return False
+    raise ConfigurationError(f"{where} must be true or false, not {text!r}.")
+
+
+def _pick(
+    name: str,
+    arguments: Mapping[str, Any],
+    environ: Mapping[str, str],
+    profile: Mapping[str, str] | None,
+    profile_source: str,
+    default: Any = None,
+) -> Resolved:
+    """The first source that has a value for a non-secret setting."""
+    setting = _BY_NAME[name]
+    if arguments.get(name) not in (None, ""):
+        return Resolved(arguments[name], "argument")
+    if environ.get(setting.env):
+        return Resolved(environ[setting.env], setting.env)
+    if profile and setting.profile_key and profile.get(setting.profile_key):
+        return Resolved(profile[setting.profile_key], profile_source)
+    if name == "verify_ssl" and profile and profile.get(keys.VERIFY_SSL_LEGACY):
+        return Resolved(profile[keys.VERIFY_SSL_LEGACY], profile_source)
+    return Resolved(default, "default")
+
+
+def resolve(
+    profile_name: str | None = None,
+    profile_dir: str | os.PathLike[str] | None = None,
+    arguments: Mapping[str, Any] | None = None,
+    *,
+    require_credentials: bool = True,
+) -> SessionSettings:
+    """Resolve the settings of a session.
+
+    Parameters
+    ----------
+    profile_name, profile_dir : str, optional
+        The profile to read (see :func:`~tiledb.client.profiles.resolve_profile_name`
+        and :func:`~tiledb.client.profiles.resolve_profile_dir`).
+    arguments : mapping, optional
+        Explicit values (``host``, ``token``, ``username``, ``password``,
+        ``workspace``, ``verify_ssl``, ``ca_file``) that win over everything.
+    require_credentials : bool
+        Raise when no credential is found (``whoami`` passes False to report instead).
+
+    Returns
+    -------
+    SessionSettings
+
+    Raises
+    ------
+    ConfigurationError
+        When the profile file is unreadable, a value is invalid, the secret is
+        missing from its backend, or no credential is found anywhere.
+    """
+    arguments = dict(arguments or {})
+    environ = os.environ
+    name = resolve_profile_name(profile_name)
+    store = ProfileStore(resolve_profile_dir(profile_dir))
+    profile = store.get(name)
+    source = _profile_source(name, store.path)
+
+    host = _pick("host", arguments, environ, profile, source, DEFAULT_HOST)
+    host = Resolved(normalize_host(str(host.value)), host.source)
+    verify = _pick("verify_ssl", arguments, environ, profile, source, True)
+    if isinstance(verify.value, str):
+        verify = Resolved(_parse_bool(verify.value, f"verify_ssl ({verify.source})"), verify.source)
+    settings = SessionSettings(
+        profile_name=name,
+        profile_file=store.path,
+        profile=profile,
+        host=host,
+        workspace=_pick("workspace", arguments, environ, profile, source),
+        username=_pick("username", arguments, environ, profile, source),
+        verify_ssl=verify,
+        ca_file=_pick("ca_file", arguments, environ, profile, source),
+    )
+    settings = _with_credentials(settings, arguments, environ, profile, source)
+    if require_credentials and settings.token is None and settings.password is None:
+        raise ConfigurationError(
+            f"No credentials found: profile {name!r} does not exist in {store.path}"
+            if profile is None
+            else f"No credentials found in profile {name!r} ({store.path})."
+        )
+    if require_credentials and settings.password is not None and not settings.username.value:
+        raise ConfigurationError(
+            f"A password was found ({settings.password.source}) but no username. "
+            "Set TILEDB_REST_USERNAME or configure the profile with a username."
+        )
+    return settings
+
+
+def _with_credentials(
+    settings: SessionSettings,
+    arguments: Mapping[str, Any],
+    environ: Mapping[str, str],
+    profile: Mapping[str, str] | None,
+    source: str,
+) -> SessionSettings:
+    """Attach the credential of the highest source that has one."""
+    layers: list[tuple[str | None, str | None, str, str]] = [
+        (arguments.get("token"), arguments.get("password"), "argument", "argument"),
+        (
+            environ.get("TILEDB_REST_TOKEN"),
+            environ.get("TILEDB_REST_PASSWORD"),
+            "TILEDB_REST_TOKEN",
+            "TILEDB_REST_PASSWORD",
+        ),
+    ]
+    found: tuple[Resolved | None, Resolved | None, str | None] | None = None
+    for token, password, token_source, password_source in layers:
+        if token:
+            found = (Resolved(token, token_source), None, None)
+        elif password:
+            found = (None, Resolved(password, password_source), None)
+        if found:
+            break
+    stored = _stored_credentials(settings.profile_name, profile, source)
+    shadowed: tuple[str, ...] = ()
+    if found is None:
+        found = stored
+    elif stored is not None and (stored[0] or stored[1]) is not None:
+        origin = (found[0] or found[1]).source  # type: ignore[union-attr]
+        shadowed = (f"{origin} shadows the credentials stored in {source}",)
+    token, password, backend = found or (None, None, None)
+    return dataclasses.replace(
+        settings, token=token, password=password, backend=backend, shadowed=shadowed
+    )
+
+
+def _stored_credentials(
+    name: str, profile: Mapping[str, str] | None, source: str
+) -> tuple[Resolved | None, Resolved | None, str | None] | None:
+    """The credential a profile holds: in its backend, or (legacy) in plain text."""
+    if not profile:
+        return None
+    backend_name = profile.get(keys.SECRET_BACKEND)
+    if backend_name:
+        from tiledb.client.secrets.base import secret_entry_key
+        from tiledb.client.secrets.registry import get_backend
+
+        kind = "password" if profile.get(keys.AUTH) == "password" else "token"
+        secret_id = profile.get(keys.SECRET_ID)
+        if not secret_id:
+            raise ConfigurationError(f"{source} names backend {backend_name!r} but no secret id.")
+        value = get_backend(backend_name).get(secret_entry_key(secret_id, kind))
+        if value is None:
+            raise SecretBackendError(
+                f"The {kind} of {source} is missing from the {backend_name!r} backend. "
+                f"Store it again with: tiledb-client configure --profile {name} --overwrite"
+            )
+        where = f"{source} via {backend_name}"
+        resolved = Resolved(value, where)
+        return (resolved, None, backend_name) if kind == "token" else (None, resolved, backend_name)
+    plaintext = keys.TOKEN if profile.get(keys.TOKEN) else None
+    plaintext = plaintext or (keys.PASSWORD if profile.get(keys.PASSWORD) else None)
+    if plaintext is None:
+        return None
+    message = (
+        f"{source} keeps its {plaintext} in plain text. Move it into a secret backend with: "
+        f"tiledb-client migrate --profile {name}"
+    )
+    warnings.warn(message, PlaintextSecretWarning, stacklevel=4)
+    logger.warning("%s", message)
+    resolved = Resolved(profile[plaintext], f"{source}, plain text")
+    return (resolved, None, None) if plaintext == keys.TOKEN else (None, resolved, None)

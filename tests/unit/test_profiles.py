@@ -1,0 +1,175 @@
+"""The profile store: TileDB core's profiles.json, written atomically under a lock."""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import tiledb
+
+from tiledb.client.errors import ConfigurationError
+from tiledb.client.profiles import ProfileStore, resolve_profile_dir, resolve_profile_name
+
+SRC = str(Path(__file__).resolve().parents[2] / "src")
+
+
+def test_profile_dir_resolution(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TILEDB_PROFILE_DIR", str(tmp_path / "from-env"))
+    assert resolve_profile_dir(tmp_path / "explicit") == tmp_path / "explicit"
+    assert resolve_profile_dir() == tmp_path / "from-env"
+    monkeypatch.delenv("TILEDB_PROFILE_DIR")
+    assert resolve_profile_dir() == Path(os.environ["HOME"]) / ".tiledb"
+
+
+def test_profile_name_resolution(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert resolve_profile_name() == "default"
+    monkeypatch.setenv("TILEDB_PROFILE_NAME", "prod")
+    assert resolve_profile_name() == "prod"
+    assert resolve_profile_name("explicit") == "explicit"
+
+
+def test_create_read_update_list_rename_delete(tmp_path: Path) -> None:
+    store = ProfileStore(tmp_path / "profiles")
+    assert store.read() == {}
+    store.save("default", {"rest.server_address": "https://a.example"})
+    store.save("prod", {"rest.server_address": "https://b.example"})
+    assert store.names() == ["default", "prod"]
+    with pytest.raises(ConfigurationError, match="already exists"):
+        store.save("prod", {"rest.server_address": "https://c.example"})
+    store.save("prod", {"rest.server_address": "https://c.example"}, overwrite=True)
+    with store.edit() as profiles:
+        profiles["prod"]["rest.workspace"] = "acme"
+    assert store.get("prod") == {"rest.server_address": "https://c.example", "rest.workspace": "acme"}
+    store.rename("prod", "production")
+    assert store.names() == ["default", "production"]
+    with pytest.raises(ConfigurationError, match="already exists"):
+        store.rename("default", "production")
+    with pytest.raises(ConfigurationError, match="no profile"):
+        store.rename("missing", "other")
+    removed = store.delete("default")
+    assert removed == {"rest.server_address": "https://a.example"}
+    assert store.names() == ["production"]
+    with pytest.raises(ConfigurationError, match="no profile"):
+        store.delete("default")
+
+
+def test_file_and_directory_modes(tmp_path: Path) -> None:
+    store = ProfileStore(tmp_path / "new" / "dir")
+    store.save("default", {"rest.server_address": "https://a.example"})
+    assert stat.S_IMODE(store.directory.stat().st_mode) == 0o700
+    assert stat.S_IMODE(store.path.stat().st_mode) == 0o600
+
+
+def test_written_in_core_format_and_read_by_tiledb(tmp_path: Path) -> None:
+    store = ProfileStore(tmp_path)
+    store.save(
+        "default",
+        {
+            "rest.server_address": "https://api.example.com",
+            "rest.workspace": "acme",
+            "client.secret_backend": "keyring",
+        },
+    )
+    document = json.loads(store.path.read_text())
+    assert document["version"] == 1
+    profile = tiledb.Profile.load("default", str(tmp_path))
+    assert profile["rest.server_address"] == "https://api.example.com"
+    assert profile["rest.workspace"] == "acme"
+
+
+def test_tiledb_config_reads_our_profile(tmp_path: Path) -> None:
+    store = ProfileStore(tmp_path)
+    store.save("prod", {"rest.server_address": "https://api.example.com", "rest.workspace": "acme"})
+    code = (
+        "import tiledb; c = tiledb.Config();"
+        "print(c['rest.server_address'], c.get('rest.workspace', False))"
+    )
+    env = dict(os.environ, TILEDB_PROFILE_DIR=str(tmp_path), TILEDB_PROFILE_NAME="prod")
+    out = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
+    )
+    assert out.stdout.split() == ["https://api.example.com", "acme"]
+
+
+def test_unknown_keys_and_profiles_written_by_core_are_kept(tmp_path: Path) -> None:
+    profile = tiledb.Profile("coreprofile", str(tmp_path))
+    profile["rest.server_address"] = "https://core.example"
+    profile["rest.payer_namespace"] = "someone"
+    profile.save()
+    store = ProfileStore(tmp_path)
+    with store.edit() as profiles:
+        profiles["coreprofile"]["x.custom"] = "kept"
+        profiles["ours"] = {"rest.server_address": "https://ours.example"}
+    loaded = tiledb.Profile.load("coreprofile", str(tmp_path))
+    assert loaded["rest.payer_namespace"] == "someone"
+    assert loaded["x.custom"] == "kept"
+    assert store.get("ours") == {"rest.server_address": "https://ours.example"}
+
+
+@pytest.mark.parametrize(
+    "content",
+    ["{not json", "[1, 2]", '{"version": 99}', '{"version": 1, "p": {"k": 1}}', '{"p": "str"}'],
+    ids=["syntax", "array", "future-version", "non-string-value", "non-object-profile"],
+)
+def test_corrupt_file_raises_and_is_never_overwritten(tmp_path: Path, content: str) -> None:
+    store = ProfileStore(tmp_path)
+    store.path.write_text(content)
+    with pytest.raises(ConfigurationError, match=str(store.path)):
+        store.read()
+    with pytest.raises(ConfigurationError, match="left untouched"):
+        store.save("default", {"rest.server_address": "https://a.example"})
+    assert store.path.read_text() == content
+
+
+def test_unreadable_file_raises_naming_it(tmp_path: Path) -> None:
+    store = ProfileStore(tmp_path)
+    store.path.mkdir()  # a directory where the file should be: reading fails for root too
+    with pytest.raises(ConfigurationError, match="profiles.json"):
+        store.read()
+
+
+def test_failed_edit_leaves_file_unchanged(tmp_path: Path) -> None:
+    store = ProfileStore(tmp_path)
+    store.save("default", {"rest.server_address": "https://a.example"})
+    before = store.path.read_bytes()
+    with pytest.raises(RuntimeError), store.edit() as profiles:
+        profiles["default"]["rest.server_address"] = "https://changed.example"
+        raise RuntimeError("boom")
+    assert store.path.read_bytes() == before
+    assert not list(tmp_path.glob("*.tmp"))
+
+
+@pytest.mark.parametrize("bad", ["", "version", " padded ", "tab\tname"])
+def test_invalid_profile_names(tmp_path: Path, bad: str) -> None:
+    with pytest.raises(ConfigurationError, match="Invalid profile name"):
+        ProfileStore(tmp_path).save(bad, {"rest.server_address": "https://a.example"})
+
+
+_WRITER = """
+import sys
+from tiledb.client.profiles import ProfileStore
+store = ProfileStore(sys.argv[1])
+for index in range(int(sys.argv[3])):
+    with store.edit() as profiles:
+        profiles[f"{sys.argv[2]}-{index}"] = {"rest.server_address": f"https://{index}.example"}
+"""
+
+
+def test_concurrent_writers_lose_nothing(tmp_path: Path) -> None:
+    writers, per_writer = 6, 15
+    env = dict(os.environ, PYTHONPATH=SRC)
+    processes = [
+        subprocess.Popen(
+            [sys.executable, "-c", _WRITER, str(tmp_path), f"w{number}", str(per_writer)], env=env
+        )
+        for number in range(writers)
+    ]
+    assert [process.wait(timeout=120) for process in processes] == [0] * writers
+    names = set(ProfileStore(tmp_path).names())
+    expected = {f"w{number}-{index}" for number in range(writers) for index in range(per_writer)}
+    assert names == expected
