@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 
+pytest_plugins = ["tests.secret_service"]
+
 _CLEARED_PREFIXES = ("TILEDB_", "PYTHON_KEYRING", "KEYRING_")
 
 

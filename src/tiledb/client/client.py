@@ -210,9 +210,9 @@ def Ctx(config: dict[str, Any] | None = None) -> Any:  # noqa: N802 - reference 
     -------
     tiledb.Ctx
     """  # noqa: E501 - the reference API's summary line
-    import tiledb
+    from tiledb.client._tiledb_py import tiledb_py
 
-    return tiledb.Ctx(Config(config))
+    return tiledb_py.Ctx(Config(config))
 
 
 def login(

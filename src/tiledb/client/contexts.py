@@ -13,7 +13,7 @@ import logging
 from collections.abc import Mapping
 from typing import Any
 
-import tiledb
+from tiledb.client._tiledb_py import tiledb_py as tiledb
 
 __all__ = ["RESTRICTED_KEYS", "SESSION_KEYS", "build_config", "update_default_ctx"]
 
@@ -70,9 +70,7 @@ def update_default_ctx(params: Mapping[str, str]) -> None:
     default context from TileDB core's profile; pass ``ctx=tiledb.client.Ctx()``
     there.
     """
-    from tiledb import ctx as ctx_module
-
-    holder = getattr(ctx_module, "_ctx_var", None)
+    holder = getattr(tiledb.ctx, "_ctx_var", None)
     try:
         previous = holder.get() if holder is not None else None
     except LookupError:

@@ -11,7 +11,17 @@ where there is one, what to do next. No message ever contains a secret.
 
 from __future__ import annotations
 
-import tiledb
+from typing import TYPE_CHECKING
+
+from tiledb.client._tiledb_py import tiledb_py
+
+if TYPE_CHECKING:
+    # TileDB-Py is untyped: give mypy a base class it can see.
+    class _TileDBError(Exception):
+        """Stand-in for tiledb.TileDBError when type checking."""
+
+else:
+    _TileDBError = tiledb_py.TileDBError
 
 __all__ = [
     "ClientError",
@@ -25,15 +35,15 @@ __all__ = [
 ]
 
 
-class ClientError(tiledb.TileDBError):  # type: ignore[misc]
+class ClientError(_TileDBError):
     """Raise for client-related errors."""
 
 
-class ConfigurationError(tiledb.TileDBError):  # type: ignore[misc]
+class ConfigurationError(_TileDBError):
     """Raise for errors during configuration."""
 
 
-class LoginError(tiledb.TileDBError):  # type: ignore[misc]
+class LoginError(_TileDBError):
     """Raise for errors during login."""
 
 

@@ -270,8 +270,9 @@ def _new_session(
         def rebuild_auth(
             self, prepared_request: requests.PreparedRequest, response: requests.Response
         ) -> None:
-            super().rebuild_auth(prepared_request, response)
-            if self.should_strip_auth(response.request.url, prepared_request.url):  # type: ignore[arg-type]
+            super().rebuild_auth(prepared_request, response)  # type: ignore[no-untyped-call]
+            old_url, new_url = response.request.url, prepared_request.url
+            if self.should_strip_auth(old_url, new_url):  # type: ignore[no-untyped-call]
                 prepared_request.headers.pop(API_KEY_HEADER, None)
 
     session = _Session()

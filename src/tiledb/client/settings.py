@@ -283,11 +283,11 @@ def _with_credentials(
         ),
     ]
     found: tuple[Resolved | None, Resolved | None, str | None] | None = None
-    for token, password, token_source, password_source in layers:
-        if token:
-            found = (Resolved(token, token_source), None, None)
-        elif password:
-            found = (None, Resolved(password, password_source), None)
+    for layer_token, layer_password, token_source, password_source in layers:
+        if layer_token:
+            found = (Resolved(layer_token, token_source), None, None)
+        elif layer_password:
+            found = (None, Resolved(layer_password, password_source), None)
         if found:
             break
     stored = _stored_credentials(settings.profile_name, profile, source)
@@ -311,10 +311,10 @@ def _stored_credentials(
         return None
     backend_name = profile.get(keys.SECRET_BACKEND)
     if backend_name:
-        from tiledb.client.secrets.base import secret_entry_key
+        from tiledb.client.secrets.base import SecretKind, secret_entry_key
         from tiledb.client.secrets.registry import get_backend
 
-        kind = "password" if profile.get(keys.AUTH) == "password" else "token"
+        kind: SecretKind = "password" if profile.get(keys.AUTH) == "password" else "token"
         secret_id = profile.get(keys.SECRET_ID)
         if not secret_id:
             raise ConfigurationError(f"{source} names backend {backend_name!r} but no secret id.")

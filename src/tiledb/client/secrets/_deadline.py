@@ -9,11 +9,15 @@ timed out may still finish later in the background; its result is discarded.
 
 from __future__ import annotations
 
+import math
+import os
 import threading
 from collections.abc import Callable
 from typing import Generic, TypeVar, cast
 
-__all__ = ["DeadlineExceeded", "call_with_deadline"]
+from tiledb.client.errors import ConfigurationError
+
+__all__ = ["DeadlineExceeded", "call_with_deadline", "timeout_from_env"]
 
 T = TypeVar("T")
 
@@ -30,6 +34,36 @@ class DeadlineExceeded(Exception):  # noqa: N818 - reads as the event, like Time
     def __init__(self, timeout: float) -> None:
         super().__init__(f"no answer within {timeout:g} s")
         self.timeout = timeout
+
+
+def timeout_from_env(variable: str, default: float) -> float:
+    """Return the timeout in seconds set by the environment variable ``variable``.
+
+    Parameters
+    ----------
+    variable : str
+        e.g. ``"TILEDB_CLIENT_KEYRING_TIMEOUT"``, set to e.g. ``"2.5"``.
+    default : float
+        Returned when the variable is unset or empty, e.g. ``10.0``.
+
+    Raises
+    ------
+    ConfigurationError
+        When the value is not a positive, finite number of seconds.
+    """
+    raw = os.environ.get(variable, "").strip()
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        value = math.nan
+    if not (math.isfinite(value) and value > 0):
+        raise ConfigurationError(
+            f"{variable}={raw!r} is not a valid timeout: give a positive number of seconds,"
+            f" e.g. {variable}=30 (the default is {default:g})."
+        )
+    return value
 
 
 class _Outcome(Generic[T]):
@@ -71,7 +105,7 @@ def call_with_deadline(func: Callable[[], T], timeout: float, *, name: str) -> T
     def work() -> None:
         try:
             outcome.value = func()
-        except BaseException as exc:  # noqa: BLE001 - handed over to the caller
+        except BaseException as exc:
             outcome.error = exc
         finally:
             outcome.done.set()

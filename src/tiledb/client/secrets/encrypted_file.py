@@ -159,6 +159,12 @@ def _canonical(value: object) -> bytes:
     return json.dumps(value, sort_keys=True, separators=(",", ":")).encode("ascii")
 
 
+def _utf8(text: str) -> bytes:
+    # surrogateescape: a non-UTF-8 passphrase from the environment is used as its bytes,
+    # and never ends up quoted in a UnicodeEncodeError.
+    return text.encode("utf-8", "surrogateescape")
+
+
 def _frame(*parts: bytes) -> bytes:
     return b"".join(len(part).to_bytes(8, "big") + part for part in parts)
 
@@ -196,7 +202,7 @@ def _new_vault(path: Path) -> _Vault:
 
 
 def _derive(kdf: Mapping[str, Any], secret: str) -> bytes:
-    data = unicodedata.normalize("NFC", secret).encode("utf-8")
+    data = _utf8(unicodedata.normalize("NFC", secret))
     salt = base64.b64decode(kdf["salt"])
     if kdf["name"] == "scrypt":
         return Scrypt(salt=salt, length=64, n=kdf["n"], r=kdf["r"], p=kdf["p"]).derive(data)
@@ -352,9 +358,7 @@ def _unlock(vault: _Vault, *, new: bool = False) -> bytes:
     """Return the 64-byte key of ``vault`` (from the cache, else derived); check it."""
     source = passphrase.find_source()
     secret = None if source.interactive else source.read(vault=vault.path)
-    fingerprint = (
-        b"" if secret is None else hmac.digest(_FINGERPRINT_KEY, secret.encode(), "sha256")
-    )
+    fingerprint = b"" if secret is None else hmac.digest(_FINGERPRINT_KEY, _utf8(secret), "sha256")
     cache_id = (str(vault.path), vault.header_bytes, source.label, fingerprint)
     with _key_cache_lock:
         key = _key_cache.get(cache_id)

@@ -1,0 +1,170 @@
+"""The ``keyring`` backend against a real Secret Service (private gnome-keyring).
+
+The ``secret_service`` fixture (tests/secret_service.py) starts the daemons; a
+missing daemon fails these tests, it never skips them.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from tests.secret_service import INSTALL_HINT, SecretServiceBus
+
+from tiledb.client.errors import BackendUnavailableError
+from tiledb.client.secrets import registry
+from tiledb.client.secrets.base import secret_entry_key
+from tiledb.client.secrets.keyring_backend import SERVICE, TIMEOUT_ENV, KeyringBackend
+from tiledb.client.testing.backend_conformance import BackendConformance
+
+pytestmark = [pytest.mark.secret_service, pytest.mark.usefixtures("secret_service")]
+
+SRC = str(Path(__file__).parents[2] / "src")
+
+
+def items() -> dict[str, str]:
+    """Return the Secret Service items of our service as {user name: label}, via secret-tool.
+
+    secret-tool prints each item's label on stdout and its attributes on stderr,
+    both in item order.
+    """
+    tool = shutil.which("secret-tool")
+    if tool is None:
+        pytest.fail(f"secret-tool is not installed: {INSTALL_HINT}", pytrace=False)
+    result = subprocess.run(
+        [tool, "search", "--all", "service", SERVICE],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+    )
+
+    def values(text: str, name: str) -> list[str]:
+        prefix = f"{name} = "
+        return [line[len(prefix) :] for line in text.splitlines() if line.startswith(prefix)]
+
+    labels = values(result.stdout, "label")
+    usernames = values(result.stderr, "attribute.username")
+    assert len(labels) == len(usernames) == len(values(result.stderr, "attribute.service"))
+    return dict(zip(usernames, labels, strict=True))
+
+
+@pytest.fixture
+def keys() -> Iterator[list[str]]:
+    """Keys of two profile files with the same profile name; deleted afterwards."""
+    made = [
+        secret_entry_key(f"default @ /home/ada/{folder}/profiles.json [{tag}]", "token")
+        for folder, tag in ((".tiledb", "1f3a9c2e"), ("work/.tiledb", "77c0d4aa"))
+    ]
+    yield made
+    backend = KeyringBackend()
+    for key in made:
+        backend.delete(key)
+
+
+class TestConformance(BackendConformance):
+    @pytest.fixture
+    def backend(self) -> KeyringBackend:
+        return KeyringBackend()
+
+
+def test_probe_names_the_secret_service() -> None:
+    start = time.monotonic()
+    availability = KeyringBackend().probe()
+    assert time.monotonic() - start < 5
+    assert availability.available, availability.reason
+    assert availability.reason.startswith("keyring.backends.SecretService.Keyring (priority 5)")
+
+
+def test_items_have_readable_labels_and_go_away(keys: list[str], hermetic_env: Path) -> None:
+    backend = KeyringBackend()
+    backend.set(keys[0], "tok-one")
+    backend.set(keys[1], "tok-two")
+    found = items()
+    for key in keys:
+        assert found[key] == f"Password for '{key}' on '{SERVICE}'"
+    assert backend.get(keys[0]) == "tok-one"  # same profile name, different files
+    assert backend.get(keys[1]) == "tok-two"
+    assert backend.delete(keys[0]) is True
+    assert keys[0] not in items()
+    assert backend.get(keys[1]) == "tok-two"
+    assert list(hermetic_env.rglob("keyring_pass.cfg")) == []  # never the plaintext fallback
+
+
+def test_long_secret_is_split_into_items(keys: list[str]) -> None:
+    backend = KeyringBackend()
+    secret = "j" * 5000
+    backend.set(keys[0], secret)
+    pieces = [f"{keys[0]} #a{index}" for index in range(1, 6)]
+    assert set(pieces) <= set(items())
+    assert backend.get(keys[0]) == secret
+    assert backend.delete(keys[0]) is True
+    assert not {keys[0], *pieces} & set(items())
+
+
+def test_other_processes_see_the_secret(keys: list[str]) -> None:
+    KeyringBackend().set(keys[0], "shared-across-processes")
+    code = (
+        "import sys; from tiledb.client.secrets.keyring_backend import KeyringBackend;"
+        " print(KeyringBackend().get(sys.argv[1]))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code, keys[0]],
+        env={**os.environ, "PYTHONPATH": SRC},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    assert result.stdout.strip() == "shared-across-processes"
+
+
+def test_keyring_global_choice_is_not_used(
+    monkeypatch: pytest.MonkeyPatch, keys: list[str], hermetic_env: Path
+) -> None:
+    import keyring.core
+    from keyrings.alt.file import PlaintextKeyring
+
+    monkeypatch.setattr(keyring.core, "_keyring_backend", PlaintextKeyring())
+    backend = KeyringBackend()
+    backend.set(keys[0], "value")
+    assert keys[0] in items()
+    assert list(hermetic_env.rglob("keyring_pass.cfg")) == []
+
+
+def test_bus_gone_gives_fast_clear_error(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    assert registry.get_backend("keyring").probe().available
+    monkeypatch.setenv("DBUS_SESSION_BUS_ADDRESS", f"unix:path={tmp_path}/gone")
+    registry._reset_for_tests()  # as between two tests, or two processes
+    start = time.monotonic()
+    availability = registry.get_backend("keyring").probe()
+    assert time.monotonic() - start < 5
+    assert not availability.available
+    assert "SecretService.Keyring is not usable on the D-Bus session bus" in availability.reason
+
+
+def test_stopped_secret_service_times_out(
+    monkeypatch: pytest.MonkeyPatch, secret_service_bus: SecretServiceBus, keys: list[str]
+) -> None:
+    backend = KeyringBackend()
+    backend.set(keys[0], "value")
+    monkeypatch.setenv(TIMEOUT_ENV, "1")
+    secret_service_bus.keyring.send_signal(signal.SIGSTOP)  # D-Bus queues calls, nobody answers
+    try:
+        start = time.monotonic()
+        availability = KeyringBackend().probe()
+        assert 0.9 < time.monotonic() - start < 3
+        assert "did not answer within 1 s" in availability.reason
+        with pytest.raises(BackendUnavailableError, match=TIMEOUT_ENV):
+            backend.get(keys[0])
+    finally:
+        secret_service_bus.keyring.send_signal(signal.SIGCONT)
+    monkeypatch.delenv(TIMEOUT_ENV)
+    assert KeyringBackend().get(keys[0]) == "value"

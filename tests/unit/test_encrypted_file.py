@@ -1,0 +1,539 @@
+"""Tests of the encrypted-file secret backend and its passphrase sources."""
+
+from __future__ import annotations
+
+import base64
+import getpass
+import json
+import os
+import stat
+import subprocess
+import sys
+import textwrap
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tiledb.client.errors import (
+    BackendUnavailableError,
+    SecretBackendError,
+    VaultTamperedError,
+    WrongPassphraseError,
+)
+from tiledb.client.secrets import encrypted_file, passphrase
+from tiledb.client.secrets.encrypted_file import EncryptedFileBackend, KdfPolicy
+from tiledb.client.testing.backend_conformance import BackendConformance
+
+SRC = Path(__file__).resolve().parents[2] / "src"
+PASSPHRASE = "correct horse battery staple"
+# The cheapest costs the KDFs accept: tests run in milliseconds. Production costs are
+# exercised by benchmarks/kdf_unlock.py and by the downgrade tests below.
+_CHEAP = {
+    "argon2id": {"memory_cost": 8, "iterations": 1, "lanes": 1},
+    "scrypt": {"n": 2, "r": 1, "p": 1},
+}
+TEST_POLICY = KdfPolicy(
+    argon2id=_CHEAP["argon2id"],
+    argon2id_minimum=_CHEAP["argon2id"],
+    scrypt=_CHEAP["scrypt"],
+    scrypt_minimum=_CHEAP["scrypt"],
+)
+SCRYPT_POLICY = KdfPolicy(**{**TEST_POLICY.__dict__, "prefer_argon2id": False})
+
+
+@pytest.fixture(autouse=True)
+def cheap_kdf(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    monkeypatch.setattr(encrypted_file, "_KDF_POLICY", TEST_POLICY)
+    encrypted_file.clear_key_cache()
+    yield
+    encrypted_file.clear_key_cache()
+
+
+@pytest.fixture
+def vault(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    path = tmp_path / "vaultdir" / "secrets.vault"
+    monkeypatch.setenv("TILEDB_CLIENT_SECRETS_FILE", str(path))
+    monkeypatch.setenv("TILEDB_CLIENT_PASSPHRASE", PASSPHRASE)
+    return path
+
+
+@pytest.fixture
+def store(vault: Path) -> EncryptedFileBackend:
+    return EncryptedFileBackend()
+
+
+class TestConformance(BackendConformance):
+    @pytest.fixture
+    def backend(self, store: EncryptedFileBackend) -> EncryptedFileBackend:
+        return store
+
+
+def load(path: Path) -> dict[str, Any]:
+    document: dict[str, Any] = json.loads(path.read_text())
+    return document
+
+
+def save(path: Path, document: dict[str, Any]) -> None:
+    path.write_text(json.dumps(document))
+
+
+def flip(b64: str) -> str:
+    data = bytearray(base64.b64decode(b64))
+    data[0] ^= 1
+    return base64.b64encode(bytes(data)).decode()
+
+
+# -- files ------------------------------------------------------------------------
+
+
+def test_default_path_is_in_user_data_dir(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("XDG_DATA_HOME", "/srv/data")
+    assert encrypted_file.vault_path() == Path("/srv/data/tiledb-client/secrets.vault")
+
+
+def test_file_modes(store: EncryptedFileBackend, vault: Path) -> None:
+    store.set("k", "v")
+    assert stat.S_IMODE(vault.stat().st_mode) == 0o600
+    assert stat.S_IMODE(vault.parent.stat().st_mode) == 0o700
+    lock = vault.with_name(".secrets.vault.lock")
+    assert stat.S_IMODE(lock.stat().st_mode) == 0o600
+    assert sorted(p.name for p in vault.parent.iterdir()) == [lock.name, vault.name]
+
+
+def test_secret_never_in_clear_and_nonce_fresh(store: EncryptedFileBackend, vault: Path) -> None:
+    secret = "tdb-very-secret-token-value"
+    store.set("k", secret)
+    first = load(vault)["entries"]["k"]
+    store.set("k", secret)
+    second = load(vault)["entries"]["k"]
+    assert first["nonce"] != second["nonce"]
+    assert first["ciphertext"] != second["ciphertext"]
+    raw = vault.read_bytes()
+    for form in (secret.encode(), base64.b64encode(secret.encode()), PASSPHRASE.encode()):
+        assert form not in raw
+    assert b"tdb-very" not in raw
+
+
+def test_header_and_names_in_clear(store: EncryptedFileBackend, vault: Path) -> None:
+    store.set("token: default", "v")
+    document = load(vault)
+    assert document["format"] == "tiledb-client-vault"
+    assert document["version"] == 1
+    assert document["kdf"]["name"] == "argon2id"
+    assert len(base64.b64decode(document["kdf"]["salt"])) == 16
+    assert list(document["entries"]) == ["token: default"]
+
+
+# -- errors -----------------------------------------------------------------------
+
+
+def test_wrong_passphrase(
+    store: EncryptedFileBackend, vault: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store.set("k", "v")
+    monkeypatch.setenv("TILEDB_CLIENT_PASSPHRASE", "not the passphrase")
+    # No need to clear the cache: a new passphrase is a new cache key.
+    with pytest.raises(WrongPassphraseError) as info:
+        store.get("k")
+    assert "TILEDB_CLIENT_PASSPHRASE" in str(info.value)
+    assert "not the passphrase" not in str(info.value)
+    with pytest.raises(WrongPassphraseError):
+        store.set("k2", "v2")
+    assert list(load(vault)["entries"]) == ["k"]
+
+
+@pytest.mark.parametrize("cached", [True, False], ids=["cached-key", "fresh-key"])
+def test_tampered_ciphertext(store: EncryptedFileBackend, vault: Path, *, cached: bool) -> None:
+    store.set("k", "v")
+    document = load(vault)
+    document["entries"]["k"]["ciphertext"] = flip(document["entries"]["k"]["ciphertext"])
+    save(vault, document)
+    if not cached:
+        encrypted_file.clear_key_cache()
+    with pytest.raises(VaultTamperedError):
+        store.get("k")
+    with pytest.raises(VaultTamperedError):
+        store.set("other", "x")  # a tampered vault is never re-MACed into validity
+
+
+@pytest.mark.parametrize("change", ["swap", "rename", "drop", "add"])
+def test_entries_cannot_be_moved(store: EncryptedFileBackend, vault: Path, change: str) -> None:
+    store.set("token: a", "secret-a")
+    store.set("token: b", "secret-b")
+    document = load(vault)
+    entries = document["entries"]
+    if change == "swap":
+        entries["token: a"], entries["token: b"] = entries["token: b"], entries["token: a"]
+    elif change == "rename":
+        entries["token: c"] = entries.pop("token: a")
+    elif change == "drop":
+        del entries["token: a"]
+    else:
+        entries["token: c"] = entries["token: a"]
+    save(vault, document)
+    with pytest.raises(VaultTamperedError):
+        store.get("token: b")
+
+
+def test_entry_name_is_bound_even_with_valid_mac(store: EncryptedFileBackend, vault: Path) -> None:
+    # Defence in depth: even if the index MAC is recomputed (it cannot be without the key;
+    # the test uses the key), the per-entry associated data still catches the swap.
+    store.set("token: a", "secret-a")
+    store.set("token: b", "secret-b")
+    parsed = encrypted_file._parse(vault, vault.read_text())
+    key = encrypted_file._derive(parsed.header["kdf"], PASSPHRASE)
+    a, b = parsed.entries["token: a"], parsed.entries["token: b"]
+    parsed.entries["token: a"], parsed.entries["token: b"] = b, a
+    encrypted_file._write_vault(parsed, key)
+    with pytest.raises(VaultTamperedError, match="token: a"):
+        store.get("token: a")
+
+
+@pytest.mark.parametrize("field", ["iterations", "salt", "verifier"])
+def test_modified_header_reads_as_wrong_passphrase(
+    store: EncryptedFileBackend, vault: Path, field: str
+) -> None:
+    # The salt and KDF parameters are inputs of the key derivation, and the verifier is
+    # the only check available before a key exists: a changed header yields a different
+    # key, which is cryptographically indistinguishable from a wrong passphrase. The
+    # error says so ("or the vault's header was changed"). Weakened parameters are
+    # caught before derivation (see the downgrade tests).
+    store.set("k", "v")
+    document = load(vault)
+    if field == "iterations":
+        document["kdf"]["iterations"] += 1
+    elif field == "salt":
+        document["kdf"]["salt"] = flip(document["kdf"]["salt"])
+    else:
+        document["verifier"] = flip(document["verifier"])
+    save(vault, document)
+    encrypted_file.clear_key_cache()
+    with pytest.raises(WrongPassphraseError, match="header"):
+        store.get("k")
+
+
+def test_modified_verifier_with_cached_key_is_tampering(
+    store: EncryptedFileBackend, vault: Path
+) -> None:
+    store.set("k", "v")
+    document = load(vault)
+    document["verifier"] = flip(document["verifier"])
+    save(vault, document)
+    with pytest.raises(VaultTamperedError):
+        store.get("k")
+
+
+@pytest.mark.parametrize("kdf", ["argon2id", "scrypt"])
+def test_downgraded_kdf_params_are_refused(
+    store: EncryptedFileBackend, vault: Path, monkeypatch: pytest.MonkeyPatch, kdf: str
+) -> None:
+    monkeypatch.setattr(
+        encrypted_file, "_KDF_POLICY", SCRYPT_POLICY if kdf == "scrypt" else TEST_POLICY
+    )
+    store.set("k", "v")  # written with parameters far below the production minimum
+    assert load(vault)["kdf"]["name"] == kdf
+    monkeypatch.setattr(encrypted_file, "_KDF_POLICY", encrypted_file.PRODUCTION_POLICY)
+    with pytest.raises(VaultTamperedError, match="downgrade"):
+        store.get("k")
+    with pytest.raises(VaultTamperedError):
+        store.set("k", "w")
+
+
+def test_absurd_kdf_params_are_refused(store: EncryptedFileBackend, vault: Path) -> None:
+    store.set("k", "v")
+    document = load(vault)
+    document["kdf"]["memory_cost"] = 2**31  # would allocate 2 TiB
+    save(vault, document)
+    with pytest.raises(VaultTamperedError):
+        store.get("k")
+
+
+@pytest.mark.parametrize(
+    "mutate",
+    [
+        lambda d: d["kdf"].update(name="pbkdf2"),
+        lambda d: d["kdf"].update(extra=1),
+        lambda d: d["kdf"].update(iterations="3"),
+        lambda d: d.pop("mac"),
+        lambda d: d["entries"]["k"].update(nonce="!!"),
+        lambda d: d.update(entries=[]),
+    ],
+    ids=["kdf-name", "kdf-extra", "param-type", "no-mac", "bad-b64", "entries-type"],
+)
+def test_damaged_structure_is_tampering(
+    store: EncryptedFileBackend, vault: Path, mutate: Any
+) -> None:
+    store.set("k", "v")
+    document = load(vault)
+    mutate(document)
+    save(vault, document)
+    with pytest.raises(VaultTamperedError):
+        store.get("k")
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ("this is not json", "not JSON"),
+        ('{"version": 1, "a": {}}', "not a tiledb-client-vault"),
+        ("[1, 2]", "not a tiledb-client-vault"),
+        ('{"format": "tiledb-client-vault", "version": 2}', "version 2"),
+    ],
+)
+def test_foreign_file_is_never_overwritten(
+    store: EncryptedFileBackend, vault: Path, content: str, message: str
+) -> None:
+    vault.parent.mkdir(parents=True)
+    vault.write_text(content)
+    for call in (lambda: store.set("k", "v"), lambda: store.get("k"), lambda: store.delete("k")):
+        with pytest.raises(SecretBackendError, match=message) as info:
+            call()
+        assert str(vault) in str(info.value)
+        assert not isinstance(info.value, (WrongPassphraseError, VaultTamperedError))
+    assert vault.read_text() == content
+    availability = store.probe()
+    assert not availability.available
+    assert str(vault) in availability.reason
+
+
+# -- passphrase sources -----------------------------------------------------------
+
+
+def test_passphrase_file(vault: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    secret_file = tmp_path / "passphrase"
+    secret_file.write_text(PASSPHRASE + "\n")
+    monkeypatch.delenv("TILEDB_CLIENT_PASSPHRASE")
+    monkeypatch.setenv("TILEDB_CLIENT_PASSPHRASE_FILE", str(secret_file))
+    store = EncryptedFileBackend()
+    availability = store.probe()
+    assert availability.available
+    assert str(secret_file) in availability.reason
+    store.set("k", "v")
+    # The trailing newline was stripped: the plain env passphrase opens the same vault.
+    monkeypatch.delenv("TILEDB_CLIENT_PASSPHRASE_FILE")
+    monkeypatch.setenv("TILEDB_CLIENT_PASSPHRASE", PASSPHRASE)
+    encrypted_file.clear_key_cache()
+    assert store.get("k") == "v"
+
+
+def test_env_passphrase_wins_over_file(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TILEDB_CLIENT_PASSPHRASE", "a")
+    monkeypatch.setenv("TILEDB_CLIENT_PASSPHRASE_FILE", "/nonexistent")
+    source = passphrase.configured_source()
+    assert source is not None
+    assert source.kind == "env"
+
+
+@pytest.mark.parametrize(
+    "content", [b"", b"\n", b"\xff\xfe secret"], ids=["empty", "newline", "binary"]
+)
+def test_bad_passphrase_file(
+    vault: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, content: bytes
+) -> None:
+    secret_file = tmp_path / "passphrase"
+    secret_file.write_bytes(content)
+    monkeypatch.delenv("TILEDB_CLIENT_PASSPHRASE")
+    monkeypatch.setenv("TILEDB_CLIENT_PASSPHRASE_FILE", str(secret_file))
+    store = EncryptedFileBackend()
+    assert not store.probe().available
+    with pytest.raises(SecretBackendError, match=str(secret_file)) as info:
+        store.set("k", "v")
+    assert "secret" not in str(info.value).replace("secrets", "")
+
+
+def test_missing_passphrase_file(vault: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("TILEDB_CLIENT_PASSPHRASE")
+    monkeypatch.setenv("TILEDB_CLIENT_PASSPHRASE_FILE", "/nonexistent/passphrase")
+    availability = EncryptedFileBackend().probe()
+    assert not availability.available
+    assert "/nonexistent/passphrase" in availability.reason
+    with pytest.raises(SecretBackendError, match="/nonexistent/passphrase"):
+        EncryptedFileBackend().set("k", "v")
+
+
+def test_no_source_and_no_terminal(
+    store: EncryptedFileBackend, vault: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("TILEDB_CLIENT_PASSPHRASE")
+    monkeypatch.setattr(sys, "stdin", None)
+    availability = store.probe()
+    assert not availability.available
+    assert "TILEDB_CLIENT_PASSPHRASE_FILE" in availability.reason
+    # Without a vault, reading needs no passphrase at all.
+    assert store.get("k") is None
+    assert not store.contains("k")
+    assert store.delete("k") is False
+    with pytest.raises(BackendUnavailableError, match="TILEDB_CLIENT_PASSPHRASE_FILE"):
+        store.set("k", "v")
+    assert not vault.exists()
+
+
+def test_terminal_prompt(
+    store: EncryptedFileBackend, vault: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("TILEDB_CLIENT_PASSPHRASE")
+    monkeypatch.setattr(passphrase, "_stdin_is_terminal", lambda: True)
+    answers = iter([PASSPHRASE, "typo", PASSPHRASE, PASSPHRASE])
+    prompts: list[str] = []
+
+    def fake_getpass(prompt: str) -> str:
+        prompts.append(prompt)
+        return next(answers)
+
+    monkeypatch.setattr(getpass, "getpass", fake_getpass)
+    with pytest.raises(SecretBackendError, match="differ"):
+        store.set("k", "v")  # a new vault asks twice; the answers differ
+    assert not vault.exists()
+    store.set("k", "v")
+    assert store.get("k") == "v"  # the derived key is remembered: no third prompt
+    assert len(prompts) == 4
+    assert "New passphrase" in prompts[0]
+    assert str(vault) in prompts[0]
+    monkeypatch.setenv("TILEDB_CLIENT_PASSPHRASE", PASSPHRASE)
+    assert store.get("k") == "v"
+
+
+def test_key_is_derived_once(store: EncryptedFileBackend, monkeypatch: pytest.MonkeyPatch) -> None:
+    calls: list[str] = []
+    real = encrypted_file._derive
+
+    def counting(kdf: Any, secret: str) -> bytes:
+        calls.append(kdf["name"])
+        return real(kdf, secret)
+
+    monkeypatch.setattr(encrypted_file, "_derive", counting)
+    store.set("a", "1")
+    store.set("b", "2")
+    assert EncryptedFileBackend().get("a") == "1"
+    assert len(calls) == 1
+
+
+# -- KDFs and probe ---------------------------------------------------------------
+
+
+def test_scrypt_vault_still_readable(
+    store: EncryptedFileBackend, vault: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(encrypted_file, "_KDF_POLICY", SCRYPT_POLICY)
+    store.set("k", "v")
+    assert load(vault)["kdf"]["name"] == "scrypt"
+    monkeypatch.setattr(encrypted_file, "_KDF_POLICY", TEST_POLICY)
+    encrypted_file.clear_key_cache()
+    assert store.get("k") == "v"
+    store.set("k2", "v2")  # the vault keeps its KDF
+    assert load(vault)["kdf"]["name"] == "scrypt"
+
+
+def test_without_argon2id_support(
+    store: EncryptedFileBackend, vault: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store.set("k", "v")  # argon2id
+    monkeypatch.setattr(encrypted_file, "argon2id_supported", lambda: False)
+    encrypted_file.clear_key_cache()
+    with pytest.raises(SecretBackendError, match="Argon2id"):
+        store.get("k")
+    assert "Argon2id" in store.probe().reason
+    vault.unlink()
+    store.set("k", "v")
+    assert load(vault)["kdf"]["name"] == "scrypt"
+
+
+def test_production_policy_meets_its_minimums() -> None:
+    policy = encrypted_file.PRODUCTION_POLICY
+    for name in ("argon2id", "scrypt"):
+        params, minimum = getattr(policy, name), getattr(policy, f"{name}_minimum")
+        assert all(params[p] >= minimum[p] for p in minimum)
+    assert policy.argon2id == {"memory_cost": 65536, "iterations": 3, "lanes": 4}
+
+
+def test_probe(store: EncryptedFileBackend, vault: Path) -> None:
+    availability = store.probe()
+    assert availability.available
+    assert "TILEDB_CLIENT_PASSPHRASE" in availability.reason
+    assert PASSPHRASE not in availability.reason
+    store.set("k", "v")
+    vault.write_text("{}")
+    assert not store.probe().available
+
+
+def test_contains_needs_no_passphrase(
+    store: EncryptedFileBackend, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store.set("k", "v")
+    monkeypatch.delenv("TILEDB_CLIENT_PASSPHRASE")
+    monkeypatch.setattr(sys, "stdin", None)
+    assert store.contains("k")
+    assert not store.contains("other")
+
+
+def test_set_refuses_empty_and_non_strings(store: EncryptedFileBackend) -> None:
+    with pytest.raises(ValueError):
+        store.set("k", "")
+    with pytest.raises(ValueError):
+        store.set("", "v")
+    with pytest.raises(ValueError):
+        store.set("k", None)  # type: ignore[arg-type]
+
+
+def test_imports_stay_lazy() -> None:
+    code = (
+        "import sys\n"
+        "import tiledb.client.secrets.registry, tiledb.client.secrets.passphrase\n"
+        "assert 'cryptography' not in sys.modules, 'cryptography imported eagerly'\n"
+    )
+    env = {**os.environ, "PYTHONPATH": str(SRC)}
+    subprocess.run([sys.executable, "-c", code], check=True, env=env, timeout=60)
+
+
+# -- several processes ------------------------------------------------------------
+
+_WRITER = textwrap.dedent(
+    """
+    import sys
+    from tiledb.client.secrets import encrypted_file as ef
+    cheap = {"memory_cost": 8, "iterations": 1, "lanes": 1}
+    ef._KDF_POLICY = ef.KdfPolicy(cheap, cheap, {"n": 2, "r": 1, "p": 1}, {"n": 2, "r": 1, "p": 1})
+    backend = ef.EncryptedFileBackend()
+    worker, count = sys.argv[1], int(sys.argv[2])
+    for index in range(count):
+        backend.set(f"token: w{worker}-{index}", f"value-{worker}-{index}")
+    """
+)
+
+
+def test_concurrent_writers_in_processes(store: EncryptedFileBackend, vault: Path) -> None:
+    env = {**os.environ, "PYTHONPATH": str(SRC)}
+    workers, count = 4, 8
+    processes = [
+        subprocess.Popen([sys.executable, "-c", _WRITER, str(worker), str(count)], env=env)
+        for worker in range(workers)
+    ]
+    assert all(process.wait(timeout=90) == 0 for process in processes)
+    assert len(load(vault)["entries"]) == workers * count
+    for worker in range(workers):
+        for index in range(count):
+            assert store.get(f"token: w{worker}-{index}") == f"value-{worker}-{index}"
+
+
+def test_registry_builds_this_backend(vault: Path) -> None:
+    from tiledb.client.secrets import registry
+
+    backend = registry.get_backend("encrypted-file")
+    assert isinstance(backend, EncryptedFileBackend)
+    assert backend.name == "encrypted-file"
+
+
+def test_passphrase_is_nfc_normalised_and_bytes_safe(
+    store: EncryptedFileBackend, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TILEDB_CLIENT_PASSPHRASE", "caf\u00e9")  # composed é
+    store.set("k", "v")
+    monkeypatch.setenv("TILEDB_CLIENT_PASSPHRASE", "cafe\u0301")  # e + combining accent
+    assert store.get("k") == "v"
+    if sys.platform != "win32":  # a non-UTF-8 byte in the environment (POSIX only)
+        monkeypatch.setenv("TILEDB_CLIENT_PASSPHRASE", "caf\udcff")
+        with pytest.raises(WrongPassphraseError) as info:
+            store.get("k")
+        assert "\udcff" not in str(info.value)
