@@ -6,20 +6,21 @@ Variables that would let a test read the developer's real settings are removed.
 
 from __future__ import annotations
 
+import contextvars
 import os
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-pytest_plugins = ["tests.secret_service"]
+pytest_plugins = ["tests.secret_service", "tests.local_server"]
 
-_CLEARED_PREFIXES = ("TILEDB_", "PYTHON_KEYRING", "KEYRING_")
+_CLEARED_PREFIXES = ("TILEDB_", "PYTHON_KEYRING", "KEYRING_", "REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE")
 
 
 @pytest.fixture(autouse=True)
 def hermetic_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    """Point HOME, XDG dirs and the TileDB profile dir into ``tmp_path``."""
+    """Point HOME (so ``~/.tiledb``) and the XDG dirs into ``tmp_path``."""
     home = tmp_path / "home"
     home.mkdir()
     for name in list(os.environ):
@@ -33,11 +34,30 @@ def hermetic_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Pa
         ("XDG_STATE_HOME", ".local/state"),
     ):
         monkeypatch.setenv(var, str(home / sub))
-    monkeypatch.setenv("TILEDB_PROFILE_DIR", str(home / ".tiledb"))
+    # TILEDB_PROFILE_DIR stays unset: the profile dir is ~/.tiledb of the temporary HOME.
+    # (TileDB core refuses to make any Ctx when that variable names a directory without
+    # the profile it looks for, which would make every test set up a profile.)
     # Keep requests away from any proxy configured on the machine: tests are loopback only.
     monkeypatch.setenv("NO_PROXY", "*")
+    from tiledb.client import client, session
     from tiledb.client.secrets import registry
 
     registry._reset_for_tests()
     yield home
     registry._reset_for_tests()
+    session.install(None, update_default_ctx=False)
+    client.client.retry_mode("default")
+    client.client.set_threads(None)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_pyfunc_call(pyfuncitem: pytest.Function) -> bool:
+    """Run each test function in a fresh ``contextvars`` context.
+
+    TileDB-Py keeps its default context in a ContextVar, and ``login()`` replaces it;
+    a fresh context per test keeps one test's session out of the next test's
+    ``tiledb.default_ctx()``.
+    """
+    arguments = {name: pyfuncitem.funcargs[name] for name in pyfuncitem._fixtureinfo.argnames}
+    contextvars.Context().run(pyfuncitem.obj, **arguments)
+    return True

@@ -23,6 +23,8 @@ RESTRICTED_KEYS = ("rest.server_address", "rest.username", "rest.password")
 """Keys a caller may not pass to ``Config``: the session decides them."""
 
 SESSION_KEYS = (
+    "profile_name",
+    "profile_dir",
     "rest.server_address",
     "rest.token",
     "rest.username",

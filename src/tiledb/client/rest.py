@@ -230,6 +230,8 @@ class RestClient:
                 url,
                 json=body,
                 timeout=(CONNECT_TIMEOUT_SECONDS, READ_TIMEOUT_SECONDS),
+                # Per request: requests lets $REQUESTS_CA_BUNDLE override Session.verify.
+                verify=self._verify,
             )
         except requests.exceptions.SSLError as exc:
             raise RestError(

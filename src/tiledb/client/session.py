@@ -292,10 +292,18 @@ def login_session(
 def tiledb_params(session: Session) -> dict[str, str]:
     """The TileDB core config parameters that carry a session's credentials.
 
-    ``rest.username`` and ``rest.password`` are set empty on purpose: TileDB core
-    would otherwise fill them from its own default profile.
+    TileDB core loads a profile into every config: the one named by
+    ``TILEDB_PROFILE_NAME``/``TILEDB_PROFILE_DIR``, and it refuses to make a context
+    when that profile does not exist. So the session names its own profile
+    (``profile_name``/``profile_dir``), or none at all (both empty) when it has no
+    profile. ``rest.username`` and ``rest.password`` are set empty on purpose: the
+    token is the credential, and core must not take a password from a profile.
     """
+    settings = session.settings
+    has_profile = settings.profile is not None
     params = {
+        "profile_name": settings.profile_name if has_profile else "",
+        "profile_dir": str(settings.profile_file.parent) if has_profile else "",
         "rest.server_address": session.host,
         "rest.token": session.token,
         "rest.username": "",
