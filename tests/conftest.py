@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-pytest_plugins = ["tests.secret_service", "tests.local_server"]
+pytest_plugins = ["tests.secret_service", "tests.local_server", "tests.backends"]
 
 _CLEARED_PREFIXES = ("TILEDB_", "PYTHON_KEYRING", "KEYRING_", "REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE")
 

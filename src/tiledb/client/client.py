@@ -289,7 +289,7 @@ def logout(profile_name: str | None = None, profile_dir: str | None = None) -> N
         If the server cannot be reached to revoke the token; the token is then
         kept so that a later logout can revoke it.
     """
-    from tiledb.client.logout import logout as _logout
+    from tiledb.client.sign_out import logout as _logout
 
     _logout(client, profile_name, profile_dir)
 

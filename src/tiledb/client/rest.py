@@ -92,6 +92,7 @@ def make_retry(mode: RetryOrStr) -> urllib3.Retry | bool:
         total=100,
         connect=CONNECT_RETRIES,
         read=CONNECT_RETRIES,
+        other=0,  # TLS verification and protocol errors: retrying cannot help
         backoff_factor=0.25,
         status_forcelist=_STATUS_FORCELIST[mode],
         allowed_methods=None,  # every method, as the service expects
