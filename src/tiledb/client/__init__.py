@@ -5,8 +5,10 @@ Profile metadata (host, workspace, username, TLS options) lives in TileDB core's
 an encrypted file, or a plugin). See :func:`configure` and :func:`login`.
 
 Importing this package is cheap: ``requests``, ``keyring`` and ``cryptography``
-load only on the paths that need them.
+load only on the paths that need them, and so do most of its own modules.
 """
+
+from typing import TYPE_CHECKING, Any
 
 from tiledb.client.client import (
     Client,
@@ -16,9 +18,7 @@ from tiledb.client.client import (
     Ctx,
     LoginError,
     RetryMode,
-    Workspace,
     build,
-    configure,
     default_user,
     get_self_user,
     get_user,
@@ -28,6 +28,10 @@ from tiledb.client.client import (
     login,
     logout,
 )
+
+if TYPE_CHECKING:
+    from tiledb.client.configuration import configure
+    from tiledb.client.models import Workspace
 
 __version__ = "0.1.0"
 
@@ -51,3 +55,12 @@ __all__ = [
     "login",
     "logout",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    """Load ``Workspace`` and ``configure`` on first access (PEP 562)."""
+    if name in ("Workspace", "configure"):
+        from tiledb.client import client
+
+        return getattr(client, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -11,16 +11,20 @@ Login and configure a client session from a named profile.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
-from concurrent import futures
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from tiledb.client import session as _session
-from tiledb.client.configuration import configure
-from tiledb.client.contexts import build_config
 from tiledb.client.errors import ClientError, ConfigurationError, LoginError
-from tiledb.client.models import User, UserSelfWorkspace, Workspace
-from tiledb.client.rest import BasicAuth, RestClient, RetryMode, RetryOrStr, default_pool_size
+from tiledb.client.retry import RetryMode, RetryOrStr
+
+# Everything else loads on first use, so that ``import tiledb.client`` stays cheap.
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from concurrent import futures
+
+    from tiledb.client.configuration import configure
+    from tiledb.client.models import User, UserSelfWorkspace, Workspace
+    from tiledb.client.rest import BasicAuth, RestClient
+    from tiledb.client.session import Session
 
 __all__ = [
     "Client",
@@ -43,6 +47,26 @@ __all__ = [
     "login",
     "logout",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    """Load ``Workspace`` and ``configure`` on first access (PEP 562)."""
+    if name == "Workspace":
+        from tiledb.client.models import Workspace
+
+        return Workspace
+    if name == "configure":
+        from tiledb.client.configuration import configure
+
+        return configure
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def _current() -> Session:
+    from tiledb.client import session
+
+    return session.current(client)
+
 
 _T = TypeVar("_T")
 
@@ -69,7 +93,7 @@ class Client:
         self._threads = pool_threads
         self._mode = RetryMode.maybe_from(retry_mode)
         self._executor: futures.ThreadPoolExecutor | None = None
-        self._rest: tuple[_session.Session, RestClient] | None = None
+        self._rest: tuple[Session, RestClient] | None = None
 
     def __repr__(self) -> str:
         return f"Client(pool_threads={self.pool_size}, retry_mode={self._mode.value!r})"
@@ -77,6 +101,8 @@ class Client:
     @property
     def pool_size(self) -> int:
         """Threads in the pool, and connections kept per host."""
+        from tiledb.client.rest import default_pool_size
+
         return self._threads or default_pool_size()
 
     @property
@@ -116,6 +142,8 @@ class Client:
 
     def submit(self, func: Callable[..., _T], *args: Any, **kwargs: Any) -> futures.Future[_T]:
         """Run ``func`` in the client's thread pool."""
+        from concurrent import futures
+
         with self._lock:
             if self._executor is None:
                 self._executor = futures.ThreadPoolExecutor(
@@ -133,6 +161,8 @@ class Client:
         ca_file: str | None = None,
     ) -> RestClient:
         """Return a new REST client with this client's retry mode and pool size."""
+        from tiledb.client.rest import RestClient
+
         return RestClient(
             host,
             token=token,
@@ -145,7 +175,7 @@ class Client:
 
     def rest_client(self) -> RestClient:
         """Return the REST client of the current session (made once per session)."""
-        current = _session.current(self)
+        current = _current()
         with self._lock:
             if self._rest is not None and self._rest[0] is current:
                 return self._rest[1]
@@ -200,7 +230,10 @@ def Config(cfg_dict: dict[str, Any] | None = None) -> Any:  # noqa: N802 - refer
         When ``cfg_dict`` sets ``rest.server_address``, ``rest.username`` or
         ``rest.password``.
     """
-    return build_config(_session.tiledb_params(_session.current(client)), cfg_dict)
+    from tiledb.client.contexts import build_config
+    from tiledb.client.session import tiledb_params
+
+    return build_config(tiledb_params(_current()), cfg_dict)
 
 
 def Ctx(config: dict[str, Any] | None = None) -> Any:  # noqa: N802 - reference API name
@@ -264,9 +297,11 @@ def login(
 
     >>> tiledb.client.login(profile_name="production")
     """
+    from tiledb.client import session
+
     if threads is not None:
         client.set_threads(threads)
-    _session.login(profile_name, profile_dir, client)
+    session.login(profile_name, profile_dir, client)
 
 
 def logout(profile_name: str | None = None, profile_dir: str | None = None) -> None:
@@ -310,7 +345,7 @@ def get_workspace() -> Workspace:
     ClientError
         When the workspace can not be retrieved.
     """
-    return _session.current(client).get_workspace(client.rest_client())
+    return _current().get_workspace(client.rest_client())
 
 
 def get_workspace_id() -> str:
@@ -321,7 +356,7 @@ def get_workspace_id() -> str:
     str
         e.g. ``"ws_2b7c9d1e3f4a5b6c"``.
     """
-    current = _session.current(client)
+    current = _current()
     if current.workspace and current.workspace.startswith("ws_"):
         return current.workspace
     if not current.workspace and current.workspace_id:
@@ -336,7 +371,7 @@ def get_self_user() -> tuple[User, list[UserSelfWorkspace]]:
     -------
     tuple[User, list[UserSelfWorkspace]]
     """
-    return _session.current(client).self_user(client.rest_client())
+    return _current().self_user(client.rest_client())
 
 
 def get_user() -> User:
@@ -373,6 +408,8 @@ def get_user_workspaces() -> list[Workspace]:
     ClientError
         When the user-workspace relationships can not be retrieved.
     """
+    from tiledb.client.models import Workspace
+
     return [Workspace.from_listed(item) for item in get_self_user()[1]]
 
 

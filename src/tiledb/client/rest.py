@@ -12,14 +12,14 @@ this module is imported.
 
 from __future__ import annotations
 
-import enum
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Union
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlsplit
 
 from tiledb.client.errors import ClientError
+from tiledb.client.retry import RetryMode, RetryOrStr, make_retry
 
 if TYPE_CHECKING:
     import requests
@@ -39,65 +39,6 @@ __all__ = [
 API_KEY_HEADER = "X-TILEDB-REST-API-KEY"
 CONNECT_TIMEOUT_SECONDS = 10.0
 READ_TIMEOUT_SECONDS = 60.0
-# Connection failures are retried a few times only: an unreachable host should be
-# reported in seconds, not after the hundred retries allowed for 503 answers.
-CONNECT_RETRIES = 3
-
-
-class RetryMode(enum.Enum):
-    """How requests are retried.
-
-    ``DEFAULT`` retries up to 100 times on HTTP 503; ``FORCEFUL`` also on 400,
-    500, 501 and 502; ``DISABLED`` never retries. Back-off factor 0.25 s.
-    """
-
-    DEFAULT = "default"
-    FORCEFUL = "forceful"
-    DISABLED = "disabled"
-
-    @classmethod
-    def maybe_from(cls, value: RetryOrStr) -> RetryMode:
-        """Return ``value`` as a :class:`RetryMode`, accepting its string name.
-
-        Raises
-        ------
-        ValueError
-            For a string that names no mode.
-        """
-        if isinstance(value, RetryMode):
-            return value
-        try:
-            return cls(str(value).lower())
-        except ValueError:
-            choices = ", ".join(repr(mode.value) for mode in cls)
-            raise ValueError(f"Unknown retry mode {value!r}; choose one of {choices}.") from None
-
-
-RetryOrStr = Union[RetryMode, str]
-
-_STATUS_FORCELIST = {
-    RetryMode.DEFAULT: (503,),
-    RetryMode.FORCEFUL: (400, 500, 501, 502, 503),
-}
-
-
-def make_retry(mode: RetryOrStr) -> urllib3.Retry | bool:
-    """Return the ``urllib3.Retry`` policy of a retry mode (``False`` when disabled)."""
-    import urllib3
-
-    mode = RetryMode.maybe_from(mode)
-    if mode is RetryMode.DISABLED:
-        return False
-    return urllib3.Retry(
-        total=100,
-        connect=CONNECT_RETRIES,
-        read=CONNECT_RETRIES,
-        other=0,  # TLS verification and protocol errors: retrying cannot help
-        backoff_factor=0.25,
-        status_forcelist=_STATUS_FORCELIST[mode],
-        allowed_methods=None,  # every method, as the service expects
-        raise_on_status=False,
-    )
 
 
 def default_pool_size() -> int:

@@ -1,0 +1,59 @@
+"""``import tiledb.client`` stays cheap: heavy dependencies load on the paths that need them."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+SRC = str(Path(__file__).resolve().parents[2] / "src")
+HEAVY = ["requests", "urllib3", "keyring", "cryptography", "secretstorage", "jeepney"]
+OWN_LAZY = [
+    "tiledb.client.session",
+    "tiledb.client.settings",
+    "tiledb.client.models",
+    "tiledb.client.profiles",
+    "tiledb.client.rest",
+    "tiledb.client.configuration",
+    "tiledb.client.secrets.registry",
+    "tiledb.client.cli",
+]
+
+
+def loaded_after(code: str) -> set[str]:
+    probe = f"{code}\nimport json, sys\nprint(json.dumps(sorted(sys.modules)))"
+    env = dict(os.environ, PYTHONPATH=SRC)
+    out = subprocess.run(
+        [sys.executable, "-c", probe], env=env, capture_output=True, text=True, check=True
+    )
+    return set(json.loads(out.stdout.splitlines()[-1]))
+
+
+def test_import_loads_no_heavy_dependency() -> None:
+    modules = loaded_after("import tiledb.client")
+    assert "tiledb.client.client" in modules
+    assert [name for name in HEAVY if name in modules] == []
+    assert [name for name in OWN_LAZY if name in modules] == []
+
+
+def test_public_names_resolve_lazily() -> None:
+    modules = loaded_after(
+        "import tiledb.client\n"
+        "assert tiledb.client.Workspace.__name__ == 'Workspace'\n"
+        "assert callable(tiledb.client.configure)\n"
+        "from tiledb.client.client import Client, Workspace, configure\n"
+        "assert tiledb.client.client.Client is Client"
+    )
+    assert "tiledb.client.models" in modules
+    assert [name for name in HEAVY if name in modules] == []
+
+
+def test_requests_loads_when_a_request_is_made() -> None:
+    modules = loaded_after(
+        "from tiledb.client.rest import RestClient\nRestClient('http://127.0.0.1:9').close()"
+    )
+    assert "requests" in modules
+    assert "keyring" not in modules
+    assert "cryptography" not in modules
