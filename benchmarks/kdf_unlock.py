@@ -25,7 +25,7 @@ import tempfile
 import time
 from pathlib import Path
 
-BENCH_PASSPHRASE = "correct horse battery staple"  # noqa: S105 - a throwaway benchmark value
+BENCH_PASSPHRASE = "correct horse battery staple"
 
 
 def _peak_rss_mib() -> float:
@@ -62,7 +62,7 @@ def _cold_get(runs: int) -> list[float]:
         for _ in range(runs):
             ef.clear_key_cache()
             start = time.perf_counter()
-            assert backend.get("token: bench") == "a-ws_bench-b"  # noqa: S101
+            assert backend.get("token: bench") == "a-ws_bench-b"
             times.append(time.perf_counter() - start)
     return times
 

@@ -15,7 +15,13 @@ import pytest
 
 pytest_plugins = ["tests.secret_service", "tests.local_server", "tests.backends"]
 
-_CLEARED_PREFIXES = ("TILEDB_", "PYTHON_KEYRING", "KEYRING_", "REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE")
+_CLEARED_PREFIXES = (
+    "TILEDB_",
+    "PYTHON_KEYRING",
+    "KEYRING_",
+    "REQUESTS_CA_BUNDLE",
+    "CURL_CA_BUNDLE",
+)
 
 
 @pytest.fixture(autouse=True)

@@ -9,8 +9,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-import tiledb
 
+import tiledb
 import tiledb.client
 from tiledb.client import session as session_module
 from tiledb.client.client import ClientError

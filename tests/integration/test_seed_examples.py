@@ -13,8 +13,8 @@ import textwrap
 from pathlib import Path
 
 import pytest
-import tiledb
 
+import tiledb
 import tiledb.client
 from tiledb.client.profiles import ProfileStore
 from tiledb.client.testing import LocalServer
@@ -108,7 +108,7 @@ def test_login_example(name: str, example_server: LocalServer) -> None:
     run_example(LOGIN_EXAMPLES[name])
     assert tiledb.client.get_user().username == "myuser"
     assert tiledb.client.default_user().username == "myuser"
-    user, workspaces = tiledb.client.get_self_user()
+    _user, workspaces = tiledb.client.get_self_user()
     assert [w.name for w in workspaces] == ["myworkspace"]
     assert [w.workspace_role for w in tiledb.client.get_user_workspaces()] == ["owner"]
     assert tiledb.client.get_workspace_id().startswith("ws_")

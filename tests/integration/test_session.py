@@ -8,8 +8,8 @@ import warnings
 from pathlib import Path
 
 import pytest
-import tiledb
 
+import tiledb
 import tiledb.client
 from tiledb.client import session as session_module
 from tiledb.client.client import ClientError, ConfigurationError, LoginError, Workspace
@@ -27,7 +27,9 @@ from tiledb.client.testing import (
 
 
 def token_requests(server: LocalServer, method: str = "POST") -> list[str]:
-    return [r.path for r in server.requests if r.route.startswith("/v4/tokens") and r.method == method]
+    return [
+        r.path for r in server.requests if r.route.startswith("/v4/tokens") and r.method == method
+    ]
 
 
 def all_text_under(root: Path) -> str:
@@ -167,7 +169,10 @@ def test_session_token_is_reused_then_revoked_by_logout(
     local_server: LocalServer, secret_backend: str
 ) -> None:
     tiledb.client.configure(
-        username=DEFAULT_USERNAME, password=DEFAULT_PASSWORD, workspace="acme", host=local_server.url
+        username=DEFAULT_USERNAME,
+        password=DEFAULT_PASSWORD,
+        workspace="acme",
+        host=local_server.url,
     )
     tiledb.client.login()
     first = tiledb.client.Config()["rest.token"]
@@ -185,7 +190,10 @@ def test_session_token_is_reused_then_revoked_by_logout(
 
 def test_revoked_cached_token_is_replaced(local_server: LocalServer, vault: Path) -> None:
     tiledb.client.configure(
-        username=DEFAULT_USERNAME, password=DEFAULT_PASSWORD, workspace="acme", host=local_server.url
+        username=DEFAULT_USERNAME,
+        password=DEFAULT_PASSWORD,
+        workspace="acme",
+        host=local_server.url,
     )
     tiledb.client.login()
     for token in local_server.tokens:
@@ -282,8 +290,13 @@ def test_configure_validation(vault: Path) -> None:
 
 def test_configure_token_wins_over_password(vault: Path) -> None:
     tiledb.client.configure(
-        host="h.example", token="t-ws_1-x", username="ada", password="pw", verify_ssl=False,
-        ca_file="/etc/ca.pem", profile_name="both",
+        host="h.example",
+        token="t-ws_1-x",
+        username="ada",
+        password="pw",
+        verify_ssl=False,
+        ca_file="/etc/ca.pem",
+        profile_name="both",
     )
     profile = ProfileStore().get("both")
     assert profile is not None
@@ -384,7 +397,7 @@ def test_tls_options_map_to_core(local_tls_server: LocalServer, vault: Path) -> 
 def test_tls_without_the_ca_fails_clearly(local_tls_server: LocalServer, vault: Path) -> None:
     tiledb.client.configure(token=DEFAULT_TOKEN, host=local_tls_server.url)
     tiledb.client.login()
-    with pytest.raises(ClientError, match="TLS verification failed.*ca_file"):
+    with pytest.raises(ClientError, match=r"TLS verification failed.*ca_file"):
         tiledb.client.get_user()
 
 
@@ -401,7 +414,7 @@ def test_concurrent_logins_and_calls(local_server: LocalServer, vault: Path) -> 
             for _ in range(5):
                 tiledb.client.login(profile_name=name)
                 assert tiledb.client.get_user().username == DEFAULT_USERNAME
-        except BaseException as exc:  # noqa: BLE001 - reported below
+        except BaseException as exc:
             errors.append(exc)
 
     threads = [threading.Thread(target=work, args=(n,)) for n in ("one", "two", "one", "two")]

@@ -10,8 +10,8 @@ import sys
 from pathlib import Path
 
 import pytest
-import tiledb
 
+import tiledb
 from tiledb.client.errors import ConfigurationError
 from tiledb.client.profiles import ProfileStore, resolve_profile_dir, resolve_profile_name
 
@@ -44,7 +44,10 @@ def test_create_read_update_list_rename_delete(tmp_path: Path) -> None:
     store.save("prod", {"rest.server_address": "https://c.example"}, overwrite=True)
     with store.edit() as profiles:
         profiles["prod"]["rest.workspace"] = "acme"
-    assert store.get("prod") == {"rest.server_address": "https://c.example", "rest.workspace": "acme"}
+    assert store.get("prod") == {
+        "rest.server_address": "https://c.example",
+        "rest.workspace": "acme",
+    }
     store.rename("prod", "production")
     assert store.names() == ["default", "production"]
     with pytest.raises(ConfigurationError, match="already exists"):
@@ -129,7 +132,7 @@ def test_corrupt_file_raises_and_is_never_overwritten(tmp_path: Path, content: s
 def test_unreadable_file_raises_naming_it(tmp_path: Path) -> None:
     store = ProfileStore(tmp_path)
     store.path.mkdir()  # a directory where the file should be: reading fails for root too
-    with pytest.raises(ConfigurationError, match="profiles.json"):
+    with pytest.raises(ConfigurationError, match=r"profiles\.json"):
         store.read()
 
 

@@ -96,7 +96,7 @@ def test_rows_and_summary_mask_secrets(monkeypatch: pytest.MonkeyPatch) -> None:
     text = repr(settings) + settings.summary() + repr(settings.rows())
     assert secret not in text
     assert "TILEDB_REST_TOKEN" in settings.summary()
-    assert "****lue" in dict((name, shown) for name, shown, _ in settings.rows())["token"]
+    assert "****lue" in {name: shown for name, shown, _ in settings.rows()}["token"]
 
 
 def test_mask_and_workspace_from_token() -> None:

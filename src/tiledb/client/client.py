@@ -397,7 +397,7 @@ def get_user() -> User:
 
 
 def get_user_workspaces() -> list[Workspace]:
-    """a list of relationships between the session user and workspaces.
+    """A list of relationships between the session user and workspaces.
 
     Returns
     -------

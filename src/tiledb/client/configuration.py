@@ -177,8 +177,7 @@ def configure(
         secret, kind = password, "password"
     elif username or password:
         raise ConfigurationError(
-            "Both username and password are required when using username/password"
-            " authentication."
+            "Both username and password are required when using username/password authentication."
         )
     else:
         raise ConfigurationError("Either token OR both username and password must be provided.")
@@ -190,10 +189,7 @@ def configure(
     name = resolve_profile_name(profile_name)
     store = ProfileStore(profile_dir)
     if not overwrite and store.get(name) is not None:
-        raise ConfigurationError(
-            f"Profile {name!r} already exists in {store.path}. "
-            "Pass overwrite=True (--overwrite) to replace it."
-        )
+        _refuse_existing(name, store)
     from tiledb.client.secrets.registry import select_backend
 
     backend = select_backend(secret_backend)
@@ -217,6 +213,13 @@ def configure(
     logger.info("configured profile %r in %s (secret in %s)", name, store.path, backend.name)
 
 
+def _refuse_existing(name: str, store: ProfileStore) -> None:
+    raise ConfigurationError(
+        f"Profile {name!r} already exists in {store.path}. "
+        "Pass overwrite=True (--overwrite) to replace it."
+    )
+
+
 def _store_profile(
     store: ProfileStore,
     name: str,
@@ -234,10 +237,7 @@ def _store_profile(
         with store.edit() as profiles:
             replaced = profiles.get(name)
             if replaced is not None and not overwrite:
-                raise ConfigurationError(
-                    f"Profile {name!r} already exists in {store.path}. "
-                    "Pass overwrite=True (--overwrite) to replace it."
-                )
+                _refuse_existing(name, store)
             profiles[name] = profile
     except BaseException:
         try:

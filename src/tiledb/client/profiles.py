@@ -60,12 +60,12 @@ USERNAME = "rest.username"
 VERIFY_SSL = "ssl.verify"
 VERIFY_SSL_LEGACY = "rest.verify_ssl"  # written by the vendor's package
 CA_FILE = "ssl.ca_file"
-SECRET_BACKEND = "client.secret_backend"
-SECRET_ID = "client.secret_id"
+SECRET_BACKEND = "client.secret_backend"  # noqa: S105 - a key name, not a secret
+SECRET_ID = "client.secret_id"  # noqa: S105 - a key name, not a secret
 AUTH = "client.auth"  # "token" or "password": which secret the backend holds
 # Plaintext secrets written by the vendor's package or TileDB core. We read them
 # (with a warning) and migrate them away; we never write them.
-TOKEN = "rest.token"
+TOKEN = "rest.token"  # noqa: S105 - a key name, not a token
 PASSWORD = "rest.password"  # noqa: S105 - a key name, not a password
 
 Profile = dict[str, str]

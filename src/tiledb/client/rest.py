@@ -274,7 +274,9 @@ def _short(exc: BaseException) -> str:
     """The innermost reason of a requests exception, without its long URL chain."""
     reason: BaseException = exc
     while True:
-        inner = reason.args[0] if reason.args and isinstance(reason.args[0], BaseException) else None
+        inner = (
+            reason.args[0] if reason.args and isinstance(reason.args[0], BaseException) else None
+        )
         inner = getattr(reason, "reason", None) or inner
         if not isinstance(inner, BaseException) or inner is reason:
             break

@@ -7,7 +7,7 @@ costs nothing at import time; ``urllib3`` loads when a policy is first built.
 from __future__ import annotations
 
 import enum
-from typing import TYPE_CHECKING, Union
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     import urllib3
@@ -48,7 +48,7 @@ class RetryMode(enum.Enum):
             raise ValueError(f"Unknown retry mode {value!r}; choose one of {choices}.") from None
 
 
-RetryOrStr = Union[RetryMode, str]
+RetryOrStr = RetryMode | str
 
 _STATUS_FORCELIST = {
     RetryMode.DEFAULT: (503,),

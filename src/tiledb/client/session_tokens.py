@@ -166,7 +166,11 @@ def _mint(settings: SessionSettings, factory: RestFactory) -> APIToken:
                 workspace_id = str((found or {}).get("workspace_id") or "")
             data = rest.post(
                 "/v4/tokens",
-                {"name": f"login-session-{uuid.uuid4()}", "scope": "*", "workspace_id": workspace_id},
+                {
+                    "name": f"login-session-{uuid.uuid4()}",
+                    "scope": "*",
+                    "workspace_id": workspace_id,
+                },
             )
         except RestError as exc:
             if exc.status in (401, 403):
@@ -200,7 +204,9 @@ def _save(slot: tuple[SecretBackend, str], token: APIToken, settings: SessionSet
     try:
         backend.set(key, json.dumps(record))
     except SecretBackendError as exc:
-        logger.warning("the session token could not be cached, the next login makes a new one: %s", exc)
+        logger.warning(
+            "the session token could not be cached, the next login makes a new one: %s", exc
+        )
 
 
 def revoke_session_token(
@@ -242,4 +248,3 @@ def load_cached_token(slot: tuple[SecretBackend, str]) -> tuple[APIToken, Mappin
         return APIToken.from_json(record), record
     except (ValueError, TypeError, AttributeError):
         return None
-

@@ -65,10 +65,14 @@ def logout(
             token,
             factory,
             host=str(record.get("host") or stored.get(keys.HOST, "")),
-            verify_ssl="false" not in (stored.get(keys.VERIFY_SSL), stored.get(keys.VERIFY_SSL_LEGACY)),
+            verify_ssl="false"
+            not in (stored.get(keys.VERIFY_SSL), stored.get(keys.VERIFY_SSL_LEGACY)),
             ca_file=stored.get(keys.CA_FILE) or None,
         )
-    is_current = current is not None and (current.profile_name, current.profile_file) == (name, path)
+    is_current = current is not None and (current.profile_name, current.profile_file) == (
+        name,
+        path,
+    )
     if is_current and current is not None and current.session_token_id:
         same = cached is not None and cached[0].token_id == current.session_token_id
         if not same:  # a session token never cached (password from the environment)

@@ -121,7 +121,7 @@ class BackendConformance:
         def write(entry: str, value: str) -> None:
             try:
                 backend.set(entry, value)
-            except BaseException as exc:  # noqa: BLE001 - reported below
+            except BaseException as exc:  # reported below
                 errors.append(exc)
 
         threads = [
