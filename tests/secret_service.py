@@ -181,3 +181,10 @@ def secret_service(
     secret_service_bus.check_alive()
     monkeypatch.setenv("DBUS_SESSION_BUS_ADDRESS", secret_service_bus.address)
     yield secret_service_bus.address
+    # Each test's items are deleted afterwards: the next test starts with none of ours.
+    subprocess.run(
+        ["secret-tool", "clear", "service", "tiledb-client"],
+        env={**os.environ, "DBUS_SESSION_BUS_ADDRESS": secret_service_bus.address},
+        check=False,
+        timeout=30,
+    )
