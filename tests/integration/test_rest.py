@@ -1,0 +1,108 @@
+"""The HTTP client: retry modes, pool size, TLS, error mapping, redirects."""
+
+from __future__ import annotations
+
+import http.server
+import threading
+from collections.abc import Iterator
+
+import pytest
+
+from tiledb.client.rest import API_KEY_HEADER, BasicAuth, RestClient, RestError, normalize_host
+from tiledb.client.retry import RetryMode, make_retry
+from tiledb.client.testing import DEFAULT_TOKEN, LocalServer
+
+
+def test_retry_modes() -> None:
+    default = make_retry("default")
+    forceful = make_retry(RetryMode.FORCEFUL)
+    assert not isinstance(default, bool)
+    assert not isinstance(forceful, bool)
+    assert default.total == 100
+    assert set(default.status_forcelist or ()) == {503}
+    assert set(forceful.status_forcelist or ()) == {400, 500, 501, 502, 503}
+    assert default.backoff_factor == 0.25
+    assert default.allowed_methods is None  # every method
+    assert make_retry("disabled") is False
+    with pytest.raises(ValueError, match="Unknown retry mode 'sometimes'"):
+        make_retry("sometimes")
+
+
+def test_normalize_host() -> None:
+    assert normalize_host("api.example.com/") == "https://api.example.com"
+    assert normalize_host(" http://127.0.0.1:8080// ") == "http://127.0.0.1:8080"
+    assert normalize_host("HTTPS://Example.com") == "HTTPS://Example.com"
+
+
+def test_pool_size_follows_the_threads(local_server: LocalServer) -> None:
+    with RestClient(local_server.url, token=DEFAULT_TOKEN, pool_size=3) as rest:
+        adapter = rest._http.get_adapter(local_server.url)
+        assert adapter._pool_maxsize == 3  # type: ignore[attr-defined]
+        assert rest.get("/v4/users/self")["user"]["username"] == "ada"
+
+
+def test_forceful_mode_retries_500(local_server: LocalServer) -> None:
+    local_server.fail_next(500, count=2)
+    with RestClient(local_server.url, token=DEFAULT_TOKEN, retry_mode="forceful") as rest:
+        assert rest.get("/v4/users/self")["user"]["username"] == "ada"
+    local_server.fail_next(500, count=1)
+    with RestClient(local_server.url, token=DEFAULT_TOKEN) as rest:
+        with pytest.raises(RestError, match="HTTP 500") as caught:
+            rest.get("/v4/users/self")
+    assert caught.value.status == 500
+
+
+def test_errors_never_show_credentials(local_server: LocalServer) -> None:
+    with RestClient(local_server.url, basic=BasicAuth("ada", "wrong-password-xyz")) as rest:
+        with pytest.raises(RestError) as caught:
+            rest.get("/v4/users/self")
+    assert caught.value.status == 401
+    assert "wrong-password-xyz" not in str(caught.value)
+    assert "wrong-password-xyz" not in repr(BasicAuth("ada", "wrong-password-xyz"))
+    with RestClient(local_server.url, token="secret-token-value-123") as rest:
+        assert "secret-token-value-123" not in repr(rest)
+
+
+def test_unreachable_and_not_json() -> None:
+    with RestClient("http://127.0.0.1:9") as rest:
+        with pytest.raises(RestError, match=r"Cannot reach 127\.0\.0\.1:9") as caught:
+            rest.get("/v4/users/self")
+    assert caught.value.status is None
+
+
+class _Redirector(http.server.BaseHTTPRequestHandler):
+    target = ""
+    seen: list[dict[str, str]] = []  # noqa: RUF012 - written by one test at a time
+
+    def do_GET(self) -> None:
+        _Redirector.seen.append(dict(self.headers.items()))
+        self.send_response(302)
+        self.send_header("Location", f"{self.target}/v4/users/self")
+        self.end_headers()
+
+    def log_message(self, *args: object) -> None:
+        """Quiet."""
+
+
+@pytest.fixture
+def redirector(local_server: LocalServer) -> Iterator[str]:
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Redirector)
+    # "localhost" is another host for requests than "127.0.0.1": a cross-host redirect.
+    _Redirector.target = local_server.url.replace("127.0.0.1", "localhost")
+    _Redirector.seen = []
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+def test_cross_host_redirect_drops_the_token(redirector: str, local_server: LocalServer) -> None:
+    with RestClient(redirector, token=DEFAULT_TOKEN) as rest:
+        with pytest.raises(RestError, match="HTTP 401"):
+            rest.get("/v4/users/self")
+    first = {key.lower(): value for key, value in _Redirector.seen[0].items()}
+    assert first[API_KEY_HEADER.lower()] == DEFAULT_TOKEN  # sent to the original host
+    followed = [r for r in local_server.requests if r.route == "/v4/users/self"]
+    assert followed
+    assert "x-tiledb-rest-api-key" not in followed[0].headers
