@@ -16,6 +16,7 @@ from dataclasses import dataclass, replace
 from datetime import timedelta
 from typing import Any, Literal
 
+from ._documents import token_document, user_document, workspace_document
 from .seed import (
     Role,
     Seed,
@@ -163,47 +164,22 @@ class ServerState:
             return Auth("basic", error="bad username or password")
         return Auth("basic", username)
 
-    # -- documents -----------------------------------------------------------------------
-    def _user_doc(self, user: SeedUser) -> dict[str, Any]:
-        return {
-            "id": user.id, "display_name": user.display_name, "image_id": None,
-            "email": user.email, "is_valid_email": True, "role": user.role,
-            "username": user.username, "timezone": user.timezone,
-            "created_at": user.created_at, "updated_at": user.updated_at,
-        }  # fmt: skip
-
-    def _member_doc(self, ws: SeedWorkspace, username: str) -> dict[str, Any]:
-        user = self._user(username)
-        creator = self._user(ws.created_by) if ws.created_by else user
-        joined = ws.joined.get(username) or max(user.created_at, ws.created_at, key=parse_time)
-        return {
-            "user_id": user.id, "username": user.username, "display_name": user.display_name,
-            "email": user.email, "image_id": None, "role": ws.members.get(username, "member"),
-            "added_by": creator.id, "created_at": joined,
-        }  # fmt: skip
-
-    def _workspace_doc(self, ws: SeedWorkspace, username: str) -> dict[str, Any]:
-        return {
-            "workspace_id": ws.id, "image_id": None, "name": ws.name,
-            "created_by": self._member_doc(ws, ws.created_by or username),
-            "description": ws.description, "self": self._member_doc(ws, username),
-            "created_at": ws.created_at, "updated_at": ws.updated_at,
-        }  # fmt: skip
-
+    # -- documents (shaped by _documents) ------------------------------------------------
     def self_document(self, username: str) -> dict[str, Any]:
         """Return the ``data`` of ``GET /v4/users/self`` for ``username``."""
         with self._lock:
             workspaces = [
-                self._workspace_doc(ws, username)
+                workspace_document(ws, username, self._user)
                 for ws in self._seed.workspaces
                 if username in ws.members
             ]
-            return {"user": self._user_doc(self._user(username)), "workspaces": workspaces}
+            return {"user": user_document(self._user(username)), "workspaces": workspaces}
 
     def workspace_document(self, username: str, name_or_id: str) -> dict[str, Any]:
         """Return the ``data`` of ``GET /v4/workspaces/{name_or_id}`` for ``username``."""
         with self._lock:
-            return self._workspace_doc(self._member_workspace(username, name_or_id), username)
+            ws = self._member_workspace(username, name_or_id)
+            return workspace_document(ws, username, self._user)
 
     # -- tokens --------------------------------------------------------------------------
     def _info(self, tok: SeedToken) -> TokenInfo:
@@ -250,14 +226,7 @@ class ServerState:
             self._seed.tokens.append(tok)
             return self.token_document(tok)
 
-    @staticmethod
-    def token_document(tok: SeedToken) -> dict[str, Any]:
-        """Return the APIToken JSON object of ``tok`` (it includes the api_key)."""
-        return {
-            "token_id": tok.token_id, "name": tok.name, "created_at": tok.created_at,
-            "expires_at": tok.expires_at, "api_key": tok.api_key,
-            "workspace_id": tok.workspace_id, "scope": tok.scope,
-        }  # fmt: skip
+    token_document = staticmethod(token_document)  # the APIToken object of a SeedToken
 
     def revoke(self, auth: Auth, token_id: str) -> None:
         """Revoke ``token_id`` on behalf of its owner (``DELETE /v4/tokens/{token_id}``)."""
