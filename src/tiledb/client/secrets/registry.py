@@ -22,8 +22,10 @@ from tiledb.client.secrets.base import SecretBackend
 __all__ = [
     "BACKEND_ENV",
     "ENTRY_POINT_GROUP",
+    "automatic_order",
     "backend_names",
     "get_backend",
+    "is_builtin",
     "select_backend",
 ]
 
@@ -79,6 +81,22 @@ def backend_names() -> list[str]:
         e.g. ``["keyring", "encrypted-file", "my-plugin"]``.
     """
     return [*_BUILTIN, *sorted(_plugin_targets())]
+
+
+def automatic_order() -> tuple[str, ...]:
+    """Return the backends :func:`select_backend` tries, in order, when none is named.
+
+    Returns
+    -------
+    tuple of str
+        ``("keyring", "encrypted-file")``.
+    """
+    return _AUTOMATIC_ORDER
+
+
+def is_builtin(name: str) -> bool:
+    """Return whether ``name`` is a built-in backend (``False`` for plugins and unknown names)."""
+    return name in _BUILTIN
 
 
 def get_backend(name: str) -> SecretBackend:

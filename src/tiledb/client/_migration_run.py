@@ -1,0 +1,241 @@
+"""The steps of one migration run, and how each is undone (see :mod:`tiledb.client.migrate`)."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from tiledb.client import profiles as keys
+from tiledb.client.configuration import delete_profile_secrets, new_secret_id
+from tiledb.client.errors import ConfigurationError
+from tiledb.client.legacy_files import make_backup, read_cloud_json, replace_file, scrub_cloud_json
+from tiledb.client.profiles import ProfileStore
+from tiledb.client.secrets.base import SecretKind, secret_entry_key
+
+if TYPE_CHECKING:
+    from tiledb.client.migrate import MigrationItem, MigrationPlan
+
+__all__ = ["MigrationError", "MigrationRun", "plaintext_secrets"]
+
+logger = logging.getLogger(__name__)
+
+_CARRIED: tuple[SecretKind, ...] = ("token", "password")
+
+
+class MigrationError(ConfigurationError):
+    """A migration failed and was undone.
+
+    Attributes
+    ----------
+    backups : list of pathlib.Path
+        Backups of the original files, kept (they hold the plaintext secrets).
+    """
+
+    def __init__(self, message: str, backups: list[Path]) -> None:
+        super().__init__(message)
+        self.backups = backups
+
+
+def plaintext_secrets(profile: Mapping[str, str]) -> dict[SecretKind, str]:
+    """Return the plaintext secrets of a profile, by kind (``{}`` when it has none)."""
+    found: dict[SecretKind, str] = {}
+    if profile.get(keys.TOKEN):
+        found["token"] = profile[keys.TOKEN]
+    if profile.get(keys.PASSWORD):
+        found["password"] = profile[keys.PASSWORD]
+    return found
+
+
+def _cloud_profile(item: MigrationItem) -> dict[str, str]:
+    profile = {keys.HOST: str(item.host), keys.WORKSPACE: str(item.workspace)}
+    if item.username and item.auth == "password":
+        profile[keys.USERNAME] = item.username
+    if not item.verify_ssl:
+        profile[keys.VERIFY_SSL] = "false"
+        profile[keys.VERIFY_SSL_LEGACY] = "false"
+    return profile
+
+
+class MigrationRun:
+    """Carries out the moves of a plan, remembering what to undo."""
+
+    def __init__(self, plan: MigrationPlan, moves: list[MigrationItem]) -> None:
+        from tiledb.client.secrets.registry import get_backend
+
+        self.plan, self.moves = plan, moves
+        self.store = ProfileStore(plan.profile_file.parent)
+        self.backend = get_backend(str(plan.backend))
+        self.cloud_files = sorted({item.source for item in moves if item.origin == "cloud.json"})
+        self.backups: dict[Path, Path] = {}
+        self.cloud_originals: dict[Path, tuple[bytes, int]] = {}
+        self.stored: list[str] = []
+        self.ids: dict[str, str] = {}
+        self.auth: dict[str, str] = {}
+        self.secrets: dict[str, dict[SecretKind, str]] = {}
+        self.originals: dict[str, dict[str, str] | None] = {}
+        self.replaced: list[dict[str, str]] = []
+        self.profiles_written = False
+        self.cloud_written: list[Path] = []
+
+    # -- the steps ----------------------------------------------------------------------
+
+    def back_up(self) -> None:
+        """Step 1: a 0600 copy of every file that will change."""
+        for path in self.cloud_files:
+            self.cloud_originals[path] = (path.read_bytes(), path.stat().st_mode & 0o777)
+        paths = [self.store.path] if self.store.exists() else []
+        for path in [*paths, *self.cloud_files]:
+            self.backups[path] = make_backup(path)
+
+    def store_secrets(self) -> None:
+        """Step 2: every secret into the backend, under a fresh secret id per profile."""
+        current = self.store.read()
+        for item in self.moves:
+            secrets: dict[SecretKind, str] = dict(item.secrets)
+            auth = str(item.auth)
+            existing = current.get(item.profile) if item.origin == "profiles.json" else None
+            if existing and existing.get(keys.SECRET_BACKEND) and existing.get(keys.SECRET_ID):
+                auth = self._carry_over(existing, secrets, auth)
+            secret_id = new_secret_id(item.profile, self.store)
+            for kind, value in secrets.items():
+                key = secret_entry_key(secret_id, kind)
+                self.stored.append(key)  # before set: a half-done set is cleaned up too
+                self.backend.set(key, value)
+            self.ids[item.profile], self.auth[item.profile] = secret_id, auth
+            self.secrets[item.profile] = secrets
+
+    def _carry_over(
+        self, existing: Mapping[str, str], secrets: dict[SecretKind, str], auth: str
+    ) -> str:
+        """A profile with a stored secret and plaintext too: keep the stored kinds."""
+        from tiledb.client.secrets.registry import get_backend
+
+        old = get_backend(existing[keys.SECRET_BACKEND])
+        for kind in _CARRIED:
+            if kind not in secrets:
+                value = old.get(secret_entry_key(existing[keys.SECRET_ID], kind))
+                if value:
+                    secrets[kind] = value
+        stored_auth = existing.get(keys.AUTH) or "token"
+        return stored_auth if stored_auth in secrets else auth
+
+    def rewrite_files(self) -> None:
+        """Step 3: profiles.json under its lock, atomically; then cloud.json."""
+        with self.store.edit() as profiles:
+            for item in self.moves:
+                current = profiles.get(item.profile)
+                if item.origin == "profiles.json":
+                    if current is None or plaintext_secrets(current) != dict(item.secrets):
+                        raise ConfigurationError(
+                            f"Profile {item.profile!r} changed while migrating; run again."
+                        )
+                    self.originals[item.profile] = dict(current)
+                    if current.get(keys.SECRET_BACKEND) and current.get(keys.SECRET_ID):
+                        self.replaced.append(dict(current))
+                    new = {k: v for k, v in current.items() if k not in (keys.TOKEN, keys.PASSWORD)}
+                else:
+                    if current is not None:
+                        raise ConfigurationError(
+                            f"A profile {item.profile!r} appeared while migrating; run again."
+                        )
+                    self.originals[item.profile] = None
+                    new = _cloud_profile(item)
+                new[keys.SECRET_BACKEND] = self.backend.name
+                new[keys.SECRET_ID] = self.ids[item.profile]
+                new[keys.AUTH] = self.auth[item.profile]
+                profiles[item.profile] = new
+        self.profiles_written = True
+        for path in self.cloud_files:
+            self.cloud_written.append(path)
+            scrub_cloud_json(path)
+
+    def verify(self) -> None:
+        """Step 4: read everything back."""
+        current = self.store.read()
+        for item in self.moves:
+            profile = current.get(item.profile) or {}
+            secret_id = self.ids[item.profile]
+            if (
+                plaintext_secrets(profile)
+                or profile.get(keys.SECRET_ID) != secret_id
+                or profile.get(keys.SECRET_BACKEND) != self.backend.name
+            ):
+                raise ConfigurationError(
+                    f"Profile {item.profile!r} read back from {self.store.path} is not as written."
+                )
+            for kind, value in self.secrets[item.profile].items():
+                if self.backend.get(secret_entry_key(secret_id, kind)) != value:
+                    raise ConfigurationError(
+                        f"The {kind} of profile {item.profile!r} read back from the"
+                        f" {self.backend.name!r} backend does not match what was stored."
+                    )
+        for path in self.cloud_files:
+            cloud = read_cloud_json(path)
+            if cloud is not None and cloud.has_secrets:
+                raise ConfigurationError(f"{path} still holds a secret after scrubbing it.")
+
+    def finish(self) -> list[str]:
+        """Step 5: drop replaced secrets and the backups; return what could not be done."""
+        problems: list[str] = []
+        for old in self.replaced:
+            problems.extend(
+                f"could not delete the replaced secrets of {old.get(keys.SECRET_ID)}: {problem}"
+                for problem in delete_profile_secrets(old)
+            )
+        for backup in self.backups.values():
+            try:
+                backup.unlink()
+            except OSError as exc:
+                problems.append(
+                    f"could not delete the backup {backup}; it holds plaintext secrets, delete"
+                    f" it yourself: {exc}"
+                )
+        return problems
+
+    # -- undo -------------------------------------------------------------------------------
+
+    def undo(self, cause: BaseException) -> MigrationError:
+        """Put files back, then delete the secrets stored; return the error to raise."""
+        problems = self._restore_files()
+        if not problems:  # a profile still naming a new secret keeps that secret
+            for key in self.stored:
+                try:
+                    self.backend.delete(key)
+                except ConfigurationError as exc:
+                    problems.append(f"could not delete {key!r} from {self.backend.name!r}: {exc}")
+        backups = list(self.backups.values())
+        what = "Nothing was lost: every file is as it was."
+        if problems:
+            what = "Some steps could not be undone: " + "; ".join(problems) + "."
+        where = (
+            " Backups of the original files are kept (they hold the plaintext secrets; delete"
+            f" them once you no longer need them): {', '.join(str(path) for path in backups)}."
+            if backups
+            else ""
+        )
+        reason = str(cause) or type(cause).__name__
+        logger.warning("migration failed and was undone: %s", reason)
+        return MigrationError(f"The migration failed: {reason} {what}{where}", backups)
+
+    def _restore_files(self) -> list[str]:
+        problems = []
+        for path in self.cloud_written:
+            data, mode = self.cloud_originals[path]
+            try:
+                replace_file(path, data, mode)
+            except ConfigurationError as exc:
+                problems.append(str(exc))
+        if not self.profiles_written:
+            return problems
+        try:
+            with self.store.edit() as profiles:
+                for name, original in self.originals.items():
+                    if original is not None:
+                        profiles[name] = original
+                    elif profiles.get(name, {}).get(keys.SECRET_ID) == self.ids.get(name):
+                        profiles.pop(name)
+        except ConfigurationError as exc:
+            problems.append(f"could not restore {self.store.path}: {exc}")
+        return problems

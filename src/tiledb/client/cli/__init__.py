@@ -1,0 +1,227 @@
+"""The ``tiledb-client`` command line: a thin layer over the library.
+
+Commands: ``configure``, ``login``, ``logout``, ``whoami``, ``profile`` (``list``,
+``show``, ``delete``, ``rename``), ``migrate``, ``doctor``, ``backends``. Run
+``tiledb-client COMMAND --help`` for each. Also ``python -m tiledb.client``.
+
+Exit status: 0 success, 1 failure (``Error: message`` and a hint on standard
+error, no traceback unless ``--verbose``), 2 usage error, 130 interrupted.
+A secret is never accepted as a command-line argument, and never printed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+import traceback
+import warnings
+from collections.abc import Sequence
+from typing import Any, NoReturn
+
+from tiledb.client.cli.common import CliError
+from tiledb.client.cli.output import Output
+
+__all__ = ["build_parser", "main"]
+
+EXIT_OK, EXIT_FAILURE, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
+
+DESCRIPTION = """\
+Manage TileDB credentials: profiles in profiles.json, tokens and passwords in a secret
+backend (the OS keyring, or an AES-GCM encrypted file), never in plain files.
+"""
+
+EPILOG = """\
+common commands:
+  tiledb-client configure --host api.example.com --workspace acme   (prompts for the token)
+  tiledb-client login          who and where
+  tiledb-client whoami         user, workspaces, and where each setting came from
+  tiledb-client doctor         what is wrong, and how to fix it
+
+Exit status: 0 ok, 1 failure, 2 usage error. Secrets are read from a hidden prompt or
+standard input (--token-stdin, --password-stdin), never from arguments.
+"""
+
+# Options that would carry a secret on the command line: refused with an explanation.
+_SECRET_OPTIONS = ("--token", "--password", "--api-key", "--passphrase", "--secret")
+
+
+class _Parser(argparse.ArgumentParser):
+    """An argument parser whose errors never repeat argument values (they may be secrets)."""
+
+    def error(self, message: str) -> NoReturn:
+        if message.startswith("unrecognized arguments:"):
+            words = message.split(":", 1)[1].split()
+            shown = [w.split("=", 1)[0] if w.startswith("-") else "<value>" for w in words]
+            message = f"unrecognized arguments: {' '.join(shown)}"
+        super().error(message)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Return the parser of ``tiledb-client`` with every command registered."""
+    from tiledb.client.cli import auth, configure, doctor, migrate, profile
+
+    parser = _Parser(
+        prog="tiledb-client",
+        description=DESCRIPTION,
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        allow_abbrev=False,
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
+    parser.add_argument(
+        "-v", "--verbose", action="store_true", help="show debug logs, and tracebacks on errors"
+    )
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    original = commands.add_parser
+
+    def add_parser(name: str, **kwargs: Any) -> argparse.ArgumentParser:
+        sub: argparse.ArgumentParser = original(name, allow_abbrev=False, **kwargs)
+        sub.add_argument(
+            "-v",
+            "--verbose",
+            action="store_true",
+            default=argparse.SUPPRESS,
+            help=argparse.SUPPRESS,
+        )
+        return sub
+
+    commands.add_parser = add_parser  # type: ignore[method-assign,assignment]
+    for module in (configure, auth, profile, migrate, doctor):
+        module.register(commands)
+    return parser
+
+
+def _version() -> str:
+    from tiledb.client import __version__
+
+    return __version__
+
+
+def _refuse_secret_arguments(argv: Sequence[str]) -> str | None:
+    for word in argv:
+        if word == "--":
+            return None
+        option = word.split("=", 1)[0]
+        if option in _SECRET_OPTIONS:
+            return option
+    return None
+
+
+class _StderrHandler(logging.Handler):
+    """Library log records on standard error, through the run's :class:`Output`."""
+
+    def __init__(self, out: Output, *, verbose: bool) -> None:
+        super().__init__(logging.DEBUG if verbose else logging.WARNING)
+        self.out, self.verbose = out, verbose
+
+    def emit(self, record: logging.LogRecord) -> None:
+        message = record.getMessage()
+        if self.verbose:
+            self.out.note(f"{record.levelname} {record.name}: {message}")
+        elif record.levelno >= logging.WARNING:
+            self.out.warn(message)
+
+
+def _hint(exc: BaseException) -> str | None:
+    from tiledb.client import errors
+
+    if isinstance(exc, CliError):
+        return exc.hint
+    if isinstance(exc, errors.WrongPassphraseError):
+        return "Check TILEDB_CLIENT_PASSPHRASE or the file named by TILEDB_CLIENT_PASSPHRASE_FILE."
+    if isinstance(exc, errors.SecretBackendError):
+        return "Run `tiledb-client doctor` to see each backend and what it needs."
+    if isinstance(exc, errors.LoginError):
+        return "Check the profile with `tiledb-client whoami` and `tiledb-client doctor`."
+    if isinstance(exc, errors.ClientError):
+        return "Run `tiledb-client doctor` to check that the host answers."
+    if isinstance(exc, errors.ConfigurationError):
+        return "Run `tiledb-client doctor` for a diagnosis."
+    return None
+
+
+def _run(args: argparse.Namespace, out: Output, verbose: bool) -> int:
+    from tiledb.client.errors import ClientError, ConfigurationError, LoginError
+
+    try:
+        status = int(args.handler(args, out) or 0)
+        out.stdout.flush()
+    except BrokenPipeError:  # e.g. `tiledb-client profile list | head -1`
+        _silence_stdout()
+        return EXIT_FAILURE
+    except (CliError, ClientError, ConfigurationError, LoginError) as exc:
+        out.error(str(exc) or type(exc).__name__, _hint(exc))
+        if verbose:
+            traceback.print_exception(exc, file=out.stderr)
+        return EXIT_FAILURE
+    except KeyboardInterrupt:
+        out.error("Interrupted.")
+        return EXIT_INTERRUPTED
+    except Exception as exc:
+        # Not a message we wrote: it might quote anything, so only its type is shown.
+        out.error(
+            f"Unexpected internal error ({type(exc).__name__}).",
+            "Run again with --verbose for the traceback, and report it.",
+        )
+        if verbose:
+            traceback.print_exception(exc, file=out.stderr)
+        return EXIT_FAILURE
+    return status
+
+
+def _silence_stdout() -> None:
+    """Point standard output at the null device, so the exit flush cannot fail again."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):
+        pass
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run ``tiledb-client`` with ``argv`` (default ``sys.argv[1:]``); return the exit status.
+
+    Examples
+    --------
+    >>> main(["profile", "list", "--json"])  # doctest: +SKIP
+    0
+    """
+    argv = list(sys.argv[1:] if argv is None else argv)
+    out = Output()
+    refused = _refuse_secret_arguments(argv)
+    if refused is not None:
+        out.error(
+            f"{refused} is not accepted: a secret on the command line lands in shell history"
+            " and in `ps`.",
+            "Type it at the hidden prompt, or pipe it with --token-stdin / --password-stdin.",
+        )
+        return EXIT_USAGE
+    try:
+        args = build_parser().parse_args(argv)
+    except SystemExit as exc:  # --help, --version, usage errors
+        if exc.code is None:
+            return EXIT_OK
+        return exc.code if isinstance(exc.code, int) else EXIT_USAGE
+    verbose = bool(getattr(args, "verbose", False))
+    out = Output(json_mode=bool(getattr(args, "json", False)))
+    handler = _StderrHandler(out, verbose=verbose)
+    library_logger = logging.getLogger("tiledb.client")
+    saved = (library_logger.level, library_logger.propagate)
+    library_logger.addHandler(handler)
+    library_logger.setLevel(logging.DEBUG if verbose else logging.WARNING)
+    library_logger.propagate = False
+
+    def show_warning(message: Any, *_: Any, **__: Any) -> None:
+        out.warn(str(message))
+
+    try:
+        with warnings.catch_warnings():  # restores showwarning and the filters afterwards
+            warnings.simplefilter("default")
+            warnings.showwarning = show_warning
+            return _run(args, out, verbose)
+    finally:
+        library_logger.removeHandler(handler)
+        library_logger.setLevel(saved[0])
+        library_logger.propagate = saved[1]

@@ -1,0 +1,240 @@
+"""``tiledb-client login``, ``logout`` and ``whoami``.
+
+A login in a command-line process lasts as long as the process; what persists is
+the session token a password login makes, cached in the profile's backend, so that
+``login`` then ``whoami`` use one session token, and ``logout`` revokes it.
+"""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from tiledb.client.cli.common import CliError, add_json, add_profile_options
+from tiledb.client.cli.output import Output
+
+__all__ = ["register"]
+
+
+def register(subparsers: Any) -> None:
+    """Add ``login``, ``logout`` and ``whoami``."""
+    login = subparsers.add_parser(
+        "login",
+        help="log in with a profile and show who and where",
+        description="Log in with a stored profile (a password is exchanged for a session"
+        " token, cached in the profile's backend) and show user, workspace, role, backend"
+        " and host. Exit status 1 when the login fails.",
+    )
+    add_profile_options(login)
+    add_json(login)
+    login.set_defaults(handler=run_login)
+
+    logout = subparsers.add_parser(
+        "logout",
+        help="revoke and forget the cached session token of a profile",
+        description="Revoke the session token a password login cached for a profile"
+        " (DELETE /v4/tokens/{id}) and delete it from the backend. API tokens you"
+        " configured are never revoked; delete them with `tiledb-client profile delete`.",
+    )
+    add_profile_options(logout)
+    add_json(logout)
+    logout.set_defaults(handler=run_logout)
+
+    whoami = subparsers.add_parser(
+        "whoami",
+        help="show the current user, workspaces and where each setting came from",
+        description="Show where each setting comes from (argument, environment, profile),"
+        " secrets masked, then log in and show the user and their workspaces. Warns when an"
+        " environment variable shadows the stored credentials.",
+    )
+    add_profile_options(whoami)
+    add_json(whoami)
+    whoami.set_defaults(handler=run_whoami)
+
+
+def _role(value: Any) -> str | None:
+    return None if value is None else str(getattr(value, "value", value))
+
+
+def _credential_origin(settings: Any) -> str:
+    """Where the credential in use is kept, e.g. ``keyring`` or ``TILEDB_REST_TOKEN``."""
+    if settings.backend:
+        return str(settings.backend)
+    credential = settings.token or settings.password
+    source = str(credential.source) if credential is not None else ""
+    if source.startswith("TILEDB_"):
+        return f"environment ({source})"
+    return "plaintext profile" if "plain text" in source else source or "-"
+
+
+def _login(args: argparse.Namespace) -> tuple[Any, Any, list[Any], Any]:
+    from tiledb.client import client as api
+    from tiledb.client import session
+
+    api.login(profile_name=args.profile, profile_dir=args.profile_dir)
+    current = session.peek()
+    user, listed = api.get_self_user()
+    return current, user, listed, api.get_workspace()
+
+
+def _summary(current: Any, user: Any, workspace: Any) -> dict[str, Any]:
+    settings = current.settings
+    return {
+        "user": user.username,
+        "display_name": user.display_name,
+        "deployment_role": _role(user.role),
+        "workspace": workspace.name,
+        "workspace_id": workspace.workspace_id,
+        "role": _role(workspace.workspace_role),
+        "host": current.host,
+        "auth": settings.auth_kind,
+        "backend": _credential_origin(settings),
+        "profile": settings.profile_name if settings.profile is not None else None,
+        "profile_file": str(settings.profile_file) if settings.profile is not None else None,
+    }
+
+
+def run_login(args: argparse.Namespace, out: Output) -> int:
+    """Run ``login``."""
+    current, user, _, workspace = _login(args)
+    summary = _summary(current, user, workspace)
+    if out.json_mode:
+        out.json(summary)
+        return 0
+    profile = summary["profile"] or "(none: environment only)"
+    rows = [
+        ("workspace", f"{summary['workspace']} ({summary['workspace_id']})"),
+        ("role", summary["role"]),
+        ("auth", summary["auth"]),
+        ("backend", summary["backend"]),
+        ("profile", profile),
+    ]
+    if out.terminal:
+        who = summary["user"] + (f" ({summary['display_name']})" if summary["display_name"] else "")
+        out.print(f"Logged in to {summary['host']} as {who}")
+        out.fields(rows, indent="  ")
+    else:
+        out.fields([("user", summary["user"]), ("host", summary["host"]), *rows])
+    return 0
+
+
+def run_logout(args: argparse.Namespace, out: Output) -> int:
+    """Run ``logout``."""
+    from tiledb.client.client import client
+    from tiledb.client.profiles import ProfileStore, resolve_profile_name
+    from tiledb.client.sign_out import logout
+
+    store = ProfileStore(args.profile_dir)
+    name = resolve_profile_name(args.profile)
+    profile = store.get(name)
+    if profile is None:
+        raise CliError(
+            f"There is no profile {name!r} in {store.path}.", "See: tiledb-client profile list"
+        )
+    result = logout(client, name, str(store.directory))
+    if out.json_mode:
+        out.json({"profile": name, "revoked": result.revoked, "forgot": result.forgot_cached})
+    elif result.revoked:
+        out.print(f"Logged out of profile {name!r}: its session token was revoked and forgotten.")
+    elif result.forgot_cached:
+        out.print(
+            f"Logged out of profile {name!r}: its session token was forgotten (the server no"
+            " longer accepted it)."
+        )
+    else:
+        kind = (
+            "an API token, never revoked by logout"
+            if profile.get("client.auth") != "password"
+            else "none cached"
+        )
+        out.print(f"Profile {name!r} has no cached session token ({kind}); nothing to do.")
+    return 0
+
+
+def run_whoami(args: argparse.Namespace, out: Output) -> int:
+    """Run ``whoami``."""
+    import warnings
+
+    from tiledb.client.settings import resolve
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the login below repeats them
+        settings = resolve(args.profile, args.profile_dir, require_credentials=False)
+    for shadow in settings.shadowed:
+        out.warn(f"{shadow}; unset it to use the stored credentials.")
+    sources = [{"setting": n, "value": v, "source": s} for n, v, s in settings.rows()]
+    if settings.token is None and settings.password is None:
+        _print_sources(out, sources)
+        raise CliError(
+            f"No credentials: profile {settings.profile_name!r} is not in"
+            f" {settings.profile_file}, and neither TILEDB_REST_TOKEN nor TILEDB_REST_PASSWORD"
+            " is set.",
+            "Store some with: tiledb-client configure",
+        )
+    current, user, listed, workspace = _login(args)
+    summary = _summary(current, user, workspace)
+    workspaces = [
+        {
+            "name": item.name,
+            "workspace_id": item.workspace_id,
+            "role": _role(item.membership.role) if item.membership else None,
+            "current": item.workspace_id == workspace.workspace_id,
+        }
+        for item in listed
+    ]
+    if out.json_mode:
+        out.json(
+            {
+                **summary,
+                "email": user.email,
+                "workspaces": workspaces,
+                "settings": sources,
+                "shadowed": list(settings.shadowed),
+            }
+        )
+        return 0
+    out.fields(
+        [
+            ("user", summary["user"]),
+            ("name", summary["display_name"]),
+            ("email", user.email),
+            ("deployment role", summary["deployment_role"]),
+            ("host", summary["host"]),
+            ("workspace", f"{summary['workspace']} ({summary['workspace_id']}), {summary['role']}"),
+            ("backend", summary["backend"]),
+        ]
+    )
+    _gap(out)
+    out.heading("Workspaces")
+    rows = [
+        (w["name"], w["workspace_id"], w["role"], "*" if w["current"] else "") for w in workspaces
+    ]
+    _table(out, "workspace", ("name", "id", "role", "current"), rows)
+    _gap(out)
+    _print_sources(out, sources)
+    return 0
+
+
+def _gap(out: Output) -> None:
+    if out.terminal:
+        out.print()
+
+
+def _table(out: Output, tag: str, headers: tuple[str, ...], rows: list[tuple[Any, ...]]) -> None:
+    """A table on a terminal; piped, each row tagged so that sections stay apart."""
+    if out.terminal:
+        out.table(headers, rows)
+    else:
+        out.table((tag, *headers), [(tag, *row) for row in rows])
+
+
+def _print_sources(out: Output, sources: list[dict[str, str]]) -> None:
+    if out.json_mode:
+        return
+    out.heading("Settings (secrets masked)")
+    _table(
+        out,
+        "setting",
+        ("setting", "value", "source"),
+        [(s["setting"], s["value"], s["source"]) for s in sources],
+    )

@@ -1,0 +1,184 @@
+"""``tiledb-client configure``: store credentials in a profile, the secret in a backend."""
+
+from __future__ import annotations
+
+import argparse
+import os
+from typing import Any
+
+from tiledb.client.cli.common import (
+    CliError,
+    add_json,
+    add_profile_options,
+    prompt_value,
+    read_secret,
+    stdin_is_terminal,
+)
+from tiledb.client.cli.output import Output
+
+__all__ = ["register", "run"]
+
+DESCRIPTION = """\
+Store credentials in a profile. Host, workspace, username and TLS options go to
+profiles.json; the token or password goes to a secret backend (the OS keyring, or the
+encrypted file), never to a file in plain text.
+
+The secret is read from a hidden prompt on a terminal, or from standard input with
+--token-stdin / --password-stdin. It is never accepted as a command-line argument
+(it would land in shell history and in `ps`).
+"""
+
+EPILOG = """\
+examples:
+  tiledb-client configure --host api.example.com --workspace acme
+  printenv TILEDB_TOKEN | tiledb-client configure --host api.example.com --token-stdin --verify
+  tiledb-client configure --profile lab --host api.example.com --workspace lab --username ada
+"""
+
+
+def register(subparsers: Any) -> None:
+    """Add the ``configure`` command."""
+    parser = subparsers.add_parser(
+        "configure",
+        help="store credentials in a profile (secret in a backend)",
+        description=DESCRIPTION,
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    add_profile_options(parser)
+    parser.add_argument("--host", help="TileDB server address, e.g. api.example.com")
+    parser.add_argument("--workspace", help="workspace name or id (a token may name it)")
+    parser.add_argument(
+        "--username", help="log in with this username and a password instead of a token"
+    )
+    secret = parser.add_mutually_exclusive_group()
+    secret.add_argument(
+        "--token-stdin", action="store_true", help="read the API token from standard input"
+    )
+    secret.add_argument(
+        "--password-stdin", action="store_true", help="read the password from standard input"
+    )
+    parser.add_argument(
+        "--backend",
+        metavar="NAME",
+        help="secret backend: keyring, encrypted-file or a plugin"
+        " (default: $TILEDB_CLIENT_SECRET_BACKEND, else automatic)",
+    )
+    parser.add_argument(
+        "--no-verify-ssl", action="store_true", help="do not verify the server's TLS certificate"
+    )
+    parser.add_argument("--ca-file", metavar="FILE", help="CA bundle to verify the server with")
+    parser.add_argument("--overwrite", action="store_true", help="replace an existing profile")
+    parser.add_argument(
+        "--verify",
+        action="store_true",
+        help="check the credentials against the server before saving anything",
+    )
+    add_json(parser)
+    parser.set_defaults(handler=run)
+
+
+def _host(args: argparse.Namespace, interactive: bool) -> str:
+    host = args.host or (prompt_value("Host") if interactive else None)
+    if not host:
+        raise CliError("The host is required.", "Pass --host, e.g. --host api.example.com.")
+    return str(host)
+
+
+def _credentials(args: argparse.Namespace, out: Output, interactive: bool) -> dict[str, Any]:
+    if args.token_stdin or not (args.username or args.password_stdin):
+        if args.username:
+            out.warn("--username is ignored: a token is being configured.")
+        token = read_secret("token", from_stdin=args.token_stdin, flag="--token-stdin")
+        return {"token": token}
+    username = args.username or (prompt_value("Username") if interactive else None)
+    if not username:
+        raise CliError("--password-stdin needs --username.")
+    password = read_secret("password", from_stdin=args.password_stdin, flag="--password-stdin")
+    return {"username": username, "password": password}
+
+
+def run(args: argparse.Namespace, out: Output) -> int:
+    """Run ``configure``."""
+    from tiledb.client import configuration
+    from tiledb.client.profiles import ProfileStore, resolve_profile_name
+    from tiledb.client.settings import workspace_from_token
+
+    name = resolve_profile_name(args.profile)
+    store = ProfileStore(args.profile_dir)
+    if not args.overwrite and store.get(name) is not None:
+        raise CliError(
+            f"Profile {name!r} already exists in {store.path}.",
+            "Pass --overwrite to replace it (its old secret is deleted), or choose --profile.",
+        )
+    interactive = stdin_is_terminal() and not (args.token_stdin or args.password_stdin)
+    host = _host(args, interactive)
+    credentials = _credentials(args, out, interactive)
+    workspace = args.workspace
+    token = credentials.get("token")
+    if not workspace and not (token and workspace_from_token(token)) and interactive:
+        workspace = prompt_value("Workspace")
+    verified = None
+    if args.verify:
+        from tiledb.client.verification import verify_credentials
+
+        verified = verify_credentials(
+            host,
+            workspace=workspace,
+            verify_ssl=not args.no_verify_ssl,
+            ca_file=args.ca_file,
+            **credentials,
+        )
+    configuration.configure(
+        host=host,
+        workspace=workspace,
+        verify_ssl=False if args.no_verify_ssl else None,
+        ca_file=args.ca_file,
+        profile_name=name,
+        profile_dir=args.profile_dir,
+        overwrite=args.overwrite,
+        secret_backend=args.backend,
+        **credentials,
+    )
+    _report(out, store, name, verified)
+    return 0
+
+
+def _report(out: Output, store: Any, name: str, verified: Any) -> None:
+    from tiledb.client.profile_admin import profile_info
+
+    info = profile_info(name, store.directory, check_secret=False)
+    document: dict[str, Any] = {
+        "profile": name,
+        "profile_file": str(store.path),
+        "host": info.host,
+        "workspace": info.workspace,
+        "username": info.username,
+        "auth": info.auth,
+        "backend": info.backend,
+        "verified": None,
+    }
+    rows = [("host", info.host), ("workspace", info.workspace), ("auth", info.auth)]
+    if info.username:
+        rows.append(("username", info.username))
+    rows.append(("backend", info.backend))
+    if verified is not None:
+        document["verified"] = {
+            "username": verified.username,
+            "workspace": verified.workspace,
+            "workspace_id": verified.workspace_id,
+            "role": verified.role,
+        }
+        role = f" ({verified.role} of {verified.workspace})" if verified.role else ""
+        rows.append(("verified", f"{verified.username or 'accepted'}{role}"))
+    for variable in ("TILEDB_REST_TOKEN", "TILEDB_REST_PASSWORD"):
+        if os.environ.get(variable):
+            out.warn(f"{variable} is set: it shadows these stored credentials while it is set.")
+    if out.json_mode:
+        out.json(document)
+        return
+    if out.terminal:
+        out.print(f"Saved profile {name!r} in {store.path}")
+        out.fields(rows, indent="  ")
+    else:
+        out.fields([("profile", name), ("profile_file", store.path), *rows])

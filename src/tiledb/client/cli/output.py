@@ -1,0 +1,182 @@
+"""How the command line prints: human text, tables, JSON, warnings and errors.
+
+- Human output goes to standard output; warnings and errors to standard error.
+- ``--json`` prints exactly one JSON document on standard output.
+- Tables and colour only on a terminal (colour also needs ``NO_COLOR`` unset and a
+  ``TERM`` other than ``dumb``). Piped, a table becomes tab-separated lines without
+  a header and ``key: value`` pairs become ``key<TAB>value`` lines: plain and stable
+  for scripts.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from collections.abc import Iterable, Sequence
+from typing import Any, TextIO
+
+__all__ = ["Output", "colour_enabled"]
+
+_STYLES = {
+    "bold": "1",
+    "dim": "2",
+    "red": "31",
+    "green": "32",
+    "yellow": "33",
+    "cyan": "36",
+}
+SEVERITY_STYLES = {"ok": "green", "info": "dim", "warning": "yellow", "error": "red"}
+
+
+def _isatty(stream: TextIO) -> bool:
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError, OSError):
+        return False
+
+
+def colour_enabled(stream: TextIO) -> bool:
+    """Return whether to colour what is written to ``stream``.
+
+    Examples
+    --------
+    >>> import io
+    >>> colour_enabled(io.StringIO())
+    False
+    """
+    if os.environ.get("NO_COLOR") or os.environ.get("TERM") == "dumb":
+        return False
+    return _isatty(stream)
+
+
+def _text(value: Any) -> str:
+    if value is None or value == "":
+        return "-"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return str(value)
+
+
+class Output:
+    """The printer of one command run.
+
+    Parameters
+    ----------
+    json_mode : bool
+        The command was given ``--json``: human text is suppressed, :meth:`json`
+        prints the document.
+    stdout, stderr : text streams, optional
+        Default ``sys.stdout`` and ``sys.stderr``.
+    """
+
+    def __init__(
+        self, *, json_mode: bool = False, stdout: TextIO | None = None, stderr: TextIO | None = None
+    ) -> None:
+        self.json_mode = json_mode
+        self.stdout = stdout or sys.stdout
+        self.stderr = stderr or sys.stderr
+        self.terminal = _isatty(self.stdout)
+        self.colour = colour_enabled(self.stdout)
+        self.err_colour = colour_enabled(self.stderr)
+        self._warned: set[str] = set()
+
+    # -- styling ---------------------------------------------------------------------------
+
+    def paint(self, text: str, style: str, *, err: bool = False) -> str:
+        """Return ``text`` in ``style`` (``"bold"``, ``"red"``, ...) when colour is on."""
+        if not (self.err_colour if err else self.colour) or style not in _STYLES:
+            return text
+        return f"\033[{_STYLES[style]}m{text}\033[0m"
+
+    def severity(self, severity: str) -> str:
+        """Return a severity word (``ok``, ``warning``, ...), coloured on a terminal."""
+        return self.paint(severity, SEVERITY_STYLES.get(severity, ""))
+
+    # -- standard output -----------------------------------------------------------------
+
+    def print(self, text: str = "") -> None:
+        """Print a line of human output (nothing in JSON mode)."""
+        if not self.json_mode:
+            self.stdout.write(text + "\n")
+
+    def json(self, document: Any) -> None:
+        """Print ``document`` as the one JSON document of the run."""
+        self.stdout.write(json.dumps(document, indent=2, default=str) + "\n")
+
+    def table(self, headers: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
+        """Print rows: aligned with a header on a terminal, tab-separated otherwise."""
+        if self.json_mode:
+            return
+        cells = [[_text(value) for value in row] for row in rows]
+        if not self.terminal:
+            for row in cells:
+                self.stdout.write("\t".join(cell.replace("\t", " ") for cell in row) + "\n")
+            return
+        widths = [len(header) for header in headers]
+        for row in cells:
+            widths = [
+                max(width, len(_plain(cell))) for width, cell in zip(widths, row, strict=True)
+            ]
+        header = "  ".join(
+            h.upper().ljust(w) for h, w in zip(headers, widths, strict=True)
+        ).rstrip()
+        self.stdout.write(self.paint(header, "bold") + "\n")
+        for row in cells:
+            padded = [
+                cell + " " * (w - len(_plain(cell))) for cell, w in zip(row, widths, strict=True)
+            ]
+            self.stdout.write("  ".join(padded).rstrip() + "\n")
+
+    def fields(self, pairs: Iterable[tuple[str, Any]], *, indent: str = "") -> None:
+        """Print ``key: value`` pairs, aligned on a terminal, ``key<TAB>value`` otherwise.
+
+        Piped, spaces in keys become underscores (``deployment role`` -> ``deployment_role``).
+        """
+        if self.json_mode:
+            return
+        shown = [(key, _text(value)) for key, value in pairs]
+        if not self.terminal:
+            for key, value in shown:
+                self.stdout.write(f"{key.replace(' ', '_')}\t{value}\n")
+            return
+        width = max((len(key) for key, _ in shown), default=0)
+        for key, value in shown:
+            self.stdout.write(
+                f"{indent}{self.paint((key + ':').ljust(width + 1), 'dim')} {value}\n"
+            )
+
+    def heading(self, text: str) -> None:
+        """Print a section heading (terminal only)."""
+        if not self.json_mode and self.terminal:
+            self.stdout.write(self.paint(text, "bold") + "\n")
+
+    # -- standard error ------------------------------------------------------------------
+
+    def warn(self, message: str) -> None:
+        """Print ``Warning: message`` on standard error, once per message."""
+        if message in self._warned:
+            return
+        self._warned.add(message)
+        self.stderr.write(f"{self.paint('Warning:', 'yellow', err=True)} {message}\n")
+
+    def error(self, message: str, hint: str | None = None) -> None:
+        """Print ``Error: message`` and an optional ``Hint: ...`` on standard error."""
+        self.stderr.write(f"{self.paint('Error:', 'red', err=True)} {message}\n")
+        if hint:
+            self.stderr.write(f"{self.paint('Hint:', 'cyan', err=True)} {hint}\n")
+
+    def note(self, message: str) -> None:
+        """Print a progress note on standard error (also in JSON mode)."""
+        self.stderr.write(message + "\n")
+
+
+def _plain(text: str) -> str:
+    """``text`` without colour codes, to measure its width."""
+    while "\033[" in text:
+        start = text.index("\033[")
+        end = text.find("m", start)
+        if end < 0:
+            break
+        text = text[:start] + text[end + 1 :]
+    return text

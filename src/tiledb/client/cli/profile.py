@@ -1,0 +1,198 @@
+"""``tiledb-client profile list | show | delete | rename``."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from tiledb.client.cli.common import CliError, add_json, add_profile_dir, confirm
+from tiledb.client.cli.output import Output
+
+__all__ = ["register"]
+
+_SECRET_WORDS = {
+    "present": "yes",
+    "missing": "MISSING",
+    "plaintext": "plaintext",
+    "unknown": "unknown",
+    "none": "no",
+}
+
+
+def register(subparsers: Any) -> None:
+    """Add ``profile`` and its subcommands."""
+    parser = subparsers.add_parser(
+        "profile",
+        help="list, show, delete or rename profiles",
+        description="Manage stored profiles together with their secrets.",
+    )
+    commands = parser.add_subparsers(dest="profile_command", metavar="COMMAND", required=True)
+
+    listing = commands.add_parser(
+        "list",
+        help="list profiles",
+        description="List profiles: name, host, workspace, auth kind, backend, and whether the"
+        " secret is really in its backend ('*' marks the default profile).",
+    )
+    add_profile_dir(listing)
+    add_json(listing)
+    listing.set_defaults(handler=run_list)
+
+    show = commands.add_parser("show", help="show one profile", description="Show one profile.")
+    show.add_argument("name", nargs="?", help="profile name (default: the default profile)")
+    add_profile_dir(show)
+    add_json(show)
+    show.set_defaults(handler=run_show)
+
+    delete = commands.add_parser(
+        "delete",
+        help="delete a profile and its secret",
+        description="Delete a profile and every secret it has in its backend (token, password,"
+        " cached session token, which is revoked on the server first when possible). If the"
+        " backend cannot delete, the profile is kept so that no secret is orphaned.",
+    )
+    delete.add_argument("name", help="profile name")
+    delete.add_argument("-y", "--yes", action="store_true", help="do not ask for confirmation")
+    delete.add_argument(
+        "--force", action="store_true", help="delete the profile even if its secret cannot be"
+    )
+    add_profile_dir(delete)
+    add_json(delete)
+    delete.set_defaults(handler=run_delete)
+
+    rename = commands.add_parser(
+        "rename",
+        help="rename a profile (its secret stays reachable)",
+        description="Rename a profile. Its secret stays where it is, still reachable.",
+    )
+    rename.add_argument("old", help="current name")
+    rename.add_argument("new", help="new name")
+    add_profile_dir(rename)
+    add_json(rename)
+    rename.set_defaults(handler=run_rename)
+
+
+def run_list(args: argparse.Namespace, out: Output) -> int:
+    """Run ``profile list``."""
+    from tiledb.client.profile_admin import list_profiles
+    from tiledb.client.profiles import ProfileStore
+
+    infos = list_profiles(args.profile_dir)
+    if out.json_mode:
+        out.json(
+            {
+                "profile_file": str(ProfileStore(args.profile_dir).path),
+                "profiles": [info.to_json() for info in infos],
+            }
+        )
+        return 0
+    if not infos and out.terminal:
+        path = ProfileStore(args.profile_dir).path
+        out.print(f"No profiles in {path}. Add one: tiledb-client configure")
+        return 0
+    rows = [
+        (
+            ("* " if info.is_default else "  ") + info.name if out.terminal else info.name,
+            info.host,
+            info.workspace,
+            info.auth,
+            info.backend,
+            _SECRET_WORDS[info.state],
+        )
+        for info in infos
+    ]
+    out.table(("name", "host", "workspace", "auth", "backend", "secret"), rows)
+    for info in infos:
+        if info.state in ("missing", "unknown"):
+            out.warn(f"profile {info.name!r}: {info.secret_detail}")
+    return 0
+
+
+def run_show(args: argparse.Namespace, out: Output) -> int:
+    """Run ``profile show``."""
+    from tiledb.client.profile_admin import profile_info
+
+    info = profile_info(args.name, args.profile_dir)
+    if out.json_mode:
+        out.json(info.to_json())
+        return 0
+    secret = _SECRET_WORDS[info.state] + (f" ({info.secret_detail})" if info.secret_detail else "")
+    rows: list[tuple[str, Any]] = [
+        ("name", info.name + (" (default)" if info.is_default else "")),
+        ("file", info.profile_file),
+        ("host", info.host),
+        ("workspace", info.workspace),
+        ("auth", info.auth),
+        ("username", info.username),
+        ("backend", info.backend),
+        ("secret", secret),
+        ("secret id", info.secret_id),
+    ]
+    shown = {
+        "rest.server_address",
+        "rest.workspace",
+        "rest.username",
+        "client.secret_backend",
+        "client.secret_id",
+        "client.auth",
+    }
+    rows.extend((key, value) for key, value in info.settings.items() if key not in shown)
+    out.fields(rows)
+    return 0
+
+
+def run_delete(args: argparse.Namespace, out: Output) -> int:
+    """Run ``profile delete``."""
+    from tiledb.client.profile_admin import delete_profile, profile_info
+
+    info = profile_info(args.name, args.profile_dir, check_secret=False)
+    where = f" and its {info.auth} in the {info.backend!r} backend" if info.backend else ""
+    confirm(
+        f"Delete profile {info.name!r}{where}?",
+        assume_yes=args.yes,
+        what=f"delete profile {info.name!r}",
+    )
+    result = delete_profile(args.name, args.profile_dir, force=args.force)
+    if result.revoke_problem:
+        out.warn(f"the cached session token could not be revoked: {result.revoke_problem}")
+    for problem in result.secret_problems:
+        out.warn(f"a secret could not be deleted (--force): {problem}")
+    if out.json_mode:
+        out.json(
+            {
+                "profile": info.name,
+                "deleted": True,
+                "secrets_deleted": result.secrets_deleted,
+                "backend": info.backend,
+                "session_token_revoked": result.revoked,
+                "problems": [p for p in [result.revoke_problem, *result.secret_problems] if p],
+            }
+        )
+        return 0
+    detail = f"; its secrets were deleted from {info.backend!r}" if result.secrets_deleted else ""
+    revoked = "; its session token was revoked" if result.revoked else ""
+    out.print(f"Deleted profile {info.name!r}{detail}{revoked}.")
+    return 0
+
+
+def run_rename(args: argparse.Namespace, out: Output) -> int:
+    """Run ``profile rename``."""
+    from tiledb.client.profile_admin import rename_profile
+
+    if args.old == args.new:
+        raise CliError("The old and new names are the same.")
+    info = rename_profile(args.old, args.new, args.profile_dir)
+    if out.json_mode:
+        out.json({"old": args.old, "new": info.name, "profile": info.to_json()})
+        return 0
+    kept = f"; its secret stays in {info.backend!r}" if info.backend else ""
+    out.print(f"Renamed profile {args.old!r} to {info.name!r}{kept}.")
+    if info.is_default is False and args.old == _default_name():
+        out.warn(f"{args.old!r} was the default profile; now use --profile {info.name}.")
+    return 0
+
+
+def _default_name() -> str:
+    from tiledb.client.profiles import resolve_profile_name
+
+    return resolve_profile_name(None)

@@ -1,0 +1,218 @@
+"""Plaintext credential files of older tools, and the file mechanics of migrating them.
+
+The legacy ``~/.tiledb/cloud.json`` of TileDB-Cloud-Py is a JSON object with these
+keys (facts observed on that package; any may be missing):
+
+- ``"api_key"``: ``{"X-TILEDB-REST-API-KEY": "<token>"}`` (a plain string is also accepted);
+- ``"username"`` and ``"password"``: account credentials;
+- ``"host"``: e.g. ``"https://api.tiledb.com/v1"`` (the ``/v1`` suffix is dropped here);
+- ``"verify_ssl"``: ``true`` or ``false``.
+
+It names no workspace. Scrubbing removes ``"api_key"`` and ``"password"`` and keeps
+the rest, so the file stays valid for the tool that wrote it.
+
+Backups made before a migration are created 0600 with ``O_EXCL`` next to the file
+they copy, named ``<file>.migrate-backup-<UTC time>``; :data:`BACKUP_MARKER` finds
+leftovers (``tiledb-client doctor`` reports them: they hold plaintext secrets).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import tempfile
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from tiledb.client.errors import ConfigurationError
+from tiledb.client.rest import API_KEY_HEADER, normalize_host
+
+__all__ = [
+    "BACKUP_MARKER",
+    "CloudJson",
+    "default_cloud_json",
+    "find_backups",
+    "make_backup",
+    "read_cloud_json",
+    "replace_file",
+    "scrub_cloud_json",
+]
+
+BACKUP_MARKER = ".migrate-backup-"
+_SECRET_KEYS = ("api_key", "password")
+
+
+def default_cloud_json() -> Path:
+    """Return where TileDB-Cloud-Py keeps its configuration.
+
+    Returns
+    -------
+    pathlib.Path
+        ``~/.tiledb/cloud.json``, e.g. ``Path("/home/ada/.tiledb/cloud.json")``.
+    """
+    return Path.home() / ".tiledb" / "cloud.json"
+
+
+@dataclass(frozen=True)
+class CloudJson:
+    """The settings of a ``cloud.json``; the secrets are never shown.
+
+    Attributes
+    ----------
+    path : pathlib.Path
+    host : str
+        Normalized, without the ``/v1`` suffix, e.g. ``"https://api.tiledb.com"``.
+    username : str or None
+    verify_ssl : bool
+    token, password : str or None
+        The plaintext secrets it holds.
+    """
+
+    path: Path
+    host: str
+    username: str | None
+    verify_ssl: bool
+    token: str | None = field(default=None, repr=False)
+    password: str | None = field(default=None, repr=False)
+
+    @property
+    def has_secrets(self) -> bool:
+        """Whether the file still holds a token or a password."""
+        return bool(self.token or self.password)
+
+
+def _token_of(api_key: Any) -> str | None:
+    if isinstance(api_key, str):
+        return api_key or None
+    if isinstance(api_key, Mapping):
+        values = [value for value in api_key.values() if isinstance(value, str) and value]
+        for name, value in api_key.items():
+            if str(name).lower() == API_KEY_HEADER.lower() and isinstance(value, str) and value:
+                return value
+        return values[0] if values else None
+    return None
+
+
+def _host_of(value: Any) -> str:
+    host = str(value or "").strip().rstrip("/")
+    if host.endswith("/v1"):
+        host = host[: -len("/v1")]
+    return normalize_host(host) if host else "https://api.tiledb.com"
+
+
+def _verify_of(value: Any) -> bool:
+    if isinstance(value, str):
+        return value.strip().lower() not in ("false", "0", "no", "off")
+    return value is not False
+
+
+def _load_document(path: Path) -> dict[str, Any]:
+    try:
+        document = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ConfigurationError(f"Cannot read {path}: {exc}. It was left untouched.") from exc
+    if not isinstance(document, dict):
+        raise ConfigurationError(f"{path} does not hold a JSON object. It was left untouched.")
+    return document
+
+
+def read_cloud_json(path: Path) -> CloudJson | None:
+    """Read a TileDB-Cloud-Py ``cloud.json``; ``None`` when the file does not exist.
+
+    Raises
+    ------
+    ConfigurationError
+        When the file exists but is not a JSON object.
+    """
+    if not path.is_file():
+        return None
+    document = _load_document(path)
+    username = document.get("username")
+    password = document.get("password")
+    return CloudJson(
+        path=path,
+        host=_host_of(document.get("host")),
+        username=str(username) if username else None,
+        verify_ssl=_verify_of(document.get("verify_ssl", True)),
+        token=_token_of(document.get("api_key")),
+        password=str(password) if password else None,
+    )
+
+
+def scrub_cloud_json(path: Path) -> None:
+    """Rewrite ``cloud.json`` atomically without its ``api_key`` and ``password``."""
+    document = _load_document(path)
+    for key in _SECRET_KEYS:
+        document.pop(key, None)
+    replace_file(path, (json.dumps(document, indent=4, sort_keys=True) + "\n").encode("utf-8"))
+
+
+def replace_file(path: Path, data: bytes, mode: int = 0o600) -> None:
+    """Replace ``path`` atomically: temporary file in the same directory, fsync, rename.
+
+    Raises
+    ------
+    ConfigurationError
+        When the file cannot be written; the old file is then unchanged.
+    """
+    descriptor, temp_name = tempfile.mkstemp(
+        prefix=f".{path.name}.", suffix=".tmp", dir=path.parent
+    )
+    temp = Path(temp_name)
+    try:
+        with os.fdopen(descriptor, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        temp.chmod(mode)
+        temp.replace(path)
+    except OSError as exc:
+        with contextlib.suppress(OSError):
+            temp.unlink()
+        raise ConfigurationError(f"Cannot write {path}: {exc}") from exc
+
+
+def make_backup(path: Path) -> Path:
+    """Copy ``path`` to a new file readable by its owner only (0600); return the copy.
+
+    Raises
+    ------
+    ConfigurationError
+        When the copy cannot be made.
+    """
+    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise ConfigurationError(f"Cannot read {path} to back it up: {exc}") from exc
+    for attempt in range(100):
+        suffix = f"{BACKUP_MARKER}{stamp}" + (f"-{attempt}" if attempt else "")
+        backup = path.with_name(path.name + suffix)
+        try:
+            descriptor = os.open(backup, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            continue
+        except OSError as exc:
+            raise ConfigurationError(f"Cannot create the backup {backup}: {exc}") from exc
+        try:
+            with os.fdopen(descriptor, "wb") as handle:
+                handle.write(data)
+                handle.flush()
+                os.fsync(handle.fileno())
+        except OSError as exc:
+            with contextlib.suppress(OSError):
+                backup.unlink()
+            raise ConfigurationError(f"Cannot write the backup {backup}: {exc}") from exc
+        return backup
+    raise ConfigurationError(f"Cannot find a free backup name next to {path}.")
+
+
+def find_backups(directory: Path) -> list[Path]:
+    """Return migration backups left in ``directory`` (they hold plaintext secrets)."""
+    if not directory.is_dir():
+        return []
+    return sorted(path for path in directory.iterdir() if BACKUP_MARKER in path.name)

@@ -1,0 +1,321 @@
+"""Move plaintext secrets of existing profiles into a secret backend, and scrub them.
+
+Sources: profiles of ``profiles.json`` holding ``rest.token`` / ``rest.password`` (as
+TileDB core or the vendor's package write them), and the legacy ``cloud.json`` of
+TileDB-Cloud-Py (see :mod:`tiledb.client.legacy_files`), which becomes a profile.
+
+:func:`plan_migration` reads and decides; it changes nothing (``--dry-run``).
+:func:`apply_migration` carries a plan out in an order that loses nothing:
+
+1. a 0600 backup of each file to change, next to it;
+2. each secret stored in the backend under a fresh secret id;
+3. ``profiles.json`` rewritten atomically under its lock (``ProfileStore.edit``) without
+   ``rest.token``/``rest.password``, naming the backend, id and kind of secret; then
+   ``cloud.json`` rewritten atomically without its secrets;
+4. everything read back and compared;
+5. the backups deleted (and secrets of ids that were replaced).
+
+On a failure the secrets stored so far are deleted, the files are put back as they
+were, the backups are kept, and :class:`MigrationError` says where they are.
+Profiles without plaintext are skipped, so running it again is harmless.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from tiledb.client import profiles as keys
+from tiledb.client._migration_run import MigrationError, MigrationRun, plaintext_secrets
+from tiledb.client.errors import ConfigurationError
+from tiledb.client.legacy_files import default_cloud_json, read_cloud_json
+from tiledb.client.profiles import ProfileStore
+from tiledb.client.secrets.base import SecretKind
+from tiledb.client.settings import workspace_from_token
+
+__all__ = [
+    "MigrationError",
+    "MigrationItem",
+    "MigrationPlan",
+    "MigrationResult",
+    "apply_migration",
+    "plan_migration",
+]
+
+logger = logging.getLogger(__name__)
+
+Action = Literal["move", "skip", "error"]
+CLOUD_PROFILE_NAMES = ("default", "cloud-json")
+
+
+@dataclass(frozen=True)
+class MigrationItem:
+    """One profile to migrate (or skip); its secrets are never shown.
+
+    Attributes
+    ----------
+    profile : str
+        The profile name (for ``cloud.json``: the profile it becomes).
+    source : pathlib.Path
+        The file holding the plaintext.
+    origin : {"profiles.json", "cloud.json"}
+    action : {"move", "skip", "error"}
+    reason : str
+        e.g. ``"already in the 'keyring' backend"``.
+    kinds : tuple of str
+        The plaintext secrets found: ``"token"``, ``"password"``.
+    auth : str or None
+        The credential the migrated profile uses: ``"token"`` or ``"password"``.
+    host, workspace, username : str or None
+    """
+
+    profile: str
+    source: Path
+    origin: Literal["profiles.json", "cloud.json"]
+    action: Action
+    reason: str
+    kinds: tuple[SecretKind, ...] = ()
+    auth: str | None = None
+    host: str | None = None
+    workspace: str | None = None
+    username: str | None = None
+    verify_ssl: bool = True
+    secrets: Mapping[SecretKind, str] = field(default_factory=dict, repr=False, compare=False)
+
+    def to_json(self) -> dict[str, Any]:
+        """Return a JSON-ready dict, without the secrets."""
+        return {
+            "profile": self.profile,
+            "source": str(self.source),
+            "origin": self.origin,
+            "action": self.action,
+            "reason": self.reason,
+            "secrets": list(self.kinds),
+            "auth": self.auth,
+            "host": self.host,
+            "workspace": self.workspace,
+        }
+
+
+@dataclass(frozen=True)
+class MigrationPlan:
+    """What :func:`apply_migration` would do.
+
+    Attributes
+    ----------
+    profile_file, cloud_json : pathlib.Path
+    backend : str or None
+        The backend the secrets go to; ``None`` when none is usable (see
+        ``backend_problem``) or nothing moves.
+    items : tuple of MigrationItem
+    """
+
+    profile_file: Path
+    cloud_json: Path
+    backend: str | None
+    backend_problem: str | None
+    items: tuple[MigrationItem, ...]
+
+    @property
+    def moves(self) -> list[MigrationItem]:
+        """The items that move a secret."""
+        return [item for item in self.items if item.action == "move"]
+
+    @property
+    def errors(self) -> list[MigrationItem]:
+        """The items that stop the migration."""
+        return [item for item in self.items if item.action == "error"]
+
+    def to_json(self) -> dict[str, Any]:
+        """Return a JSON-ready dict, without secrets."""
+        return {
+            "profile_file": str(self.profile_file),
+            "cloud_json": str(self.cloud_json),
+            "backend": self.backend,
+            "backend_problem": self.backend_problem,
+            "items": [item.to_json() for item in self.items],
+        }
+
+
+@dataclass(frozen=True)
+class MigrationResult:
+    """What :func:`apply_migration` did; ``cleanup_problems`` are non-fatal leftovers."""
+
+    plan: MigrationPlan
+    moved: tuple[MigrationItem, ...]
+    backend: str | None
+    cleanup_problems: tuple[str, ...] = ()
+
+
+def _profile_item(name: str, profile: Mapping[str, str], path: Path) -> MigrationItem:
+    found = plaintext_secrets(profile)
+    common: dict[str, Any] = {
+        "host": profile.get(keys.HOST),
+        "workspace": profile.get(keys.WORKSPACE),
+        "username": profile.get(keys.USERNAME),
+    }
+    if not found:
+        stored = profile.get(keys.SECRET_BACKEND)
+        reason = f"already in the {stored!r} backend" if stored else "holds no secret"
+        return MigrationItem(name, path, "profiles.json", "skip", reason, **common)
+    return MigrationItem(
+        name,
+        path,
+        "profiles.json",
+        "move",
+        "plaintext " + " and ".join(found),
+        kinds=tuple(found),
+        auth="token" if "token" in found else "password",
+        secrets=found,
+        **common,
+    )
+
+
+def _cloud_item(
+    path: Path, target: str | None, existing: Mapping[str, Any], workspace: str | None
+) -> MigrationItem | None:
+    try:
+        cloud = read_cloud_json(path)
+    except ConfigurationError as exc:  # left untouched; doctor reports it too
+        return MigrationItem("-", path, "cloud.json", "skip", f"not migrated: {exc}")
+    if cloud is None:
+        return None
+    if not cloud.has_secrets:
+        return MigrationItem("-", path, "cloud.json", "skip", "holds no secret", host=cloud.host)
+    if target is None:
+        free = [name for name in CLOUD_PROFILE_NAMES if name not in existing]
+        counter = 2
+        while not free:
+            free = [f"cloud-json-{counter}"] if f"cloud-json-{counter}" not in existing else []
+            counter += 1
+        target = free[0]
+    found: dict[SecretKind, str] = {}
+    if cloud.token:
+        found["token"] = cloud.token
+    if cloud.password:
+        found["password"] = cloud.password
+    workspace = workspace or (workspace_from_token(cloud.token) if cloud.token else None)
+    common: dict[str, Any] = {
+        "host": cloud.host,
+        "workspace": workspace,
+        "username": cloud.username,
+        "verify_ssl": cloud.verify_ssl,
+    }
+    problem = None
+    if target in existing:
+        problem = f"a profile {target!r} already exists; choose another name with --profile"
+    elif not workspace:
+        problem = "it names no workspace, which a login needs; pass --workspace NAME"
+    elif "token" not in found and not cloud.username:
+        problem = "it holds a password but no username"
+    kinds = tuple(found)
+    if problem is not None:
+        return MigrationItem(target, path, "cloud.json", "error", problem, kinds=kinds, **common)
+    auth = "token" if "token" in found else "password"
+    reason = "plaintext " + " and ".join(found) + ", becomes a new profile"
+    return MigrationItem(
+        target, path, "cloud.json", "move", reason, kinds, auth, secrets=found, **common
+    )
+
+
+def plan_migration(
+    profile_name: str | None = None,
+    profile_dir: str | os.PathLike[str] | None = None,
+    *,
+    cloud_json: str | os.PathLike[str] | None = None,
+    workspace: str | None = None,
+    backend: str | None = None,
+) -> MigrationPlan:
+    """Find the plaintext secrets to migrate, and the backend they would go to.
+
+    Parameters
+    ----------
+    profile_name : str, optional
+        Migrate only this profile of ``profiles.json``; when it has no such
+        profile, ``cloud.json`` becomes a profile of this name. By default, every
+        profile, and ``cloud.json`` becomes ``"default"`` (or ``"cloud-json"`` when
+        ``"default"`` exists).
+    profile_dir : str or path-like, optional
+        The profile directory.
+    cloud_json : str or path-like, optional
+        The legacy file; default ``~/.tiledb/cloud.json``.
+    workspace : str, optional
+        The workspace of the profile made from ``cloud.json`` (it names none).
+    backend : str, optional
+        The backend to store the secrets in; default as ``configure()`` chooses.
+
+    Returns
+    -------
+    MigrationPlan
+
+    Raises
+    ------
+    ConfigurationError
+        When ``profiles.json`` cannot be read.
+    """
+    store = ProfileStore(profile_dir)
+    profiles = store.read()
+    cloud_path = Path(cloud_json).expanduser().absolute() if cloud_json else default_cloud_json()
+    items: list[MigrationItem] = []
+    if profile_name is not None and profile_name in profiles:
+        items.append(_profile_item(profile_name, profiles[profile_name], store.path))
+    else:
+        if profile_name is None:
+            items.extend(_profile_item(n, p, store.path) for n, p in profiles.items())
+        cloud = _cloud_item(cloud_path, profile_name, profiles, workspace)
+        if cloud is not None:
+            items.append(cloud)
+    chosen, problem = None, None
+    if any(item.action == "move" for item in items):
+        from tiledb.client.secrets.registry import select_backend
+
+        try:
+            chosen = select_backend(backend).name
+        except ConfigurationError as exc:
+            problem = str(exc)
+    return MigrationPlan(store.path, cloud_path, chosen, problem, tuple(items))
+
+
+def apply_migration(plan: MigrationPlan) -> MigrationResult:
+    """Carry out a plan: store the secrets, scrub the files, verify, drop the backups.
+
+    Returns
+    -------
+    MigrationResult
+
+    Raises
+    ------
+    MigrationError
+        When a step failed; everything done was undone and the backups kept.
+    ConfigurationError
+        When the plan has errors or no backend (nothing was changed).
+    """
+    moves = plan.moves
+    if plan.errors:
+        problems = "; ".join(
+            f"{item.source} ({item.profile}): {item.reason}" for item in plan.errors
+        )
+        raise ConfigurationError(f"Nothing was migrated: {problems}")
+    if not moves:
+        return MigrationResult(plan, (), plan.backend)
+    if plan.backend is None:
+        raise ConfigurationError(plan.backend_problem or "No secret backend is available.")
+    run = MigrationRun(plan, moves)
+    try:
+        run.back_up()
+        run.store_secrets()
+        run.rewrite_files()
+        run.verify()
+    except BaseException as exc:
+        failure = run.undo(exc)
+        if isinstance(exc, Exception):
+            raise failure from exc
+        raise
+    leftovers = run.finish()
+    for problem in leftovers:
+        logger.warning("%s", problem)
+    return MigrationResult(plan, tuple(moves), plan.backend, tuple(leftovers))

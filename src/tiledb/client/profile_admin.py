@@ -1,0 +1,365 @@
+"""Managing stored profiles together with their secrets: list, show, delete, rename.
+
+A profile in ``profiles.json`` names the backend that holds its secret
+(``client.secret_backend``) and the id of the secret (``client.secret_id``). The
+functions here keep the two together:
+
+- :func:`list_profiles` and :func:`profile_info` say, for each profile, whether its
+  secret is really in its backend (without ever reading the secret out when the
+  backend can answer otherwise: the encrypted file answers from its clear-text
+  entry names, with no passphrase).
+- :func:`delete_profile` revokes a cached session token (best effort), deletes every
+  secret of the profile from its backend, then the profile: no orphan secret is left
+  behind, and a backend that cannot delete stops the deletion rather than orphaning.
+- :func:`rename_profile` renames the profile and keeps its ``client.secret_id``, so the
+  secret stays reachable under the new name.
+
+Used by ``tiledb-client profile``.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
+
+from tiledb.client import profiles as keys
+from tiledb.client.configuration import delete_profile_secrets
+from tiledb.client.errors import ClientError, ConfigurationError, SecretBackendError
+from tiledb.client.profiles import ProfileStore, resolve_profile_name
+from tiledb.client.secrets.base import SecretKind, secret_entry_key
+from tiledb.client.settings import mask
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from tiledb.client.session import RestFactory
+
+__all__ = [
+    "DeleteResult",
+    "ProfileInfo",
+    "SecretState",
+    "delete_profile",
+    "list_profiles",
+    "profile_info",
+    "rename_profile",
+]
+
+logger = logging.getLogger(__name__)
+
+SecretState = Literal["present", "missing", "plaintext", "unknown", "none"]
+"""Where a profile's secret stands: in its backend, missing from it, in plain text in
+the profile file, not checkable now (the backend is unavailable), or never configured."""
+
+_PLAINTEXT_KEYS = (keys.TOKEN, keys.PASSWORD)
+
+
+@dataclass(frozen=True)
+class ProfileInfo:
+    """A stored profile as people need to see it; secrets never included.
+
+    Attributes
+    ----------
+    name : str
+        e.g. ``"default"``.
+    profile_file : pathlib.Path
+        The ``profiles.json`` holding it.
+    host, workspace, username : str or None
+    auth : {"token", "password", "none"}
+        The kind of credential the profile holds.
+    backend : str or None
+        The backend holding the secret (``"keyring"``, ``"encrypted-file"``, a
+        plugin), ``"plaintext"`` for a legacy profile, ``None`` without a secret.
+    state : SecretState
+        Whether the secret is really there.
+    secret_detail : str
+        Why ``state`` is ``"unknown"`` or ``"missing"``, else ``""``.
+    secret_id : str or None
+        The profile's ``client.secret_id``.
+    is_default : bool
+        Whether this is the profile used when none is named.
+    settings : dict
+        Every key of the profile, plaintext secrets masked.
+    """
+
+    name: str
+    profile_file: Path
+    host: str | None
+    workspace: str | None
+    username: str | None
+    auth: str
+    backend: str | None
+    state: SecretState
+    secret_detail: str
+    secret_id: str | None
+    is_default: bool
+    settings: dict[str, str] = field(repr=False)
+
+    def to_json(self) -> dict[str, Any]:
+        """Return a JSON-ready dict (no secret; plaintext values masked)."""
+        return {
+            "name": self.name,
+            "profile_file": str(self.profile_file),
+            "host": self.host,
+            "workspace": self.workspace,
+            "username": self.username,
+            "auth": self.auth,
+            "backend": self.backend,
+            "secret": self.state,
+            "secret_present": self.state in ("present", "plaintext"),
+            "secret_detail": self.secret_detail or None,
+            "secret_id": self.secret_id,
+            "default": self.is_default,
+            "settings": dict(self.settings),
+        }
+
+
+def _auth_kind(profile: Mapping[str, str]) -> str:
+    if profile.get(keys.SECRET_BACKEND):
+        return "password" if profile.get(keys.AUTH) == "password" else "token"
+    if profile.get(keys.TOKEN):
+        return "token"
+    if profile.get(keys.PASSWORD):
+        return "password"
+    return "none"
+
+
+def _shown_settings(profile: Mapping[str, str]) -> dict[str, str]:
+    return {
+        key: (mask(value) if key in _PLAINTEXT_KEYS else value) for key, value in profile.items()
+    }
+
+
+class _SecretChecker:
+    """Checks secrets of several profiles, asking an unavailable backend only once."""
+
+    def __init__(self) -> None:
+        self._broken: dict[str, str] = {}
+
+    def state(self, profile: Mapping[str, str]) -> tuple[SecretState, str]:
+        backend_name = profile.get(keys.SECRET_BACKEND)
+        if not backend_name:
+            if any(profile.get(key) for key in _PLAINTEXT_KEYS):
+                return "plaintext", "kept in plain text in the profile file"
+            return "none", ""
+        secret_id = profile.get(keys.SECRET_ID)
+        if not secret_id:
+            return "missing", f"the profile names backend {backend_name!r} but no secret id"
+        if backend_name in self._broken:
+            return "unknown", self._broken[backend_name]
+        from tiledb.client.secrets.registry import get_backend
+
+        kind: SecretKind = "password" if profile.get(keys.AUTH) == "password" else "token"
+        try:
+            present = get_backend(backend_name).contains(secret_entry_key(secret_id, kind))
+        except ConfigurationError as exc:
+            self._broken[backend_name] = str(exc)
+            return "unknown", str(exc)
+        if present:
+            return "present", ""
+        return "missing", f"the {kind} is not in the {backend_name!r} backend"
+
+
+def _info(
+    name: str, profile: Mapping[str, str], store: ProfileStore, checker: _SecretChecker | None
+) -> ProfileInfo:
+    if checker is None:
+        state: SecretState = "unknown"
+        detail = "not checked"
+    else:
+        state, detail = checker.state(profile)
+    backend = profile.get(keys.SECRET_BACKEND) or ("plaintext" if state == "plaintext" else None)
+    return ProfileInfo(
+        name=name,
+        profile_file=store.path,
+        host=profile.get(keys.HOST),
+        workspace=profile.get(keys.WORKSPACE),
+        username=profile.get(keys.USERNAME),
+        auth=_auth_kind(profile),
+        backend=backend,
+        state=state,
+        secret_detail=detail,
+        secret_id=profile.get(keys.SECRET_ID),
+        is_default=name == resolve_profile_name(None),
+        settings=_shown_settings(profile),
+    )
+
+
+def list_profiles(
+    profile_dir: str | os.PathLike[str] | None = None, *, check_secrets: bool = True
+) -> list[ProfileInfo]:
+    """Return every profile of a profile file, in file order.
+
+    Parameters
+    ----------
+    profile_dir : str or path-like, optional
+        The profile directory (see :func:`~tiledb.client.profiles.resolve_profile_dir`).
+    check_secrets : bool
+        Ask each profile's backend whether the secret is there (the OS keyring is
+        asked within its timeout; the encrypted file needs no passphrase).
+
+    Returns
+    -------
+    list of ProfileInfo
+        e.g. ``[ProfileInfo(name="default", backend="keyring", state="present", ...)]``.
+
+    Raises
+    ------
+    ConfigurationError
+        When the profile file cannot be read.
+    """
+    store = ProfileStore(profile_dir)
+    checker = _SecretChecker() if check_secrets else None
+    return [_info(name, profile, store, checker) for name, profile in store.read().items()]
+
+
+def profile_info(
+    name: str | None = None,
+    profile_dir: str | os.PathLike[str] | None = None,
+    *,
+    check_secret: bool = True,
+) -> ProfileInfo:
+    """Return one profile.
+
+    Raises
+    ------
+    ConfigurationError
+        When there is no such profile, or the file cannot be read.
+    """
+    store = ProfileStore(profile_dir)
+    name = resolve_profile_name(name)
+    profile = store.get(name)
+    if profile is None:
+        raise ConfigurationError(f"There is no profile {name!r} in {store.path}.")
+    return _info(name, profile, store, _SecretChecker() if check_secret else None)
+
+
+@dataclass(frozen=True)
+class DeleteResult:
+    """What :func:`delete_profile` did.
+
+    Attributes
+    ----------
+    profile : ProfileInfo
+        The profile as it was.
+    revoked : bool
+        A cached session token was revoked on the server.
+    revoke_problem : str or None
+        Why a cached session token could not be revoked (it was still deleted
+        locally and stays valid on the server until it expires).
+    secrets_deleted : bool
+        The profile's secrets were deleted from its backend.
+    secret_problems : list of str
+        Backend failures, when ``force`` let the deletion go on regardless.
+    """
+
+    profile: ProfileInfo
+    revoked: bool
+    revoke_problem: str | None
+    secrets_deleted: bool
+    secret_problems: list[str]
+
+
+def delete_profile(
+    name: str,
+    profile_dir: str | os.PathLike[str] | None = None,
+    *,
+    factory: RestFactory | None = None,
+    force: bool = False,
+) -> DeleteResult:
+    """Delete a profile and every secret it has in its backend.
+
+    Order: revoke the cached session token on the server (best effort), delete the
+    secrets (token, password, session token) from the backend, then the profile.
+    When the backend cannot delete, nothing is deleted (no orphan secret) unless
+    ``force`` is true.
+
+    Parameters
+    ----------
+    name : str
+        The profile, e.g. ``"prod"``.
+    profile_dir : str or path-like, optional
+        The profile directory.
+    factory : RestFactory, optional
+        Makes the REST client that revokes a cached session token; defaults to
+        the module-level :data:`tiledb.client.client.client`.
+    force : bool
+        Delete the profile even when its secrets cannot be deleted.
+
+    Returns
+    -------
+    DeleteResult
+
+    Raises
+    ------
+    ConfigurationError
+        When there is no such profile, or its secrets cannot be deleted and
+        ``force`` is false.
+    """
+    store = ProfileStore(profile_dir)
+    profile = store.get(name)
+    if profile is None:
+        raise ConfigurationError(f"There is no profile {name!r} in {store.path}.")
+    info = _info(name, profile, store, None)
+    revoked, revoke_problem = _revoke_cached_session(name, store, profile, factory)
+    problems = delete_profile_secrets(profile)
+    if problems and not force:
+        raise SecretBackendError(
+            f"The secrets of profile {name!r} could not be deleted from the"
+            f" {profile.get(keys.SECRET_BACKEND)!r} backend, so the profile was kept (deleting it"
+            f" would orphan them): {'; '.join(problems)} Fix the backend (tiledb-client doctor),"
+            " or pass --force to delete the profile anyway."
+        )
+    store.delete(name)
+    deleted = bool(profile.get(keys.SECRET_BACKEND)) and not problems
+    logger.info("deleted profile %r from %s", name, store.path)
+    return DeleteResult(info, revoked, revoke_problem, deleted, problems)
+
+
+def _revoke_cached_session(
+    name: str,
+    store: ProfileStore,
+    profile: Mapping[str, str],
+    factory: RestFactory | None,
+) -> tuple[bool, str | None]:
+    """Revoke the profile's cached session token; never raises."""
+    if profile.get(keys.AUTH) != "password" or not profile.get(keys.SECRET_BACKEND):
+        return False, None
+    from tiledb.client.sign_out import logout
+
+    if factory is None:
+        from tiledb.client.client import client as default_client
+
+        factory = default_client
+    try:
+        result = logout(factory, name, str(store.directory))
+    except (ClientError, ConfigurationError) as exc:
+        logger.info("could not revoke the session token of %r: %s", name, exc)
+        return False, f"{exc} It was deleted here and stays valid on the server until it expires."
+    return result.revoked, None
+
+
+def rename_profile(
+    old: str, new: str, profile_dir: str | os.PathLike[str] | None = None
+) -> ProfileInfo:
+    """Rename a profile; its secret stays where it is and reachable.
+
+    The profile keeps its ``client.secret_id``, which is all that links it to its
+    secret, so nothing in the backend changes. (The id still shows the old name
+    in keyring browsers; it is a label, unique thanks to its random part.)
+
+    Returns
+    -------
+    ProfileInfo
+        The renamed profile (its secret not checked).
+
+    Raises
+    ------
+    ConfigurationError
+        When ``old`` does not exist or ``new`` already does.
+    """
+    store = ProfileStore(profile_dir)
+    store.rename(old, new)
+    return profile_info(new, store.directory, check_secret=False)

@@ -1,0 +1,160 @@
+"""Every known secret backend with its availability, and which one would be chosen.
+
+Used by ``tiledb-client backends`` and ``tiledb-client doctor``. Each backend is
+probed once (a probe never prompts, never raises, and the OS keyring's is bounded
+by its timeout) and timed; :func:`explain_selection` then applies the rule of
+:func:`~tiledb.client.secrets.registry.select_backend` to those results instead of
+probing again, so a hanging keyring costs one timeout, not two.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from tiledb.client.errors import ConfigurationError
+from tiledb.client.secrets import registry
+
+__all__ = ["BackendStatus", "Selection", "backend_statuses", "explain_selection"]
+
+
+@dataclass(frozen=True)
+class BackendStatus:
+    """One backend as probed now.
+
+    Attributes
+    ----------
+    name : str
+        e.g. ``"keyring"``.
+    description : str
+        What it stores secrets in.
+    plugin : bool
+        Loaded from the entry-point group ``tiledb.client.secret_backends``.
+    available : bool
+    reason : str
+        e.g. ``"keyring.backends.SecretService.Keyring (priority 5)"`` or why not.
+    seconds : float
+        How long the probe took (loading the backend included).
+    """
+
+    name: str
+    description: str
+    plugin: bool
+    available: bool
+    reason: str
+    seconds: float
+
+    def to_json(self) -> dict[str, Any]:
+        """Return a JSON-ready dict."""
+        return {
+            "name": self.name,
+            "description": self.description,
+            "plugin": self.plugin,
+            "available": self.available,
+            "reason": self.reason,
+            "probe_seconds": round(self.seconds, 4),
+        }
+
+
+@dataclass(frozen=True)
+class Selection:
+    """Which backend a new secret would go to, and why.
+
+    Attributes
+    ----------
+    name : str or None
+        ``None`` when no backend would be chosen (``configure`` would fail).
+    why : str
+        e.g. ``"the first available of the automatic order (keyring, encrypted-file)"``.
+    usable : bool
+        Whether the chosen backend answered its probe.
+    """
+
+    name: str | None
+    why: str
+    usable: bool
+
+    def to_json(self) -> dict[str, Any]:
+        """Return a JSON-ready dict."""
+        return {"name": self.name, "why": self.why, "usable": self.usable}
+
+
+def backend_statuses() -> list[BackendStatus]:
+    """Probe every known backend, built-ins first, then plugins.
+
+    Returns
+    -------
+    list of BackendStatus
+        A plugin that fails to load is listed as unavailable, with the error.
+    """
+    statuses = []
+    for name in registry.backend_names():
+        started = time.perf_counter()
+        plugin = not registry.is_builtin(name)
+        try:
+            backend = registry.get_backend(name)
+        except ConfigurationError as exc:
+            elapsed = time.perf_counter() - started
+            statuses.append(
+                BackendStatus(name, "(failed to load)", plugin, False, str(exc), elapsed)
+            )
+            continue
+        availability = backend.probe()
+        elapsed = time.perf_counter() - started
+        statuses.append(
+            BackendStatus(
+                name,
+                backend.description,
+                plugin,
+                availability.available,
+                availability.reason,
+                elapsed,
+            )
+        )
+    return statuses
+
+
+def explain_selection(statuses: list[BackendStatus], explicit: str | None = None) -> Selection:
+    """Say which backend ``select_backend(explicit)`` would choose, from probe results.
+
+    Parameters
+    ----------
+    statuses : list of BackendStatus
+        From :func:`backend_statuses`.
+    explicit : str, optional
+        A backend name given on the command line (``--backend``).
+
+    Returns
+    -------
+    Selection
+    """
+    by_name = {status.name: status for status in statuses}
+    env = os.environ.get(registry.BACKEND_ENV) or None
+    named, source = (explicit, "--backend") if explicit else (env, f"${registry.BACKEND_ENV}")
+    if named:
+        status = by_name.get(named)
+        if status is None:
+            known = ", ".join(by_name)
+            return Selection(
+                None,
+                f"{source} names {named!r}, which is not a known backend (known: {known})",
+                False,
+            )
+        if status.available:
+            return Selection(named, f"named by {source}", True)
+        return Selection(named, f"named by {source}, but unavailable: {status.reason}", False)
+    order = registry.automatic_order()
+    for name in order:
+        status = by_name.get(name)
+        if status is not None and status.available:
+            why = f"the first available of the automatic order ({', '.join(order)})"
+            return Selection(name, why, True)
+    return Selection(
+        None,
+        "no backend of the automatic order is available: start an OS keyring, or set"
+        " TILEDB_CLIENT_PASSPHRASE or TILEDB_CLIENT_PASSPHRASE_FILE for the encrypted file,"
+        f" or name a backend with ${registry.BACKEND_ENV}",
+        False,
+    )

@@ -1,0 +1,141 @@
+"""Check credentials against the server before they are stored.
+
+``tiledb-client configure --verify`` calls :func:`verify_credentials` first and saves
+nothing when it fails:
+
+- a token: ``GET /v4/users/self`` with the token, then ``GET /v4/workspaces/{ws}``
+  for the workspace (the configured one, or the one the token names);
+- a username and password: ``GET /v4/workspaces/{ws}`` with HTTP Basic auth, the
+  same call ``login()`` makes before it asks for a session token (no token is made).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from tiledb.client.errors import ConfigurationError, LoginError
+from tiledb.client.models import User, Workspace
+from tiledb.client.rest import BasicAuth, RestClient, RestError, quote_segment
+from tiledb.client.settings import workspace_from_token
+
+__all__ = ["VerifiedCredentials", "verify_credentials"]
+
+
+@dataclass(frozen=True)
+class VerifiedCredentials:
+    """What the server said about credentials that it accepted.
+
+    Attributes
+    ----------
+    host : str
+        e.g. ``"https://api.example.com"``.
+    username : str or None
+        e.g. ``"ada"``.
+    workspace : str or None
+        The workspace name, e.g. ``"acme"``.
+    workspace_id : str or None
+        e.g. ``"ws_2b7c9d1e3f4a5b6c"``.
+    role : str or None
+        The user's role in that workspace: ``"owner"``, ``"admin"`` or ``"member"``.
+    """
+
+    host: str
+    username: str | None
+    workspace: str | None
+    workspace_id: str | None
+    role: str | None
+
+
+def _role_text(value: Any) -> str | None:
+    if value is None:
+        return None
+    return str(getattr(value, "value", value))
+
+
+def verify_credentials(
+    host: str,
+    *,
+    token: str | None = None,
+    username: str | None = None,
+    password: str | None = None,
+    workspace: str | None = None,
+    verify_ssl: bool = True,
+    ca_file: str | None = None,
+) -> VerifiedCredentials:
+    """Ask the server whether it accepts a token, or a username and password.
+
+    Parameters
+    ----------
+    host : str
+        The server, e.g. ``"https://api.example.com"``.
+    token : str, optional
+        An API token; wins over ``username``/``password``.
+    username, password : str, optional
+        Account credentials (both needed without a token).
+    workspace : str, optional
+        Workspace name or id, e.g. ``"acme"``: required with a password; with a
+        token, defaults to the workspace the token names (if any).
+    verify_ssl : bool
+        Verify the server's TLS certificate.
+    ca_file : str, optional
+        CA bundle to verify it with.
+
+    Returns
+    -------
+    VerifiedCredentials
+
+    Raises
+    ------
+    LoginError
+        When the server refuses the credentials or knows no such workspace.
+    ConfigurationError
+        When the arguments do not form a credential.
+    ClientError
+        When the server cannot be reached.
+    """
+    if token:
+        workspace = workspace or workspace_from_token(token)
+        rest = RestClient(host, token=token, verify_ssl=verify_ssl, ca_file=ca_file)
+        what = "the token"
+    elif username and password:
+        if not workspace:
+            raise ConfigurationError("A workspace is needed to verify a username and password.")
+        rest = RestClient(
+            host, basic=BasicAuth(username, password), verify_ssl=verify_ssl, ca_file=ca_file
+        )
+        what = f"the username {username!r} and its password"
+    else:
+        raise ConfigurationError("Nothing to verify: give a token, or a username and password.")
+    with rest:
+        try:
+            user = None
+            if token:
+                data = rest.get("/v4/users/self")
+                if isinstance(data, Mapping) and isinstance(data.get("user"), Mapping):
+                    user = User.from_json(data["user"])
+            found = None
+            if workspace:
+                found = Workspace.from_json(
+                    rest.get(f"/v4/workspaces/{quote_segment(workspace)}") or {}
+                )
+        except RestError as exc:
+            if exc.status in (401, 403):
+                raise LoginError(
+                    f"The server at {rest.host} refused {what} (HTTP {exc.status})."
+                    " Nothing was saved."
+                ) from None
+            if exc.status == 404:
+                raise LoginError(
+                    f"The server at {rest.host} knows no workspace {workspace!r} for {what}"
+                    " (HTTP 404). Nothing was saved."
+                ) from None
+            raise
+    return VerifiedCredentials(
+        host=rest.host,
+        username=(user.username if user is not None else None) or username,
+        workspace=found.name if found is not None else None,
+        workspace_id=found.workspace_id if found is not None else None,
+        role=_role_text(found.workspace_role) if found is not None else None,
+    )

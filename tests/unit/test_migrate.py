@@ -1,0 +1,201 @@
+"""tiledb.client.migrate: plan, apply, and undo on failure (in process, encrypted file)."""
+
+from __future__ import annotations
+
+import json
+import stat
+from pathlib import Path
+
+import pytest
+
+import tiledb
+from tiledb.client import migrate
+from tiledb.client._migration_run import MigrationRun
+from tiledb.client.errors import ConfigurationError, SecretBackendError
+from tiledb.client.migrate import MigrationError, apply_migration, plan_migration
+from tiledb.client.profiles import ProfileStore
+from tiledb.client.secrets.base import secret_entry_key
+from tiledb.client.secrets.encrypted_file import EncryptedFileBackend
+from tiledb.client.secrets.registry import get_backend
+
+TOKEN = "tdb1111-ws_0123456789abcdef-2222"
+PASSWORD = "correct horse battery"
+CLOUD_TOKEN = "cloudtoken-ws_fedcba9876543210-3333"
+
+
+@pytest.fixture
+def legacy(vault: Path, hermetic_env: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """profiles.json as TileDB core writes it, and a cloud.json; returns the HOME."""
+    monkeypatch.setenv("TILEDB_CLIENT_SECRET_BACKEND", "encrypted-file")
+    token = tiledb.Profile("default")
+    token["rest.server_address"] = "https://api.example.com"
+    token["rest.token"] = TOKEN
+    token.save()
+    password = tiledb.Profile("pw")
+    password["rest.server_address"] = "https://api.example.com"
+    password["rest.username"] = "ada"
+    password["rest.password"] = PASSWORD
+    password["rest.workspace"] = "acme"
+    password.save()
+    cloud = hermetic_env / ".tiledb" / "cloud.json"
+    cloud.write_text(
+        json.dumps(
+            {"api_key": {"X-TILEDB-REST-API-KEY": CLOUD_TOKEN}, "host": "h/v1", "verify_ssl": False}
+        )
+    )
+    return hermetic_env
+
+
+def vault_entries(vault: Path) -> list[str]:
+    if not vault.exists():
+        return []
+    return sorted(json.loads(vault.read_text())["entries"])
+
+
+def test_plan_names_every_source(legacy: Path) -> None:
+    plan = plan_migration()
+    assert plan.backend == "encrypted-file"
+    rows = [(i.profile, i.origin, i.action, i.kinds) for i in plan.items]
+    assert rows == [
+        ("default", "profiles.json", "move", ("token",)),
+        ("pw", "profiles.json", "move", ("password",)),
+        ("cloud-json", "cloud.json", "move", ("token",)),  # "default" is taken
+    ]
+    text = repr(plan) + json.dumps(plan.to_json())
+    for secret in (TOKEN, PASSWORD, CLOUD_TOKEN):
+        assert secret not in text
+    only = plan_migration("pw")
+    assert [i.profile for i in only.items] == ["pw"]
+    assert [i.profile for i in plan_migration("fresh").items] == ["fresh"]  # from cloud.json
+
+
+def test_apply_moves_scrubs_and_verifies(legacy: Path, vault: Path) -> None:
+    result = apply_migration(plan_migration())
+    assert [item.profile for item in result.moved] == ["default", "pw", "cloud-json"]
+    store = ProfileStore()
+    backend = get_backend("encrypted-file")
+    expected = {
+        "default": ("token", TOKEN),
+        "pw": ("password", PASSWORD),
+        "cloud-json": ("token", CLOUD_TOKEN),
+    }
+    for name, (kind, secret) in expected.items():
+        profile = store.get(name)
+        assert profile is not None
+        assert profile["client.auth"] == kind
+        assert backend.get(secret_entry_key(profile["client.secret_id"], kind)) == secret
+    cloud_profile = store.get("cloud-json")
+    assert cloud_profile is not None
+    assert cloud_profile["rest.server_address"] == "https://h"
+    assert cloud_profile["ssl.verify"] == "false"
+    assert cloud_profile["rest.workspace"] == "ws_fedcba9876543210"
+    files = "".join(p.read_text() for p in legacy.rglob("*") if p.is_file())
+    for secret in (TOKEN, PASSWORD, CLOUD_TOKEN):
+        assert secret not in files
+    assert not [p for p in legacy.rglob("*") if ".migrate-backup-" in p.name]
+    assert plan_migration().moves == []
+
+
+def test_failure_while_storing_undoes_everything(
+    legacy: Path, vault: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = ProfileStore()
+    profiles_before = store.path.read_bytes()
+    cloud = legacy / ".tiledb" / "cloud.json"
+    cloud_before = cloud.read_bytes()
+    calls = []
+    original_set = EncryptedFileBackend.set
+
+    def flaky_set(self: EncryptedFileBackend, key: str, secret: str) -> None:
+        calls.append(key)
+        if len(calls) == 2:
+            raise SecretBackendError("the vault disk is full")
+        original_set(self, key, secret)
+
+    monkeypatch.setattr(EncryptedFileBackend, "set", flaky_set)
+    with pytest.raises(MigrationError, match="disk is full") as caught:
+        apply_migration(plan_migration())
+    message = str(caught.value)
+    assert "Nothing was lost" in message
+    for secret in (TOKEN, PASSWORD, CLOUD_TOKEN):
+        assert secret not in message
+    assert store.path.read_bytes() == profiles_before
+    assert cloud.read_bytes() == cloud_before
+    assert vault_entries(vault) == []  # the secret stored first was deleted again
+    assert caught.value.backups
+    for backup in caught.value.backups:
+        assert str(backup) in message
+        assert stat.S_IMODE(backup.stat().st_mode) == 0o600
+    assert tiledb.Profile.load("default")["rest.token"] == TOKEN  # core still reads it
+
+
+@pytest.mark.parametrize("step", ["scrub", "verify"])
+def test_failure_after_rewriting_restores_the_files(
+    legacy: Path, vault: Path, monkeypatch: pytest.MonkeyPatch, step: str
+) -> None:
+    store = ProfileStore()
+    profiles_before = store.read()
+    cloud = legacy / ".tiledb" / "cloud.json"
+    cloud_before = cloud.read_bytes()
+
+    def boom(*_: object) -> None:
+        raise ConfigurationError(f"injected failure in {step}")
+
+    if step == "scrub":
+        monkeypatch.setattr("tiledb.client._migration_run.scrub_cloud_json", boom)
+    else:
+        monkeypatch.setattr(MigrationRun, "verify", boom)
+    with pytest.raises(MigrationError, match=f"injected failure in {step}"):
+        apply_migration(plan_migration())
+    assert store.read() == profiles_before
+    assert cloud.read_bytes() == cloud_before
+    assert vault_entries(vault) == []
+    assert tiledb.Profile.load("pw")["rest.password"] == PASSWORD
+
+
+def test_profile_changed_meanwhile_is_not_overwritten(legacy: Path, vault: Path) -> None:
+    plan = plan_migration("default")
+    with ProfileStore().edit() as profiles:
+        profiles["default"]["rest.token"] = "a-newer-token"
+    with pytest.raises(MigrationError, match="changed while migrating"):
+        apply_migration(plan)
+    assert ProfileStore().get("default")["rest.token"] == "a-newer-token"  # type: ignore[index]
+    assert vault_entries(vault) == []
+
+
+def test_plaintext_next_to_a_stored_secret_keeps_both(legacy: Path, vault: Path) -> None:
+    apply_migration(plan_migration("default"))
+    with ProfileStore().edit() as profiles:  # core adds a password to a migrated profile
+        profiles["default"]["rest.password"] = PASSWORD
+        profiles["default"]["rest.username"] = "ada"
+    old_id = ProfileStore().get("default")["client.secret_id"]  # type: ignore[index]
+    apply_migration(plan_migration("default"))
+    profile = ProfileStore().get("default")
+    assert profile is not None
+    backend = get_backend("encrypted-file")
+    assert profile["client.auth"] == "token"  # what the profile used before
+    assert backend.get(secret_entry_key(profile["client.secret_id"], "token")) == TOKEN
+    assert backend.get(secret_entry_key(profile["client.secret_id"], "password")) == PASSWORD
+    assert not backend.contains(secret_entry_key(old_id, "token"))
+
+
+def test_plan_errors_stop_everything(legacy: Path, vault: Path) -> None:
+    cloud = legacy / ".tiledb" / "cloud.json"
+    cloud.write_text(json.dumps({"host": "h", "password": PASSWORD}))  # no username, workspace
+    plan = plan_migration()
+    assert [item.action for item in plan.items] == ["move", "move", "error"]
+    before = ProfileStore().path.read_bytes()
+    with pytest.raises(ConfigurationError, match="Nothing was migrated"):
+        apply_migration(plan)
+    assert ProfileStore().path.read_bytes() == before
+    assert migrate.plan_migration(cloud_json=legacy / "missing.json").items[-1].profile == "pw"
+
+
+def test_unreadable_cloud_json_is_skipped_and_left_alone(legacy: Path, vault: Path) -> None:
+    cloud = legacy / ".tiledb" / "cloud.json"
+    cloud.write_text("{not json")
+    plan = plan_migration()
+    assert [item.action for item in plan.items] == ["move", "move", "skip"]
+    assert "not migrated" in plan.items[-1].reason
+    apply_migration(plan)
+    assert cloud.read_text() == "{not json"
