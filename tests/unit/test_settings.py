@@ -101,6 +101,8 @@ def test_rows_and_summary_mask_secrets(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def test_mask_and_workspace_from_token() -> None:
     assert "abc" not in mask("abc")
+    assert mask("a-rather-long-password-value", tail=False) == "****"
+    assert mask("short-token") == "****"
     assert mask(None) == "<none>"
     assert workspace_from_token("a-ws_123-b") == "ws_123"
     assert workspace_from_token("a-ws_123") is None

@@ -137,7 +137,15 @@ def is_secret_variable(name: str) -> bool:
 def environment_in_effect() -> list[tuple[str, str]]:
     """Return ``(name, shown value)`` of the variables that matter here, secrets masked."""
     names = sorted(n for n in os.environ if n.startswith("TILEDB_") or n in _EXTRA_VARIABLES)
-    return [(n, mask(os.environ[n]) if is_secret_variable(n) else os.environ[n]) for n in names]
+    return [
+        (
+            n,
+            mask(os.environ[n], tail="TOKEN" in n.upper())
+            if is_secret_variable(n)
+            else os.environ[n],
+        )
+        for n in names
+    ]
 
 
 def diagnose(

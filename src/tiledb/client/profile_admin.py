@@ -128,7 +128,8 @@ def _auth_kind(profile: Mapping[str, str]) -> str:
 
 def _shown_settings(profile: Mapping[str, str]) -> dict[str, str]:
     return {
-        key: (mask(value) if key in _PLAINTEXT_KEYS else value) for key, value in profile.items()
+        key: (mask(value, tail=key == keys.TOKEN) if key in _PLAINTEXT_KEYS else value)
+        for key, value in profile.items()
     }
 
 

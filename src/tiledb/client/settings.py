@@ -71,18 +71,29 @@ SETTINGS: tuple[Setting, ...] = (
 _BY_NAME = {setting.name: setting for setting in SETTINGS}
 
 
-def mask(secret: str | None) -> str:
+def mask(secret: str | None, *, tail: bool = True) -> str:
     """Return a masked form of a secret that is safe to print.
+
+    Parameters
+    ----------
+    secret : str or None
+        The secret.
+    tail : bool
+        Show the last three characters and the length of a long secret, so that two
+        tokens can be told apart. Pass False for passwords and passphrases, of which
+        nothing is shown.
 
     Examples
     --------
     >>> mask("tdb1a2b3c-ws_2b7c9d1e3f4a5b6c-9z8y7x6w5v")
     '****w5v (41 chars)'
+    >>> mask("correct horse battery staple", tail=False)
+    '****'
     """
     if not secret:
         return "<none>"
-    if len(secret) < 12:
-        return f"**** ({len(secret)} chars)"
+    if not tail or len(secret) < 24:
+        return "****"
     return f"****{secret[-3:]} ({len(secret)} chars)"
 
 
@@ -155,7 +166,11 @@ class SessionSettings:
             resolved: Resolved | None = getattr(self, name)
             if resolved is None or resolved.value in (None, ""):
                 continue
-            shown = mask(resolved.value) if _BY_NAME[name].secret else str(resolved.value)
+            shown = (
+                mask(resolved.value, tail=name == "token")
+                if _BY_NAME[name].secret
+                else str(resolved.value)
+            )
             rows.append((name, shown, resolved.source))
         return rows
 
