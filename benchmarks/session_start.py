@@ -104,10 +104,12 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory() as tmp, LocalServer(log=lambda line: None) as server:
         root = Path(tmp)
+        # Bytecode caches on, as in an installed package (pip compiles on install), even
+        # where PYTHONDONTWRITEBYTECODE is set: otherwise every run recompiles our modules.
         base = {
             key: value
             for key, value in os.environ.items()
-            if not key.startswith(("TILEDB_", "DBUS_"))
+            if not key.startswith(("TILEDB_", "DBUS_")) and key != "PYTHONDONTWRITEBYTECODE"
         }
         base.update(
             PYTHONPATH=SRC,

@@ -268,7 +268,7 @@ def resolve(
     settings = _with_credentials(settings, arguments, environ, profile, source)
     if require_credentials and settings.token is None and settings.password is None:
         raise ConfigurationError(
-            f"No credentials found: profile {name!r} does not exist in {store.path}"
+            f"No credentials found: profile {name!r} does not exist in {store.path}."
             if profile is None
             else f"No credentials found in profile {name!r} ({store.path})."
         )
