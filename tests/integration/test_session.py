@@ -188,6 +188,22 @@ def test_session_token_is_reused_then_revoked_by_logout(
     assert len(token_requests(local_server)) == 2
 
 
+def test_overwrite_revokes_the_old_session_token(local_server: LocalServer, vault: Path) -> None:
+    tiledb.client.configure(
+        username=DEFAULT_USERNAME,
+        password=DEFAULT_PASSWORD,
+        workspace="acme",
+        host=local_server.url,
+    )
+    tiledb.client.login()
+    assert [t.active for t in local_server.tokens if t.name.startswith("login-session")] == [True]
+    tiledb.client.configure(token=DEFAULT_TOKEN, host=local_server.url, overwrite=True)
+    assert [t.active for t in local_server.tokens if t.name.startswith("login-session")] == [False]
+    assert session_module.peek() is None  # the replaced credentials' session ended
+    tiledb.client.login()
+    assert tiledb.client.Config()["rest.token"] == DEFAULT_TOKEN
+
+
 def test_revoked_cached_token_is_replaced(local_server: LocalServer, vault: Path) -> None:
     tiledb.client.configure(
         username=DEFAULT_USERNAME,

@@ -207,6 +207,12 @@ def configure(
         profile[keys.VERIFY_SSL_LEGACY] = "false"
     if ca_file:
         profile[keys.CA_FILE] = str(ca_file)
+    previous = store.get(name) if overwrite else None
+    if previous is not None:
+        # The old session token would stay valid on the server: revoke it (best effort).
+        from tiledb.client.profile_admin import revoke_cached_session
+
+        revoke_cached_session(name, store, previous, None)
     replaced = _store_profile(store, name, profile, backend, kind, secret, overwrite=overwrite)
     if replaced is not None:
         delete_profile_secrets(replaced)

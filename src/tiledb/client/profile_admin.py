@@ -45,6 +45,7 @@ __all__ = [
     "list_profiles",
     "profile_info",
     "rename_profile",
+    "revoke_cached_session",
 ]
 
 logger = logging.getLogger(__name__)
@@ -304,7 +305,7 @@ def delete_profile(
     if profile is None:
         raise ConfigurationError(f"There is no profile {name!r} in {store.path}.")
     info = _info(name, profile, store, None)
-    revoked, revoke_problem = _revoke_cached_session(name, store, profile, factory)
+    revoked, revoke_problem = revoke_cached_session(name, store, profile, factory)
     problems = delete_profile_secrets(profile)
     if problems and not force:
         raise SecretBackendError(
@@ -319,13 +320,19 @@ def delete_profile(
     return DeleteResult(info, revoked, revoke_problem, deleted, problems)
 
 
-def _revoke_cached_session(
+def revoke_cached_session(
     name: str,
     store: ProfileStore,
     profile: Mapping[str, str],
     factory: RestFactory | None,
 ) -> tuple[bool, str | None]:
-    """Revoke the profile's cached session token; never raises."""
+    """Revoke the profile's cached session token on the server; never raises.
+
+    Returns
+    -------
+    tuple of (bool, str or None)
+        Whether a token was revoked, and why it could not be when that failed.
+    """
     if profile.get(keys.AUTH) != "password" or not profile.get(keys.SECRET_BACKEND):
         return False, None
     from tiledb.client.sign_out import logout
