@@ -40,6 +40,16 @@ def all_text_under(root: Path) -> str:
     return "\n".join(chunks)
 
 
+def configure_ada(server: LocalServer) -> None:
+    """Store the default user's username and password profile."""
+    tiledb.client.configure(
+        username=DEFAULT_USERNAME,
+        password=DEFAULT_PASSWORD,
+        workspace=DEFAULT_WORKSPACE,
+        host=server.url,
+    )
+
+
 # -- token profiles ---------------------------------------------------------------
 
 
@@ -168,12 +178,7 @@ def test_password_login_exchanges_the_password_once(
 def test_session_token_is_reused_then_revoked_by_logout(
     local_server: LocalServer, secret_backend: str
 ) -> None:
-    tiledb.client.configure(
-        username=DEFAULT_USERNAME,
-        password=DEFAULT_PASSWORD,
-        workspace="acme",
-        host=local_server.url,
-    )
+    configure_ada(local_server)
     tiledb.client.login()
     first = tiledb.client.Config()["rest.token"]
     tiledb.client.login()
@@ -189,12 +194,7 @@ def test_session_token_is_reused_then_revoked_by_logout(
 
 
 def test_overwrite_revokes_the_old_session_token(local_server: LocalServer, vault: Path) -> None:
-    tiledb.client.configure(
-        username=DEFAULT_USERNAME,
-        password=DEFAULT_PASSWORD,
-        workspace="acme",
-        host=local_server.url,
-    )
+    configure_ada(local_server)
     tiledb.client.login()
     assert [t.active for t in local_server.tokens if t.name.startswith("login-session")] == [True]
     tiledb.client.configure(token=DEFAULT_TOKEN, host=local_server.url, overwrite=True)
@@ -205,12 +205,7 @@ def test_overwrite_revokes_the_old_session_token(local_server: LocalServer, vaul
 
 
 def test_revoked_cached_token_is_replaced(local_server: LocalServer, vault: Path) -> None:
-    tiledb.client.configure(
-        username=DEFAULT_USERNAME,
-        password=DEFAULT_PASSWORD,
-        workspace="acme",
-        host=local_server.url,
-    )
+    configure_ada(local_server)
     tiledb.client.login()
     for token in local_server.tokens:
         if token.name.startswith("login-session"):
