@@ -21,13 +21,13 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from tiledb.client._files import replace_atomically
 from tiledb.client.errors import ConfigurationError
 from tiledb.client.rest import API_KEY_HEADER, normalize_host
 
@@ -152,27 +152,16 @@ def scrub_cloud_json(path: Path) -> None:
 
 
 def replace_file(path: Path, data: bytes, mode: int = 0o600) -> None:
-    """Replace ``path`` atomically: temporary file in the same directory, fsync, rename.
+    """Replace ``path`` atomically (see :func:`tiledb.client._files.replace_atomically`).
 
     Raises
     ------
     ConfigurationError
         When the file cannot be written; the old file is then unchanged.
     """
-    descriptor, temp_name = tempfile.mkstemp(
-        prefix=f".{path.name}.", suffix=".tmp", dir=path.parent
-    )
-    temp = Path(temp_name)
     try:
-        with os.fdopen(descriptor, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        temp.chmod(mode)
-        temp.replace(path)
+        replace_atomically(path, data, mode=mode)
     except OSError as exc:
-        with contextlib.suppress(OSError):
-            temp.unlink()
         raise ConfigurationError(f"Cannot write {path}: {exc}") from exc
 
 

@@ -20,11 +20,11 @@ import contextlib
 import copy
 import json
 import os
-import tempfile
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
+from tiledb.client._files import replace_atomically
 from tiledb.client.errors import ConfigurationError
 
 __all__ = [
@@ -310,37 +310,7 @@ class ProfileStore:
 
     def _write_atomically(self, document: Mapping[str, Any]) -> None:
         data = (json.dumps(document, indent=2) + "\n").encode("utf-8")
-        descriptor, temp_name = tempfile.mkstemp(
-            prefix=f".{FILE_NAME}.", suffix=".tmp", dir=self.directory
-        )
-        temp_path = Path(temp_name)
         try:
-            # mkstemp creates the file 0600, so it is never readable by others.
-            with os.fdopen(descriptor, "wb") as handle:
-                handle.write(data)
-                handle.flush()
-                os.fsync(handle.fileno())
-            temp_path.replace(self.path)
+            replace_atomically(self.path, data)
         except OSError as exc:
-            with contextlib.suppress(OSError):
-                temp_path.unlink()
             raise ConfigurationError(f"Cannot write the profile file {self.path}: {exc}") from exc
-        except BaseException:
-            with contextlib.suppress(OSError):
-                temp_path.unlink()
-            raise
-        _fsync_directory(self.directory)
-
-
-def _fsync_directory(directory: Path) -> None:
-    """Make a rename durable (POSIX); a no-op where directories cannot be opened."""
-    if os.name != "posix":
-        return
-    try:
-        descriptor = os.open(directory, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(descriptor)
-    finally:
-        os.close(descriptor)

@@ -18,7 +18,6 @@ import functools
 import hmac
 import os
 import secrets
-import tempfile
 import threading
 from collections.abc import Iterator, Mapping
 from pathlib import Path
@@ -27,6 +26,7 @@ from typing import Any, ClassVar
 import platformdirs
 from cryptography.exceptions import UnsupportedAlgorithm
 
+from tiledb.client._files import replace_atomically
 from tiledb.client.errors import SecretBackendError, VaultTamperedError, WrongPassphraseError
 from tiledb.client.secrets import _vault, passphrase
 from tiledb.client.secrets._vault import FORMAT_NAME, FORMAT_VERSION, PRODUCTION_POLICY, KdfPolicy
@@ -134,30 +134,10 @@ def _read_vault(path: Path) -> _vault.Vault | None:
 
 
 def _write_vault(vault: _vault.Vault, key: bytes) -> None:
-    contents = vault.serialise(key)
-    directory = vault.path.parent
-    descriptor, temp_name = tempfile.mkstemp(prefix=f".{vault.path.name}.", dir=directory)
-    try:  # mkstemp creates the file 0600: it is never readable by others
-        with os.fdopen(descriptor, "wb") as handle:
-            handle.write(contents)
-            handle.flush()
-            os.fsync(handle.fileno())
-        Path(temp_name).replace(vault.path)
+    try:
+        replace_atomically(vault.path, vault.serialise(key))
     except OSError as exc:
-        with contextlib.suppress(OSError):
-            Path(temp_name).unlink()
         raise SecretBackendError(f"Cannot write the secrets vault {vault.path}: {exc}") from exc
-    except BaseException:
-        with contextlib.suppress(OSError):
-            Path(temp_name).unlink()
-        raise
-    if os.name == "posix":  # make the rename durable
-        with contextlib.suppress(OSError):
-            fd = os.open(directory, os.O_RDONLY)
-            try:
-                os.fsync(fd)
-            finally:
-                os.close(fd)
 
 
 @contextlib.contextmanager
