@@ -46,14 +46,14 @@ class ObtainedToken:
 
 
 def _cache_slot(settings: SessionSettings) -> tuple[SecretBackend, str] | None:
-    """Where the profile keeps its session token: its own backend, or nowhere."""
-    profile = settings.profile or {}
-    secret_id = profile.get(keys.SECRET_ID)
-    if settings.backend is None or not secret_id:
-        return None
-    from tiledb.client.secrets.registry import get_backend
+    """Where the session's profile keeps its session token: its own backend, or nowhere.
 
-    return get_backend(settings.backend), secret_entry_key(secret_id, "session")
+    Only a password read from the profile's backend has a place for its session
+    token; a password from the environment has none.
+    """
+    if settings.backend is None or settings.profile is None:
+        return None
+    return cache_slot_of_profile(settings.profile)
 
 
 def cache_slot_of_profile(profile: Mapping[str, str]) -> tuple[SecretBackend, str] | None:
@@ -93,20 +93,14 @@ def obtain_session_token(settings: SessionSettings, factory: RestFactory) -> Obt
 
 
 def _load(slot: tuple[SecretBackend, str], settings: SessionSettings) -> APIToken | None:
-    backend, key = slot
     try:
-        raw = backend.get(key)
+        cached = load_cached_token(slot)
     except SecretBackendError as exc:
         logger.warning("cannot read the cached session token: %s", exc)
         return None
-    if raw is None:
+    if cached is None:
         return None
-    try:
-        record = json.loads(raw)
-        token = APIToken.from_json(record)
-    except (ValueError, TypeError, AttributeError):
-        logger.warning("ignoring a cached session token that is not valid JSON")
-        return None
+    token, record = cached
     expires = token.expires_at
     fresh = expires is None or expires > datetime.now(timezone.utc) + EXPIRY_MARGIN
     same_account = (
@@ -238,7 +232,13 @@ def revoke_session_token(
 
 
 def load_cached_token(slot: tuple[SecretBackend, str]) -> tuple[APIToken, Mapping[str, Any]] | None:
-    """Read a cached session token record, whatever its freshness."""
+    """Read a cached session token record, whatever its freshness.
+
+    Returns
+    -------
+    tuple of (APIToken, dict) or None
+        ``None`` when there is none, or it is not a valid record (logged).
+    """
     backend, key = slot
     raw = backend.get(key)
     if raw is None:
@@ -247,4 +247,5 @@ def load_cached_token(slot: tuple[SecretBackend, str]) -> tuple[APIToken, Mappin
         record = json.loads(raw)
         return APIToken.from_json(record), record
     except (ValueError, TypeError, AttributeError):
+        logger.warning("ignoring a cached session token that is not valid JSON")
         return None
