@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from tiledb.client import profiles as keys
 from tiledb.client import session as _session
+from tiledb.client.models import APIToken
 from tiledb.client.profiles import ProfileStore, resolve_profile_dir, resolve_profile_name
 from tiledb.client.session_tokens import (
     cache_slot_of_profile,
@@ -53,47 +54,45 @@ def logout(
     else:
         name = resolve_profile_name(profile_name)
         path = ProfileStore(resolve_profile_dir(profile_dir)).path
-    store = ProfileStore(path.parent)
-    profile = store.get(name)
-    slot = cache_slot_of_profile(profile) if profile is not None else None
+    profile = ProfileStore(path.parent).get(name) or {}
+    slot = cache_slot_of_profile(profile)
     cached = load_cached_token(slot) if slot is not None else None
     revoked = False
     if cached is not None:
         token, record = cached
-        stored = profile or {}
         revoked = revoke_session_token(
             token,
             factory,
-            host=str(record.get("host") or stored.get(keys.HOST, "")),
+            host=str(record.get("host") or profile.get(keys.HOST, "")),
             verify_ssl="false"
-            not in (stored.get(keys.VERIFY_SSL), stored.get(keys.VERIFY_SSL_LEGACY)),
-            ca_file=stored.get(keys.CA_FILE) or None,
+            not in (profile.get(keys.VERIFY_SSL), profile.get(keys.VERIFY_SSL_LEGACY)),
+            ca_file=profile.get(keys.CA_FILE) or None,
         )
-    is_current = current is not None and (current.profile_name, current.profile_file) == (
+    ends_current = current is not None and (current.profile_name, current.profile_file) == (
         name,
         path,
     )
-    if is_current and current is not None and current.session_token_id:
-        same = cached is not None and cached[0].token_id == current.session_token_id
-        if not same:  # a session token never cached (password from the environment)
-            from tiledb.client.models import APIToken
-
-            token = APIToken(token_id=current.session_token_id, api_key=current.token)
-            revoked = (
-                revoke_session_token(
-                    token,
-                    factory,
-                    host=current.host,
-                    verify_ssl=current.verify_ssl,
-                    ca_file=current.ca_file,
-                )
-                or revoked
-            )
+    if ends_current and current is not None:
+        revoked = _revoke_uncached(current, cached[0] if cached else None, factory) or revoked
     forgot = False
     if slot is not None and cached is not None:
         backend, key = slot
         forgot = backend.delete(key)
-    if is_current:
+    if ends_current:
         _session.forget()
     logger.info("logged out of profile %r (revoked: %s)", name, revoked)
-    return LogoutResult(name, revoked, forgot, is_current)
+    return LogoutResult(name, revoked, forgot, ends_current)
+
+
+def _revoke_uncached(
+    current: _session.Session, cached: APIToken | None, factory: _session.RestFactory
+) -> bool:
+    """Revoke the session's own token when no cache held it (a password from the environment)."""
+    if not current.session_token_id:
+        return False
+    if cached is not None and cached.token_id == current.session_token_id:
+        return False  # revoked above, with the cached record
+    token = APIToken(token_id=current.session_token_id, api_key=current.token)
+    return revoke_session_token(
+        token, factory, host=current.host, verify_ssl=current.verify_ssl, ca_file=current.ca_file
+    )
