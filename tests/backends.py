@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tiledb.client.secrets import encrypted_file
+from tiledb.client.secrets import encrypted_file, registry
 from tiledb.client.secrets.encrypted_file import KdfPolicy
 
 VAULT_PASSPHRASE = "test vault passphrase, not a real one"
@@ -31,7 +31,7 @@ CHEAP_POLICY = KdfPolicy(
 def vault(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     """Configure the encrypted-file backend; yield the vault path."""
     path = tmp_path / "vault" / "secrets.vault"
-    monkeypatch.setattr(encrypted_file, "_KDF_POLICY", CHEAP_POLICY)
+    registry.use_backend(encrypted_file.EncryptedFileBackend(kdf_policy=CHEAP_POLICY))
     monkeypatch.setenv("TILEDB_CLIENT_PASSPHRASE", VAULT_PASSPHRASE)
     monkeypatch.setenv("TILEDB_CLIENT_SECRETS_FILE", str(path))
     encrypted_file.clear_key_cache()

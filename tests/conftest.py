@@ -45,12 +45,13 @@ def hermetic_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Pa
     # the profile it looks for, which would make every test set up a profile.)
     # Keep requests away from any proxy configured on the machine: tests are loopback only.
     monkeypatch.setenv("NO_PROXY", "*")
-    from tiledb.client import client, session
+    from tiledb.client import client
     from tiledb.client.secrets import registry
+    from tiledb.client.session import current as session
 
-    registry._reset_for_tests()
+    registry.forget_backends()
     yield home
-    registry._reset_for_tests()
+    registry.forget_backends()
     session.install(None, update_default_ctx=False)
     client.client.retry_mode("default")
     client.client.set_threads(None)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tiledb.client.profiles import ProfileStore
+from tiledb.client.storage.profiles import ProfileStore
 from tiledb.client.testing import DEFAULT_TOKEN, LocalServer
 
 from .conftest import Cli

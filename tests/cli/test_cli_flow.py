@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from tiledb.client.profiles import ProfileStore
 from tiledb.client.secrets.base import secret_entry_key
 from tiledb.client.secrets.registry import get_backend
+from tiledb.client.storage.profiles import ProfileStore
 from tiledb.client.testing import (
     DEFAULT_PASSWORD,
     DEFAULT_TOKEN,

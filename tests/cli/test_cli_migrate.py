@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 import tiledb
-from tiledb.client.profiles import ProfileStore
+from tiledb.client.storage.profiles import ProfileStore
 from tiledb.client.testing import (
     DEFAULT_PASSWORD,
     DEFAULT_TOKEN,

@@ -12,8 +12,8 @@ import pytest
 
 import tiledb
 import tiledb.client
-from tiledb.client import session as session_module
 from tiledb.client.client import ClientError
+from tiledb.client.session import current as session_module
 from tiledb.client.testing import (
     DEFAULT_PASSWORD,
     DEFAULT_TOKEN,

@@ -9,7 +9,7 @@ import pytest
 from tests.secret_service import SecretServiceBus
 
 import tiledb.client
-from tiledb.client import session as session_module
+from tiledb.client.session import current as session_module
 from tiledb.client.testing import DEFAULT_PASSWORD, DEFAULT_TOKEN, LocalServer
 
 

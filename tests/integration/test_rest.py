@@ -8,9 +8,11 @@ from collections.abc import Iterator
 
 import pytest
 
-from tiledb.client.rest import API_KEY_HEADER, BasicAuth, RestClient, RestError, normalize_host
-from tiledb.client.retry import RetryMode, make_retry
+from tiledb.client.basics.protocol import API_KEY_HEADER, normalize_host
+from tiledb.client.basics.retry_modes import RetryMode
 from tiledb.client.testing import DEFAULT_TOKEN, LocalServer
+from tiledb.client.transport.rest import BasicAuth, RestClient, RestError
+from tiledb.client.transport.retries import make_retry
 
 
 def test_retry_modes() -> None:
@@ -106,3 +108,12 @@ def test_cross_host_redirect_drops_the_token(redirector: str, local_server: Loca
     followed = [r for r in local_server.requests if r.route == "/v4/users/self"]
     assert followed
     assert "x-tiledb-rest-api-key" not in followed[0].headers
+
+
+def test_clients_share_one_session_class() -> None:
+    from tiledb.client.transport.http_session import TokenSession
+
+    first = RestClient("https://a.example", token=DEFAULT_TOKEN)
+    second = RestClient("https://b.example", token=DEFAULT_TOKEN)
+    with first, second:
+        assert type(first._http) is type(second._http) is TokenSession

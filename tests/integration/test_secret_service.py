@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 from tests.secret_service import INSTALL_HINT, SecretServiceBus
 
-from tiledb.client.errors import BackendUnavailableError
+from tiledb.client.basics.errors import BackendUnavailableError
 from tiledb.client.secrets import registry
 from tiledb.client.secrets.base import secret_entry_key
 from tiledb.client.secrets.keyring_backend import SERVICE, TIMEOUT_ENV, KeyringBackend
@@ -142,7 +142,7 @@ def test_keyring_global_choice_is_not_used(
 def test_bus_gone_gives_fast_clear_error(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     assert registry.get_backend("keyring").probe().available
     monkeypatch.setenv("DBUS_SESSION_BUS_ADDRESS", f"unix:path={tmp_path}/gone")
-    registry._reset_for_tests()  # as between two tests, or two processes
+    registry.forget_backends()  # as between two tests, or two processes
     start = time.monotonic()
     availability = registry.get_backend("keyring").probe()
     assert time.monotonic() - start < 5

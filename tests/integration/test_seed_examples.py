@@ -16,7 +16,7 @@ import pytest
 
 import tiledb
 import tiledb.client
-from tiledb.client.profiles import ProfileStore
+from tiledb.client.storage.profiles import ProfileStore
 from tiledb.client.testing import LocalServer
 
 PROFILE_NAME = "production"

@@ -11,11 +11,11 @@ import pytest
 
 import tiledb
 import tiledb.client
-from tiledb.client import session as session_module
+from tiledb.client.basics.models import User, UserSelfWorkspace, WorkspaceRole
 from tiledb.client.client import ClientError, ConfigurationError, LoginError, Workspace
-from tiledb.client.models import User, UserSelfWorkspace, WorkspaceRole
-from tiledb.client.profiles import ProfileStore
-from tiledb.client.settings import PlaintextSecretWarning
+from tiledb.client.session import current as session_module
+from tiledb.client.session.settings import PlaintextSecretWarning
+from tiledb.client.storage.profiles import ProfileStore
 from tiledb.client.testing import (
     DEFAULT_PASSWORD,
     DEFAULT_TOKEN,

@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from tiledb.client.errors import (
+from tiledb.client.basics.errors import (
     BackendUnavailableError,
     SecretBackendError,
     VaultTamperedError,
@@ -44,8 +44,7 @@ SCRYPT_POLICY = KdfPolicy(**{**TEST_POLICY.__dict__, "prefer_argon2id": False})
 
 
 @pytest.fixture(autouse=True)
-def cheap_kdf(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    monkeypatch.setattr(encrypted_file, "_KDF_POLICY", TEST_POLICY)
+def fresh_key_cache() -> Iterator[None]:
     encrypted_file.clear_key_cache()
     yield
     encrypted_file.clear_key_cache()
@@ -61,7 +60,7 @@ def vault(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 @pytest.fixture
 def store(vault: Path) -> EncryptedFileBackend:
-    return EncryptedFileBackend()
+    return EncryptedFileBackend(kdf_policy=TEST_POLICY)
 
 
 class TestConformance(BackendConformance):
@@ -182,7 +181,7 @@ def test_entry_name_is_bound_even_with_valid_mac(store: EncryptedFileBackend, va
     # the test uses the key), the per-entry associated data still catches the swap.
     store.set("token: a", "secret-a")
     store.set("token: b", "secret-b")
-    parsed = encrypted_file._parse(vault, vault.read_text())
+    parsed = encrypted_file._parse(vault, vault.read_text(), TEST_POLICY)
     key = encrypted_file._derive(parsed.header["kdf"], PASSPHRASE)
     a, b = parsed.entries["token: a"], parsed.entries["token: b"]
     parsed.entries["token: a"], parsed.entries["token: b"] = b, a
@@ -229,16 +228,14 @@ def test_modified_verifier_with_cached_key_is_tampering(
 def test_downgraded_kdf_params_are_refused(
     store: EncryptedFileBackend, vault: Path, monkeypatch: pytest.MonkeyPatch, kdf: str
 ) -> None:
-    monkeypatch.setattr(
-        encrypted_file, "_KDF_POLICY", SCRYPT_POLICY if kdf == "scrypt" else TEST_POLICY
-    )
-    store.set("k", "v")  # written with parameters far below the production minimum
+    writer = EncryptedFileBackend(kdf_policy=SCRYPT_POLICY if kdf == "scrypt" else TEST_POLICY)
+    writer.set("k", "v")  # written with parameters far below the production minimum
     assert load(vault)["kdf"]["name"] == kdf
-    monkeypatch.setattr(encrypted_file, "_KDF_POLICY", encrypted_file.PRODUCTION_POLICY)
+    production = EncryptedFileBackend()
     with pytest.raises(VaultTamperedError, match="downgrade"):
-        store.get("k")
+        production.get("k")
     with pytest.raises(VaultTamperedError):
-        store.set("k", "w")
+        production.set("k", "w")
 
 
 def test_absurd_kdf_params_are_refused(store: EncryptedFileBackend, vault: Path) -> None:
@@ -306,7 +303,7 @@ def test_passphrase_file(vault: Path, tmp_path: Path, monkeypatch: pytest.Monkey
     secret_file.write_text(PASSPHRASE + "\n")
     monkeypatch.delenv("TILEDB_CLIENT_PASSPHRASE")
     monkeypatch.setenv("TILEDB_CLIENT_PASSPHRASE_FILE", str(secret_file))
-    store = EncryptedFileBackend()
+    store = EncryptedFileBackend(kdf_policy=TEST_POLICY)
     availability = store.probe()
     assert availability.available
     assert str(secret_file) in availability.reason
@@ -336,7 +333,7 @@ def test_bad_passphrase_file(
     secret_file.write_bytes(content)
     monkeypatch.delenv("TILEDB_CLIENT_PASSPHRASE")
     monkeypatch.setenv("TILEDB_CLIENT_PASSPHRASE_FILE", str(secret_file))
-    store = EncryptedFileBackend()
+    store = EncryptedFileBackend(kdf_policy=TEST_POLICY)
     assert not store.probe().available
     with pytest.raises(SecretBackendError, match=str(secret_file)) as info:
         store.set("k", "v")
@@ -346,11 +343,11 @@ def test_bad_passphrase_file(
 def test_missing_passphrase_file(vault: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("TILEDB_CLIENT_PASSPHRASE")
     monkeypatch.setenv("TILEDB_CLIENT_PASSPHRASE_FILE", "/nonexistent/passphrase")
-    availability = EncryptedFileBackend().probe()
+    availability = EncryptedFileBackend(kdf_policy=TEST_POLICY).probe()
     assert not availability.available
     assert "/nonexistent/passphrase" in availability.reason
     with pytest.raises(SecretBackendError, match="/nonexistent/passphrase"):
-        EncryptedFileBackend().set("k", "v")
+        EncryptedFileBackend(kdf_policy=TEST_POLICY).set("k", "v")
 
 
 def test_no_source_and_no_terminal(
@@ -406,7 +403,7 @@ def test_key_is_derived_once(store: EncryptedFileBackend, monkeypatch: pytest.Mo
     monkeypatch.setattr(encrypted_file, "_derive", counting)
     store.set("a", "1")
     store.set("b", "2")
-    assert EncryptedFileBackend().get("a") == "1"
+    assert EncryptedFileBackend(kdf_policy=TEST_POLICY).get("a") == "1"
     assert len(calls) == 1
 
 
@@ -416,10 +413,8 @@ def test_key_is_derived_once(store: EncryptedFileBackend, monkeypatch: pytest.Mo
 def test_scrypt_vault_still_readable(
     store: EncryptedFileBackend, vault: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(encrypted_file, "_KDF_POLICY", SCRYPT_POLICY)
-    store.set("k", "v")
+    EncryptedFileBackend(kdf_policy=SCRYPT_POLICY).set("k", "v")
     assert load(vault)["kdf"]["name"] == "scrypt"
-    monkeypatch.setattr(encrypted_file, "_KDF_POLICY", TEST_POLICY)
     encrypted_file.clear_key_cache()
     assert store.get("k") == "v"
     store.set("k2", "v2")  # the vault keeps its KDF
@@ -494,8 +489,8 @@ _WRITER = textwrap.dedent(
     import sys
     from tiledb.client.secrets import encrypted_file as ef
     cheap = {"memory_cost": 8, "iterations": 1, "lanes": 1}
-    ef._KDF_POLICY = ef.KdfPolicy(cheap, cheap, {"n": 2, "r": 1, "p": 1}, {"n": 2, "r": 1, "p": 1})
-    backend = ef.EncryptedFileBackend()
+    policy = ef.KdfPolicy(cheap, cheap, {"n": 2, "r": 1, "p": 1}, {"n": 2, "r": 1, "p": 1})
+    backend = ef.EncryptedFileBackend(kdf_policy=policy)
     worker, count = sys.argv[1], int(sys.argv[2])
     for index in range(count):
         backend.set(f"token: w{worker}-{index}", f"value-{worker}-{index}")

@@ -12,11 +12,12 @@ SRC = str(Path(__file__).resolve().parents[2] / "src")
 HEAVY = ["requests", "urllib3", "keyring", "cryptography", "secretstorage", "jeepney"]
 OWN_LAZY = [
     "tiledb.client.session",
-    "tiledb.client.settings",
-    "tiledb.client.models",
-    "tiledb.client.profiles",
-    "tiledb.client.rest",
-    "tiledb.client.configuration",
+    "tiledb.client.session.settings",
+    "tiledb.client.basics.models",
+    "tiledb.client.storage.profiles",
+    "tiledb.client.transport.rest",
+    "tiledb.client.operations",
+    "tiledb.client.operations.configure",
     "tiledb.client.secrets.registry",
     "tiledb.client.cli",
 ]
@@ -46,13 +47,13 @@ def test_public_names_resolve_lazily() -> None:
         "from tiledb.client.client import Client, Workspace, configure\n"
         "assert tiledb.client.client.Client is Client"
     )
-    assert "tiledb.client.models" in modules
+    assert "tiledb.client.basics.models" in modules
     assert [name for name in HEAVY if name in modules] == []
 
 
 def test_requests_loads_when_a_request_is_made() -> None:
     modules = loaded_after(
-        "from tiledb.client.rest import RestClient\nRestClient('http://127.0.0.1:9').close()"
+        "from tiledb.client.transport.rest import RestClient\nRestClient('http://127.0.0.1:9').close()"
     )
     assert "requests" in modules
     assert "keyring" not in modules

@@ -8,6 +8,7 @@ backend detection of other tests.
 
 from __future__ import annotations
 
+import logging
 import os
 import subprocess
 import sys
@@ -22,7 +23,11 @@ from keyring.backend import KeyringBackend as RingBase
 from keyring.compat import properties
 from keyring.errors import KeyringLocked, PasswordDeleteError
 
-from tiledb.client.errors import BackendUnavailableError, ConfigurationError, SecretBackendError
+from tiledb.client.basics.errors import (
+    BackendUnavailableError,
+    ConfigurationError,
+    SecretBackendError,
+)
 from tiledb.client.secrets import _chunks, registry
 from tiledb.client.secrets.keyring_backend import (
     DEFAULT_TIMEOUT,
@@ -398,7 +403,7 @@ def test_detection_is_per_instance(monkeypatch: pytest.MonkeyPatch, arm: Callabl
     monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "keyrings.alt.file.PlaintextKeyring")
     assert backend.probe().available  # a working choice is, for this instance
     assert f"{__name__}.FakeRing" in repr(backend)
-    registry._reset_for_tests()
+    registry.forget_backends()
     assert not registry.get_backend("keyring").probe().available
 
 
@@ -438,6 +443,18 @@ class TestErrors:
             backend.get(KEY)
         assert not isinstance(info.value, BackendUnavailableError)
         assert isinstance(info.value.__cause__, RuntimeError)
+
+    def test_unexpected_failure_in_probe_keeps_its_traceback(
+        self, make: Callable, caplog: pytest.LogCaptureFixture
+    ) -> None:
+        backend, _ = make(OddRing)
+        with caplog.at_level(logging.DEBUG, logger="tiledb.client"):
+            availability = backend.probe()
+        assert not availability.available
+        assert "RuntimeError" in availability.reason
+        logged = [record for record in caplog.records if record.exc_info]
+        assert logged, "the unexpected exception was not logged with its traceback"
+        assert logged[0].exc_info[0] is RuntimeError
 
     def test_delete_that_fails_is_not_missing(self, make: Callable) -> None:
         backend, ring = make(StubbornRing)

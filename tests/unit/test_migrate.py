@@ -1,4 +1,4 @@
-"""tiledb.client.migrate: plan, apply, and undo on failure (in process, encrypted file)."""
+"""tiledb.client.operations.migrate: plan, apply, and undo on failure (encrypted file)."""
 
 from __future__ import annotations
 
@@ -9,14 +9,14 @@ from pathlib import Path
 import pytest
 
 import tiledb
-from tiledb.client import migrate
-from tiledb.client._migration_run import MigrationRun
-from tiledb.client.errors import ConfigurationError, SecretBackendError
-from tiledb.client.migrate import MigrationError, apply_migration, plan_migration
-from tiledb.client.profiles import ProfileStore
+from tiledb.client.basics.errors import ConfigurationError, SecretBackendError
+from tiledb.client.operations import migrate
+from tiledb.client.operations.migrate import MigrationError, apply_migration, plan_migration
+from tiledb.client.operations.migration_run import MigrationRun
 from tiledb.client.secrets.base import secret_entry_key
 from tiledb.client.secrets.encrypted_file import EncryptedFileBackend
 from tiledb.client.secrets.registry import get_backend
+from tiledb.client.storage.profiles import ProfileStore
 
 TOKEN = "tdb1111-ws_0123456789abcdef-2222"
 PASSWORD = "correct horse battery"
@@ -142,7 +142,7 @@ def test_failure_after_rewriting_restores_the_files(
         raise ConfigurationError(f"injected failure in {step}")
 
     if step == "scrub":
-        monkeypatch.setattr("tiledb.client._migration_run.scrub_cloud_json", boom)
+        monkeypatch.setattr("tiledb.client.operations.migration_run.scrub_cloud_json", boom)
     else:
         monkeypatch.setattr(MigrationRun, "verify", boom)
     with pytest.raises(MigrationError, match=f"injected failure in {step}"):

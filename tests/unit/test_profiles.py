@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 import tiledb
-from tiledb.client.errors import ConfigurationError
-from tiledb.client.profiles import ProfileStore, resolve_profile_dir, resolve_profile_name
+from tiledb.client.basics.errors import ConfigurationError
+from tiledb.client.storage.profiles import ProfileStore, resolve_profile_dir, resolve_profile_name
 
 SRC = str(Path(__file__).resolve().parents[2] / "src")
 
@@ -155,7 +155,7 @@ def test_invalid_profile_names(tmp_path: Path, bad: str) -> None:
 
 _WRITER = """
 import sys
-from tiledb.client.profiles import ProfileStore
+from tiledb.client.storage.profiles import ProfileStore
 store = ProfileStore(sys.argv[1])
 for index in range(int(sys.argv[3])):
     with store.edit() as profiles:

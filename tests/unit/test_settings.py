@@ -6,9 +6,11 @@ from pathlib import Path
 
 import pytest
 
-from tiledb.client.errors import ConfigurationError
-from tiledb.client.profiles import ProfileStore
-from tiledb.client.settings import PlaintextSecretWarning, mask, resolve, workspace_from_token
+from tiledb.client.basics.errors import ConfigurationError
+from tiledb.client.basics.masking import mask
+from tiledb.client.basics.protocol import workspace_from_token
+from tiledb.client.session.settings import PlaintextSecretWarning, resolve
+from tiledb.client.storage.profiles import ProfileStore
 
 
 @pytest.fixture
@@ -108,3 +110,22 @@ def test_mask_and_workspace_from_token() -> None:
     assert workspace_from_token("a-ws_123") is None
     assert workspace_from_token("a-b-c") is None
     assert workspace_from_token("a-ws_-b") is None
+
+
+def test_a_secret_missing_from_its_backend_is_secret_not_found(
+    store: ProfileStore, vault: Path
+) -> None:
+    from tiledb.client.basics.errors import SecretNotFoundError
+
+    store.save(
+        "default",
+        {
+            "rest.server_address": "https://api.example.com",
+            "rest.workspace": "acme",
+            "client.auth": "token",
+            "client.secret_backend": "encrypted-file",
+            "client.secret_id": "default @ elsewhere [00000000]",
+        },
+    )
+    with pytest.raises(SecretNotFoundError, match="missing from the 'encrypted-file' backend"):
+        resolve()

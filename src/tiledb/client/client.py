@@ -13,18 +13,17 @@ from __future__ import annotations
 import threading
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from tiledb.client.errors import ClientError, ConfigurationError, LoginError
-from tiledb.client.retry import RetryMode, RetryOrStr
+from tiledb.client.basics.errors import ClientError, ConfigurationError, LoginError
+from tiledb.client.basics.retry_modes import RetryMode, RetryOrStr
 
 # Everything else loads on first use, so that ``import tiledb.client`` stays cheap.
 if TYPE_CHECKING:
     from collections.abc import Callable
     from concurrent import futures
 
-    from tiledb.client.configuration import configure
-    from tiledb.client.models import User, UserSelfWorkspace, Workspace
-    from tiledb.client.rest import BasicAuth, RestClient
-    from tiledb.client.session import Session
+    from tiledb.client.basics.models import User, UserSelfWorkspace, Workspace
+    from tiledb.client.session.session import Session
+    from tiledb.client.transport.rest import BasicAuth, RestClient
 
 __all__ = [
     "Client",
@@ -47,25 +46,29 @@ __all__ = [
     "login",
     "logout",
 ]
+"""Every public name; ``tiledb.client`` re-exports all but the ``client`` instance."""
+
+_LAZY = ("Workspace",)
+"""Names loaded on first access (PEP 562), so that importing this module stays cheap."""
 
 
 def __getattr__(name: str) -> Any:
-    """Load ``Workspace`` and ``configure`` on first access (PEP 562)."""
+    """Load :data:`_LAZY` names on first access."""
     if name == "Workspace":
-        from tiledb.client.models import Workspace
+        from tiledb.client.basics.models import Workspace
 
         return Workspace
-    if name == "configure":
-        from tiledb.client.configuration import configure
-
-        return configure
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-def _current() -> Session:
-    from tiledb.client import session
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})
 
-    return session.current(client)
+
+def _current() -> Session:
+    from tiledb.client.session import current
+
+    return current.current(client)
 
 
 _T = TypeVar("_T")
@@ -101,7 +104,7 @@ class Client:
     @property
     def pool_size(self) -> int:
         """Threads in the pool, and connections kept per host."""
-        from tiledb.client.rest import default_pool_size
+        from tiledb.client.transport.rest import default_pool_size
 
         return self._threads or default_pool_size()
 
@@ -116,7 +119,7 @@ class Client:
         Parameters
         ----------
         builder : callable
-            Called with the :class:`~tiledb.client.rest.RestClient` of the
+            Called with the :class:`~tiledb.client.transport.rest.RestClient` of the
             current session.
         """
         return builder(self.rest_client())
@@ -161,7 +164,7 @@ class Client:
         ca_file: str | None = None,
     ) -> RestClient:
         """Return a new REST client with this client's retry mode and pool size."""
-        from tiledb.client.rest import RestClient
+        from tiledb.client.transport.rest import RestClient
 
         return RestClient(
             host,
@@ -230,8 +233,7 @@ def Config(cfg_dict: dict[str, Any] | None = None) -> Any:  # noqa: N802 - refer
         When ``cfg_dict`` sets ``rest.server_address``, ``rest.username`` or
         ``rest.password``.
     """
-    from tiledb.client.contexts import build_config
-    from tiledb.client.session import tiledb_params
+    from tiledb.client.session.tiledb_config import build_config, tiledb_params
 
     return build_config(tiledb_params(_current()), cfg_dict)
 
@@ -243,9 +245,130 @@ def Ctx(config: dict[str, Any] | None = None) -> Any:  # noqa: N802 - reference 
     -------
     tiledb.Ctx
     """  # noqa: E501 - the reference API's summary line
-    from tiledb.client._tiledb_py import tiledb_py
+    from tiledb.client.basics.tiledb_py import tiledb_py
 
     return tiledb_py.Ctx(Config(config))
+
+
+def configure(
+    token: Any = None,
+    username: str | None = None,
+    password: str | None = None,
+    workspace: str | None = None,
+    host: str | None = None,
+    verify_ssl: bool | None = None,
+    ca_file: str | None = None,
+    profile_name: str | None = None,
+    profile_dir: str | None = None,
+    overwrite: bool = False,
+    *,
+    secret_backend: str | None = None,
+) -> None:
+    """Store TileDB credentials in a profile for later use.
+
+    This method handles credential storage and profile management, allowing
+    you to save authentication details for use in subsequent sessions. The
+    token or password goes to a secret backend (the OS keyring, or an
+    encrypted file); host, workspace, username and TLS options go to the
+    profile file. After configuring credentials, you can use login() to load
+    and activate them for the current session.
+
+    Note
+    ----
+    If both token and username/password are provided, only the token will be
+    stored in the profile. The username and password parameters will be ignored
+    when a token is present, as token-based authentication takes priority.
+
+    Parameters
+    ----------
+    token : str, optional
+        API token for authentication. This token may be one that identifies
+        a workspace.
+    username : str, optional
+        A TileDB account username.
+    password : str, optional
+        A TileDB account password.
+    workspace : str, optional
+        A TileDB workspace name or id.
+    host : str, optional
+        The TileDB server address.
+    verify_ssl : bool, optional
+        Enable strict SSL verification.
+    ca_file : str, optional
+        Path to a certificate authority bundle file.
+    profile_name : str, optional
+        The name to assign to the profile. Defaults to "default"
+        (or ``$TILEDB_PROFILE_NAME``).
+    profile_dir : str, optional
+        The directory where the profiles file is stored. Defaults to
+        ``$TILEDB_PROFILE_DIR``, else ``~/.tiledb``.
+    overwrite : bool, optional
+        Whether to overwrite an existing profile. Defaults to False.
+    secret_backend : str, optional
+        Keyword only. The backend that stores the secret: ``"keyring"``,
+        ``"encrypted-file"`` or a plugin's name. Defaults to
+        ``$TILEDB_CLIENT_SECRET_BACKEND``, else the OS keyring when a secure one
+        answers, else the encrypted file when a passphrase source is set.
+
+    Raises
+    ------
+    ConfigurationError
+        If the configuration fails due to missing or invalid parameters, or no
+        secret backend can store the secret.
+
+    Examples
+    --------
+    Configure credentials using username and password:
+
+    >>> tiledb.client.configure(
+    ...     username="myuser",
+    ...     password="mypass",
+    ...     workspace="myworkspace",
+    ...     host="myhost.com"
+    ... )
+
+    Configure credentials using an API token:
+
+    >>> tiledb.client.configure(
+    ...     token="my-api-token",
+    ...     workspace="myworkspace",
+    ...     host="myhost.com"
+    ... )
+
+    Configure credentials to a named profile:
+
+    >>> tiledb.client.configure(
+    ...     token="my-token",
+    ...     workspace="myworkspace",
+    ...     host="myhost.com",
+    ...     profile_name="production"
+    ... )
+
+    Overwrite an existing profile:
+
+    >>> tiledb.client.configure(
+    ...     token="my-token",
+    ...     workspace="myworkspace",
+    ...     host="myhost.com",
+    ...     overwrite=True
+    ... )
+    """
+    from tiledb.client.operations.configure import configure as configure_profile
+
+    configure_profile(
+        token,
+        username,
+        password,
+        workspace,
+        host,
+        verify_ssl,
+        ca_file,
+        profile_name,
+        profile_dir,
+        overwrite,
+        secret_backend=secret_backend,
+        factory=client,
+    )
 
 
 def login(
@@ -297,11 +420,11 @@ def login(
 
     >>> tiledb.client.login(profile_name="production")
     """
-    from tiledb.client import session
+    from tiledb.client.session import current
 
     if threads is not None:
         client.set_threads(threads)
-    session.login(profile_name, profile_dir, client)
+    current.login(profile_name, profile_dir, client)
 
 
 def logout(profile_name: str | None = None, profile_dir: str | None = None) -> None:
@@ -324,7 +447,7 @@ def logout(profile_name: str | None = None, profile_dir: str | None = None) -> N
         If the server cannot be reached to revoke the token; the token is then
         kept so that a later logout can revoke it.
     """
-    from tiledb.client.sign_out import logout as _logout
+    from tiledb.client.operations.logout import logout as _logout
 
     _logout(client, profile_name, profile_dir)
 
@@ -408,7 +531,7 @@ def get_user_workspaces() -> list[Workspace]:
     ClientError
         When the user-workspace relationships can not be retrieved.
     """
-    from tiledb.client.models import Workspace
+    from tiledb.client.basics.models import Workspace
 
     return [Workspace.from_listed(item) for item in get_self_user()[1]]
 

@@ -125,7 +125,7 @@ class _StderrHandler(logging.Handler):
 
 
 def _hint(exc: BaseException) -> str | None:
-    from tiledb.client import errors
+    from tiledb.client.basics import errors
 
     if isinstance(exc, CliError):
         return exc.hint
@@ -143,7 +143,7 @@ def _hint(exc: BaseException) -> str | None:
 
 
 def _run(args: argparse.Namespace, out: Output, verbose: bool) -> int:
-    from tiledb.client.errors import ClientError, ConfigurationError, LoginError
+    from tiledb.client.basics.errors import ClientError, ConfigurationError, LoginError
 
     try:
         status = int(args.handler(args, out) or 0)

@@ -8,10 +8,18 @@ the session token a password login makes, cached in the profile's backend, so th
 from __future__ import annotations
 
 import argparse
-from typing import Any
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
 from tiledb.client.cli.common import CliError, add_json, add_profile_options
 from tiledb.client.cli.output import Output
+
+if TYPE_CHECKING:
+    import enum
+
+    from tiledb.client.basics.models import User, UserSelfWorkspace, Workspace
+    from tiledb.client.session.session import Session
+    from tiledb.client.session.settings import SessionSettings
 
 __all__ = ["register"]
 
@@ -52,11 +60,11 @@ def register(subparsers: Any) -> None:
     whoami.set_defaults(handler=run_whoami)
 
 
-def _role(value: Any) -> str | None:
+def _role(value: enum.Enum | str | None) -> str | None:
     return None if value is None else str(getattr(value, "value", value))
 
 
-def _credential_origin(settings: Any) -> str:
+def _credential_origin(settings: SessionSettings) -> str:
     """Where the credential in use is kept, e.g. ``keyring`` or ``TILEDB_REST_TOKEN``."""
     if settings.backend:
         return str(settings.backend)
@@ -67,17 +75,21 @@ def _credential_origin(settings: Any) -> str:
     return "plaintext profile" if "plain text" in source else source or "-"
 
 
-def _login(args: argparse.Namespace) -> tuple[Any, Any, list[Any], Any]:
+def _login(
+    args: argparse.Namespace,
+) -> tuple[Session, User, list[UserSelfWorkspace], Workspace]:
     from tiledb.client import client as api
-    from tiledb.client import session
+    from tiledb.client.session import current as session
 
     api.login(profile_name=args.profile, profile_dir=args.profile_dir)
     current = session.peek()
+    if current is None:  # login() installs a session or raises
+        raise CliError("The login did not establish a session.")
     user, listed = api.get_self_user()
     return current, user, listed, api.get_workspace()
 
 
-def _summary(current: Any, user: Any, workspace: Any) -> dict[str, Any]:
+def _summary(current: Session, user: User, workspace: Workspace) -> dict[str, Any]:
     settings = current.settings
     return {
         "user": user.username,
@@ -121,8 +133,8 @@ def run_login(args: argparse.Namespace, out: Output) -> int:
 def run_logout(args: argparse.Namespace, out: Output) -> int:
     """Run ``logout``."""
     from tiledb.client.client import client
-    from tiledb.client.profiles import ProfileStore, resolve_profile_name
-    from tiledb.client.sign_out import logout
+    from tiledb.client.operations.logout import logout
+    from tiledb.client.storage.profiles import ProfileStore, resolve_profile_name
 
     store = ProfileStore(args.profile_dir)
     name = resolve_profile_name(args.profile)
@@ -155,7 +167,7 @@ def run_whoami(args: argparse.Namespace, out: Output) -> int:
     """Run ``whoami``."""
     import warnings
 
-    from tiledb.client.settings import resolve
+    from tiledb.client.session.settings import resolve
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # the login below repeats them
@@ -220,7 +232,9 @@ def _gap(out: Output) -> None:
         out.print()
 
 
-def _table(out: Output, tag: str, headers: tuple[str, ...], rows: list[tuple[Any, ...]]) -> None:
+def _table(
+    out: Output, tag: str, headers: tuple[str, ...], rows: Sequence[tuple[object, ...]]
+) -> None:
     """A table on a terminal; piped, each row tagged so that sections stay apart."""
     if out.terminal:
         out.table(headers, rows)

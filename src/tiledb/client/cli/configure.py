@@ -100,9 +100,9 @@ def _credentials(args: argparse.Namespace, out: Output, interactive: bool) -> di
 
 def run(args: argparse.Namespace, out: Output) -> int:
     """Run ``configure``."""
-    from tiledb.client import configuration
-    from tiledb.client.profiles import ProfileStore, resolve_profile_name
-    from tiledb.client.settings import workspace_from_token
+    from tiledb.client.basics.protocol import workspace_from_token
+    from tiledb.client.client import configure
+    from tiledb.client.storage.profiles import ProfileStore, resolve_profile_name
 
     name = resolve_profile_name(args.profile)
     store = ProfileStore(args.profile_dir)
@@ -120,7 +120,7 @@ def run(args: argparse.Namespace, out: Output) -> int:
         workspace = prompt_value("Workspace")
     verified = None
     if args.verify:
-        from tiledb.client.verification import verify_credentials
+        from tiledb.client.operations.verification import verify_credentials
 
         verified = verify_credentials(
             host,
@@ -129,7 +129,7 @@ def run(args: argparse.Namespace, out: Output) -> int:
             ca_file=args.ca_file,
             **credentials,
         )
-    configuration.configure(
+    configure(
         host=host,
         workspace=workspace,
         verify_ssl=False if args.no_verify_ssl else None,
@@ -145,7 +145,7 @@ def run(args: argparse.Namespace, out: Output) -> int:
 
 
 def _report(out: Output, store: Any, name: str, verified: Any) -> None:
-    from tiledb.client.profile_admin import profile_info
+    from tiledb.client.operations.profile_admin import profile_info
 
     info = profile_info(name, store.directory, check_secret=False)
     document: dict[str, Any] = {

@@ -55,7 +55,7 @@ def register(subparsers: Any) -> None:
 
 def run_doctor(args: argparse.Namespace, out: Output) -> int:
     """Run ``doctor``."""
-    from tiledb.client.doctor import diagnose
+    from tiledb.client.operations.doctor.diagnose import diagnose
 
     report = diagnose(
         args.profile, args.profile_dir, network=not args.offline, host_timeout=args.timeout

@@ -60,7 +60,7 @@ def _print_plan(out: Output, plan: Any) -> None:
 
 def run(args: argparse.Namespace, out: Output) -> int:
     """Run ``migrate``."""
-    from tiledb.client.migrate import apply_migration, plan_migration
+    from tiledb.client.operations.migrate import apply_migration, plan_migration
 
     plan = plan_migration(
         args.profile,

@@ -74,8 +74,8 @@ def register(subparsers: Any) -> None:
 
 def run_list(args: argparse.Namespace, out: Output) -> int:
     """Run ``profile list``."""
-    from tiledb.client.profile_admin import list_profiles
-    from tiledb.client.profiles import ProfileStore
+    from tiledb.client.operations.profile_admin import list_profiles
+    from tiledb.client.storage.profiles import ProfileStore
 
     infos = list_profiles(args.profile_dir)
     if out.json_mode:
@@ -110,7 +110,7 @@ def run_list(args: argparse.Namespace, out: Output) -> int:
 
 def run_show(args: argparse.Namespace, out: Output) -> int:
     """Run ``profile show``."""
-    from tiledb.client.profile_admin import profile_info
+    from tiledb.client.operations.profile_admin import profile_info
 
     info = profile_info(args.name, args.profile_dir)
     if out.json_mode:
@@ -143,7 +143,8 @@ def run_show(args: argparse.Namespace, out: Output) -> int:
 
 def run_delete(args: argparse.Namespace, out: Output) -> int:
     """Run ``profile delete``."""
-    from tiledb.client.profile_admin import delete_profile, profile_info
+    from tiledb.client.client import client
+    from tiledb.client.operations.profile_admin import delete_profile, profile_info
 
     info = profile_info(args.name, args.profile_dir, check_secret=False)
     where = f" and its {info.auth} in the {info.backend!r} backend" if info.backend else ""
@@ -152,7 +153,7 @@ def run_delete(args: argparse.Namespace, out: Output) -> int:
         assume_yes=args.yes,
         what=f"delete profile {info.name!r}",
     )
-    result = delete_profile(args.name, args.profile_dir, force=args.force)
+    result = delete_profile(args.name, args.profile_dir, factory=client, force=args.force)
     if result.revoke_problem:
         out.warn(f"the cached session token could not be revoked: {result.revoke_problem}")
     for problem in result.secret_problems:
@@ -177,7 +178,7 @@ def run_delete(args: argparse.Namespace, out: Output) -> int:
 
 def run_rename(args: argparse.Namespace, out: Output) -> int:
     """Run ``profile rename``."""
-    from tiledb.client.profile_admin import rename_profile
+    from tiledb.client.operations.profile_admin import rename_profile
 
     if args.old == args.new:
         raise CliError("The old and new names are the same.")
@@ -193,6 +194,6 @@ def run_rename(args: argparse.Namespace, out: Output) -> int:
 
 
 def _default_name() -> str:
-    from tiledb.client.profiles import resolve_profile_name
+    from tiledb.client.storage.profiles import resolve_profile_name
 
     return resolve_profile_name(None)

@@ -30,7 +30,7 @@ import re
 from dataclasses import dataclass
 from typing import Protocol
 
-from tiledb.client.errors import SecretBackendError
+from tiledb.client.basics.errors import SecretBackendError
 
 __all__ = [
     "CHUNK_BYTES",

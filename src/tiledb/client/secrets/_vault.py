@@ -38,7 +38,7 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
 
-from tiledb.client.errors import VaultTamperedError
+from tiledb.client.basics.errors import VaultTamperedError
 
 FORMAT_NAME = "tiledb-client-vault"
 FORMAT_VERSION = 1

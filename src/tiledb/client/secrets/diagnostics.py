@@ -14,7 +14,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from tiledb.client.errors import ConfigurationError
+from tiledb.client.basics.errors import ConfigurationError
 from tiledb.client.secrets import registry
 
 __all__ = ["BackendStatus", "Selection", "backend_statuses", "explain_selection"]

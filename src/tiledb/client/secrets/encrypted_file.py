@@ -16,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import hmac
+import logging
 import os
 import secrets
 import threading
@@ -26,8 +27,8 @@ from typing import Any, ClassVar
 import platformdirs
 from cryptography.exceptions import UnsupportedAlgorithm
 
-from tiledb.client._files import replace_atomically
-from tiledb.client.errors import SecretBackendError, VaultTamperedError, WrongPassphraseError
+from tiledb.client.basics.errors import SecretBackendError, VaultTamperedError, WrongPassphraseError
+from tiledb.client.basics.files import replace_atomically
 from tiledb.client.secrets import _vault, passphrase
 from tiledb.client.secrets._vault import FORMAT_NAME, FORMAT_VERSION, PRODUCTION_POLICY, KdfPolicy
 from tiledb.client.secrets.base import Availability, SecretBackend
@@ -44,10 +45,10 @@ __all__ = [
     "vault_path",
 ]
 
+logger = logging.getLogger(__name__)
+
 SECRETS_FILE_ENV = "TILEDB_CLIENT_SECRETS_FILE"
 LOCK_TIMEOUT_SECONDS = 30.0
-# Private test hook: tests replace this with a cheap policy. Nothing else may.
-_KDF_POLICY = PRODUCTION_POLICY
 
 # Why a module-level cache: the KDF is slow and memory-hungry on purpose, and the design
 # derives the key once per process even when several backend instances (the registry's,
@@ -93,8 +94,7 @@ def clear_key_cache() -> None:
         _key_cache.clear()
 
 
-def _new_vault(path: Path) -> _vault.Vault:
-    policy = _KDF_POLICY
+def _new_vault(path: Path, policy: KdfPolicy) -> _vault.Vault:
     name = "argon2id" if policy.prefer_argon2id and argon2id_supported() else "scrypt"
     return _vault.new_vault(path, name, policy)
 
@@ -109,10 +109,10 @@ def _derive(kdf: Mapping[str, Any], secret: str) -> bytes:
     return _vault.derive(kdf, secret)
 
 
-def _parse(path: Path, text: str) -> _vault.Vault:
-    """Parse a vault file under the current KDF policy; never overwrite a non-vault."""
+def _parse(path: Path, text: str, policy: KdfPolicy) -> _vault.Vault:
+    """Parse a vault file under a KDF policy; never overwrite a non-vault."""
     try:
-        return _vault.parse(path, text, _KDF_POLICY)
+        return _vault.parse(path, text, policy)
     except _vault.NotAVaultError as exc:
         problem = str(exc)
     raise SecretBackendError(
@@ -121,7 +121,7 @@ def _parse(path: Path, text: str) -> _vault.Vault:
     )
 
 
-def _read_vault(path: Path) -> _vault.Vault | None:
+def _read_vault(path: Path, policy: KdfPolicy) -> _vault.Vault | None:
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
@@ -130,7 +130,7 @@ def _read_vault(path: Path) -> _vault.Vault | None:
         text = "\0"  # reported as "not JSON" by _parse, naming the file
     except OSError as exc:
         raise SecretBackendError(f"Cannot read the secrets vault {path}: {exc}") from exc
-    return _parse(path, text)
+    return _parse(path, text, policy)
 
 
 def _write_vault(vault: _vault.Vault, key: bytes) -> None:
@@ -198,6 +198,12 @@ class EncryptedFileBackend(SecretBackend):
     :func:`vault_path`) and the passphrase sources of
     :mod:`tiledb.client.secrets.passphrase`.
 
+    Parameters
+    ----------
+    kdf_policy : KdfPolicy
+        The KDF costs of a new vault, and the least accepted when reading one.
+        Defaults to :data:`PRODUCTION_POLICY`; lower it only for tests.
+
     Examples
     --------
     >>> import os
@@ -209,6 +215,9 @@ class EncryptedFileBackend(SecretBackend):
     name: ClassVar[str] = "encrypted-file"
     description: ClassVar[str] = "an encrypted file (AES-256-GCM, passphrase via Argon2id/scrypt)"
 
+    def __init__(self, *, kdf_policy: KdfPolicy = PRODUCTION_POLICY) -> None:
+        self.kdf_policy = kdf_policy
+
     def probe(self) -> Availability:
         """Report whether a passphrase source is configured and the vault is readable."""
         source = passphrase.configured_source()
@@ -217,11 +226,12 @@ class EncryptedFileBackend(SecretBackend):
         path, vault = vault_path(), None
         try:
             problem = source.check()
-            vault = _read_vault(path) if problem is None else None
+            vault = _read_vault(path, self.kdf_policy) if problem is None else None
         except SecretBackendError as exc:
             problem = str(exc)
-        except Exception as exc:  # a probe never raises
-            problem = f"cannot inspect the secrets vault {path}: {exc!r}"
+        except Exception as exc:  # a probe never raises; a bug is still worth a traceback
+            logger.debug("probe of the secrets vault %s failed", path, exc_info=True)
+            problem = f"cannot inspect the secrets vault {path}: {type(exc).__name__}"
         kdf_name = vault.header["kdf"]["name"] if vault is not None else None
         if problem is None and kdf_name == "argon2id" and not argon2id_supported():
             problem = f"the secrets vault {path} uses Argon2id, which this build lacks"
@@ -232,7 +242,7 @@ class EncryptedFileBackend(SecretBackend):
 
     def get(self, key: str) -> str | None:
         """Return the secret under ``key``; ``None`` without a vault or an entry."""
-        vault = _read_vault(vault_path())
+        vault = _read_vault(vault_path(), self.kdf_policy)
         if vault is None:
             return None
         aes_key = _unlock(vault)  # also checks the MAC, so a dropped entry is noticed
@@ -246,14 +256,14 @@ class EncryptedFileBackend(SecretBackend):
 
     def delete(self, key: str) -> bool:
         """Delete the entry ``key``; return whether there was one."""
-        vault = _read_vault(vault_path())
+        vault = _read_vault(vault_path(), self.kdf_policy)
         if vault is None or key not in vault.entries:
             return False
         return self._change(key, None)
 
     def contains(self, key: str) -> bool:
         """Return whether ``key`` has an entry; needs no passphrase (names are in clear)."""
-        vault = _read_vault(vault_path())
+        vault = _read_vault(vault_path(), self.kdf_policy)
         return vault is not None and key in vault.entries
 
     def _change(self, key: str, secret: str | None) -> bool:
@@ -261,12 +271,12 @@ class EncryptedFileBackend(SecretBackend):
             raise ValueError("the key must be a non-empty string")
         path = vault_path()
         # Unlock before taking the lock: a prompt must never hold other processes up.
-        seen = _read_vault(path) or _new_vault(path)
+        seen = _read_vault(path, self.kdf_policy) or _new_vault(path, self.kdf_policy)
         _unlock(seen, new=not seen.verifier)
         with _locked(path):
-            vault = _read_vault(path)
+            vault = _read_vault(path, self.kdf_policy)
             if vault is None:
-                vault = seen if not seen.verifier else _new_vault(path)
+                vault = seen if not seen.verifier else _new_vault(path, self.kdf_policy)
             aes_key = _unlock(vault, new=not vault.verifier)  # a cache hit, normally
             if secret is None:
                 if vault.entries.pop(key, None) is None:

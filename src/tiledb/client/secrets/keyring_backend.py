@@ -23,13 +23,13 @@ import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING, ClassVar, TypeVar
 
-from tiledb.client.errors import BackendUnavailableError, SecretBackendError
-from tiledb.client.secrets import _chunks
-from tiledb.client.secrets._deadline import (
+from tiledb.client.basics.deadline import (
     DeadlineExceeded,
     call_with_deadline,
     timeout_from_env,
 )
+from tiledb.client.basics.errors import BackendUnavailableError, SecretBackendError
+from tiledb.client.secrets import _chunks
 from tiledb.client.secrets._keyring_choice import Failure, describe, resolve
 from tiledb.client.secrets.base import Availability, SecretBackend
 
@@ -166,6 +166,8 @@ class KeyringBackend(SecretBackend):
             failure = Failure(f"{where} cannot be reached ({detail})")
         else:
             failure = Failure(f"{where} failed ({detail})", "", unavailable=False)
+            if not withheld:  # maybe a bug of ours or of keyring: keep the traceback
+                logger.debug("unexpected failure of %s", where, exc_info=exc)
         failure.__cause__ = None if withheld else exc
         return failure
 
@@ -192,8 +194,9 @@ class KeyringBackend(SecretBackend):
             self._run("probe", lambda entries: entries.get(PROBE_KEY))
         except Failure as failure:
             return Availability(available=False, reason=failure.diagnosis)
-        except Exception as exc:
-            return Availability(available=False, reason=str(exc) or describe(exc))
+        except Exception as exc:  # a probe never raises; a bug is still worth a traceback
+            logger.debug("keyring probe failed unexpectedly", exc_info=True)
+            return Availability(available=False, reason=describe(exc))
         return Availability(available=True, reason=self._label)
 
     def get(self, key: str) -> str | None:

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from tiledb.client.errors import BackendUnavailableError, SecretBackendError
+from tiledb.client.basics.errors import BackendUnavailableError, SecretBackendError
 
 __all__ = [
     "PASSPHRASE_ENV",

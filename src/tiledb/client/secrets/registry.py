@@ -16,7 +16,7 @@ import logging
 import os
 import threading
 
-from tiledb.client.errors import BackendUnavailableError, ConfigurationError
+from tiledb.client.basics.errors import BackendUnavailableError, ConfigurationError
 from tiledb.client.secrets.base import SecretBackend
 
 __all__ = [
@@ -24,9 +24,11 @@ __all__ = [
     "ENTRY_POINT_GROUP",
     "automatic_order",
     "backend_names",
+    "forget_backends",
     "get_backend",
     "is_builtin",
     "select_backend",
+    "use_backend",
 ]
 
 logger = logging.getLogger(__name__)
@@ -184,7 +186,28 @@ def select_backend(explicit: str | None = None) -> SecretBackend:
     )
 
 
-def _reset_for_tests() -> None:
-    """Forget every backend instance (tests change the environment between cases)."""
+def use_backend(backend: SecretBackend) -> None:
+    """Make ``backend`` the instance that :func:`get_backend` returns for its name.
+
+    For an application that configures a backend itself (for example
+    ``KeyringBackend(ring=...)`` or ``EncryptedFileBackend(kdf_policy=...)``), and
+    for tests. The name must be a built-in one or a plugin's.
+
+    Raises
+    ------
+    ConfigurationError
+        When no backend is registered under ``backend.name``.
+    """
+    if not is_builtin(backend.name) and backend.name not in _plugin_targets():
+        known = ", ".join(backend_names())
+        raise ConfigurationError(
+            f"Unknown secret backend {backend.name!r}. Known backends: {known}."
+        )
+    with _instances_lock:
+        _instances[backend.name] = backend
+
+
+def forget_backends() -> None:
+    """Forget every backend instance; the next :func:`get_backend` makes a new one."""
     with _instances_lock:
         _instances.clear()

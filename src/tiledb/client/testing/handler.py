@@ -9,19 +9,34 @@ import sys
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from .app import Response, error_body
 from .records import Headers, RecordedRequest
 
-if TYPE_CHECKING:
-    from .server import LocalServer
-
-__all__ = ["HOST", "MAX_BODY", "HTTPServer"]
+__all__ = ["HOST", "MAX_BODY", "HTTPServer", "Owner"]
 
 HOST = "127.0.0.1"
 MAX_BODY = 64 * 1024 * 1024
 _HANDSHAKE_TIMEOUT = 10.0
+
+
+class Owner(Protocol):
+    """What the handler needs of the server it serves (:class:`~.server.LocalServer`)."""
+
+    delay: float
+    _stopping: bool
+
+    def log(self, line: str) -> None:
+        """Write one line to the server's log."""
+
+    def _answer(
+        self, method: str, target: str, headers: Headers, body: bytes
+    ) -> tuple[Response, Any]:
+        """Answer a request; return the response and who was authenticated."""
+
+    def _record(self, record: RecordedRequest) -> None:
+        """Keep a request in the server's log of requests."""
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -94,12 +109,12 @@ class _Handler(BaseHTTPRequestHandler):
 
 
 class HTTPServer(ThreadingHTTPServer):
-    """A threading HTTP(S) server on 127.0.0.1 that serves one :class:`LocalServer`."""
+    """A threading HTTP(S) server on 127.0.0.1 that serves one :class:`Owner`."""
 
     daemon_threads = True
     request_queue_size = 128  # the default backlog of 5 drops bursts of connections
 
-    def __init__(self, owner: LocalServer, port: int, context: ssl.SSLContext | None) -> None:
+    def __init__(self, owner: Owner, port: int, context: ssl.SSLContext | None) -> None:
         self.owner = owner
         self.context = context
         self.connections: set[socket.socket] = set()

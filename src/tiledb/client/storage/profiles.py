@@ -24,49 +24,25 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
-from tiledb.client._files import replace_atomically
-from tiledb.client.errors import ConfigurationError
+from tiledb.client.basics.errors import ConfigurationError
+from tiledb.client.basics.files import replace_atomically
+from tiledb.client.storage.profile_keys import (
+    DEFAULT_PROFILE_NAME,
+    PROFILE_DIR_ENV,
+    PROFILE_NAME_ENV,
+)
 
 __all__ = [
-    "AUTH",
-    "CA_FILE",
-    "HOST",
-    "PASSWORD",
-    "PROFILE_DIR_ENV",
-    "PROFILE_NAME_ENV",
+    "FILE_NAME",
+    "Profile",
     "ProfileStore",
-    "SECRET_BACKEND",
-    "SECRET_ID",
-    "TOKEN",
-    "USERNAME",
-    "VERIFY_SSL",
-    "VERIFY_SSL_LEGACY",
-    "WORKSPACE",
     "resolve_profile_dir",
     "resolve_profile_name",
 ]
 
-PROFILE_DIR_ENV = "TILEDB_PROFILE_DIR"
-PROFILE_NAME_ENV = "TILEDB_PROFILE_NAME"
-DEFAULT_PROFILE_NAME = "default"
 FILE_NAME = "profiles.json"
 FORMAT_VERSION = 1
 LOCK_TIMEOUT_SECONDS = 30.0
-
-# Keys of a profile. TileDB core reads the rest.* and ssl.* ones.
-HOST = "rest.server_address"
-WORKSPACE = "rest.workspace"
-USERNAME = "rest.username"
-VERIFY_SSL = "ssl.verify"
-VERIFY_SSL_LEGACY = "rest.verify_ssl"  # written by the vendor's package
-CA_FILE = "ssl.ca_file"
-SECRET_BACKEND = "client.secret_backend"  # noqa: S105 - a key name, not a secret
-SECRET_ID = "client.secret_id"  # noqa: S105 - a key name, not a secret
-AUTH = "client.auth"  # "token" or "password": which secret the backend holds
-# Plaintext secrets written by the vendor's package or TileDB core. We read them
-# (with a warning) and migrate them away; we never write them.
-TOKEN = "rest.token"  # noqa: S105 - a key name, not a token
-PASSWORD = "rest.password"  # noqa: S105 - a key name, not a password
 
 Profile = dict[str, str]
 

@@ -25,17 +25,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-from tiledb.client import profiles as keys
-from tiledb.client.configuration import delete_profile_secrets
-from tiledb.client.errors import ClientError, ConfigurationError, SecretBackendError
-from tiledb.client.profiles import ProfileStore, resolve_profile_name
+from tiledb.client.basics.errors import ConfigurationError, SecretBackendError
+from tiledb.client.basics.masking import mask
+from tiledb.client.operations.profile_secrets import delete_profile_secrets, revoke_cached_session
 from tiledb.client.secrets.base import SecretKind, secret_entry_key
-from tiledb.client.settings import mask
+from tiledb.client.storage import profile_keys
+from tiledb.client.storage.profiles import ProfileStore, resolve_profile_name
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
-    from tiledb.client.session import RestFactory
+    from tiledb.client.transport.rest import RestFactory
 
 __all__ = [
     "DeleteResult",
@@ -45,7 +45,6 @@ __all__ = [
     "list_profiles",
     "profile_info",
     "rename_profile",
-    "revoke_cached_session",
 ]
 
 logger = logging.getLogger(__name__)
@@ -54,7 +53,7 @@ SecretState = Literal["present", "missing", "plaintext", "unknown", "none"]
 """Where a profile's secret stands: in its backend, missing from it, in plain text in
 the profile file, not checkable now (the backend is unavailable), or never configured."""
 
-_PLAINTEXT_KEYS = (keys.TOKEN, keys.PASSWORD)
+_PLAINTEXT_KEYS = (profile_keys.TOKEN, profile_keys.PASSWORD)
 
 
 @dataclass(frozen=True)
@@ -118,18 +117,18 @@ class ProfileInfo:
 
 
 def _auth_kind(profile: Mapping[str, str]) -> str:
-    if profile.get(keys.SECRET_BACKEND):
-        return "password" if profile.get(keys.AUTH) == "password" else "token"
-    if profile.get(keys.TOKEN):
+    if profile.get(profile_keys.SECRET_BACKEND):
+        return "password" if profile.get(profile_keys.AUTH) == "password" else "token"
+    if profile.get(profile_keys.TOKEN):
         return "token"
-    if profile.get(keys.PASSWORD):
+    if profile.get(profile_keys.PASSWORD):
         return "password"
     return "none"
 
 
 def _shown_settings(profile: Mapping[str, str]) -> dict[str, str]:
     return {
-        key: (mask(value, tail=key == keys.TOKEN) if key in _PLAINTEXT_KEYS else value)
+        key: (mask(value, tail=key == profile_keys.TOKEN) if key in _PLAINTEXT_KEYS else value)
         for key, value in profile.items()
     }
 
@@ -141,19 +140,19 @@ class _SecretChecker:
         self._broken: dict[str, str] = {}
 
     def state(self, profile: Mapping[str, str]) -> tuple[SecretState, str]:
-        backend_name = profile.get(keys.SECRET_BACKEND)
+        backend_name = profile.get(profile_keys.SECRET_BACKEND)
         if not backend_name:
             if any(profile.get(key) for key in _PLAINTEXT_KEYS):
                 return "plaintext", "kept in plain text in the profile file"
             return "none", ""
-        secret_id = profile.get(keys.SECRET_ID)
+        secret_id = profile.get(profile_keys.SECRET_ID)
         if not secret_id:
             return "missing", f"the profile names backend {backend_name!r} but no secret id"
         if backend_name in self._broken:
             return "unknown", self._broken[backend_name]
         from tiledb.client.secrets.registry import get_backend
 
-        kind: SecretKind = "password" if profile.get(keys.AUTH) == "password" else "token"
+        kind: SecretKind = "password" if profile.get(profile_keys.AUTH) == "password" else "token"
         try:
             present = get_backend(backend_name).contains(secret_entry_key(secret_id, kind))
         except ConfigurationError as exc:
@@ -172,18 +171,20 @@ def _info(
         detail = "not checked"
     else:
         state, detail = checker.state(profile)
-    backend = profile.get(keys.SECRET_BACKEND) or ("plaintext" if state == "plaintext" else None)
+    backend = profile.get(profile_keys.SECRET_BACKEND) or (
+        "plaintext" if state == "plaintext" else None
+    )
     return ProfileInfo(
         name=name,
         profile_file=store.path,
-        host=profile.get(keys.HOST),
-        workspace=profile.get(keys.WORKSPACE),
-        username=profile.get(keys.USERNAME),
+        host=profile.get(profile_keys.HOST),
+        workspace=profile.get(profile_keys.WORKSPACE),
+        username=profile.get(profile_keys.USERNAME),
         auth=_auth_kind(profile),
         backend=backend,
         state=state,
         secret_detail=detail,
-        secret_id=profile.get(keys.SECRET_ID),
+        secret_id=profile.get(profile_keys.SECRET_ID),
         is_default=name == resolve_profile_name(None),
         settings=_shown_settings(profile),
     )
@@ -268,7 +269,7 @@ def delete_profile(
     name: str,
     profile_dir: str | os.PathLike[str] | None = None,
     *,
-    factory: RestFactory | None = None,
+    factory: RestFactory,
     force: bool = False,
 ) -> DeleteResult:
     """Delete a profile and every secret it has in its backend.
@@ -284,9 +285,9 @@ def delete_profile(
         The profile, e.g. ``"prod"``.
     profile_dir : str or path-like, optional
         The profile directory.
-    factory : RestFactory, optional
-        Makes the REST client that revokes a cached session token; defaults to
-        the module-level :data:`tiledb.client.client.client`.
+    factory : RestFactory
+        Makes the REST client that revokes a cached session token, e.g.
+        :data:`tiledb.client.client.client`.
     force : bool
         Delete the profile even when its secrets cannot be deleted.
 
@@ -310,43 +311,14 @@ def delete_profile(
     if problems and not force:
         raise SecretBackendError(
             f"The secrets of profile {name!r} could not be deleted from the"
-            f" {profile.get(keys.SECRET_BACKEND)!r} backend, so the profile was kept (deleting it"
-            f" would orphan them): {'; '.join(problems)} Fix the backend (tiledb-client doctor),"
-            " or pass --force to delete the profile anyway."
+            f" {profile.get(profile_keys.SECRET_BACKEND)!r} backend, so the profile was kept"
+            f" (deleting it would orphan them): {'; '.join(problems)} Fix the backend"
+            " (tiledb-client doctor), or pass --force to delete the profile anyway."
         )
     store.delete(name)
-    deleted = bool(profile.get(keys.SECRET_BACKEND)) and not problems
+    deleted = bool(profile.get(profile_keys.SECRET_BACKEND)) and not problems
     logger.info("deleted profile %r from %s", name, store.path)
     return DeleteResult(info, revoked, revoke_problem, deleted, problems)
-
-
-def revoke_cached_session(
-    name: str,
-    store: ProfileStore,
-    profile: Mapping[str, str],
-    factory: RestFactory | None,
-) -> tuple[bool, str | None]:
-    """Revoke the profile's cached session token on the server; never raises.
-
-    Returns
-    -------
-    tuple of (bool, str or None)
-        Whether a token was revoked, and why it could not be when that failed.
-    """
-    if profile.get(keys.AUTH) != "password" or not profile.get(keys.SECRET_BACKEND):
-        return False, None
-    from tiledb.client.sign_out import logout
-
-    if factory is None:
-        from tiledb.client.client import client as default_client
-
-        factory = default_client
-    try:
-        result = logout(factory, name, str(store.directory))
-    except (ClientError, ConfigurationError) as exc:
-        logger.info("could not revoke the session token of %r: %s", name, exc)
-        return False, f"{exc} It was deleted here and stays valid on the server until it expires."
-    return result.revoked, None
 
 
 def rename_profile(

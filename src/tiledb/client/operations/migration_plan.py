@@ -1,52 +1,43 @@
-"""Move plaintext secrets of existing profiles into a secret backend, and scrub them.
+"""Planning a migration: which plaintext secrets move, which are skipped, and why.
 
-Sources: profiles of ``profiles.json`` holding ``rest.token`` / ``rest.password`` (as
-TileDB core or the vendor's package write them), and the legacy ``cloud.json`` of
-TileDB-Cloud-Py (see :mod:`tiledb.client.legacy_files`), which becomes a profile.
-
-:func:`plan_migration` reads and decides; it changes nothing (``--dry-run``).
-:func:`apply_migration` carries a plan out in an order that loses nothing:
-
-1. a 0600 backup of each file to change, next to it;
-2. each secret stored in the backend under a fresh secret id;
-3. ``profiles.json`` rewritten atomically under its lock (``ProfileStore.edit``) without
-   ``rest.token``/``rest.password``, naming the backend, id and kind of secret; then
-   ``cloud.json`` rewritten atomically without its secrets;
-4. everything read back and compared;
-5. the backups deleted (and secrets of ids that were replaced).
-
-On a failure the secrets stored so far are deleted, the files are put back as they
-were, the backups are kept, and :class:`MigrationError` says where they are.
-Profiles without plaintext are skipped, so running it again is harmless.
+:func:`plan_migration` reads ``profiles.json`` and ``cloud.json`` and decides; it
+changes nothing (``tiledb-client migrate --dry-run`` shows the plan). Carrying a
+plan out is :func:`tiledb.client.operations.migrate.apply_migration`.
 """
 
 from __future__ import annotations
 
-import logging
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from tiledb.client import profiles as keys
-from tiledb.client._migration_run import MigrationError, MigrationRun, plaintext_secrets
-from tiledb.client.errors import ConfigurationError
-from tiledb.client.legacy_files import default_cloud_json, read_cloud_json
-from tiledb.client.profiles import ProfileStore
+from tiledb.client.basics.errors import ConfigurationError
+from tiledb.client.basics.protocol import workspace_from_token
 from tiledb.client.secrets.base import SecretKind
-from tiledb.client.settings import workspace_from_token
+from tiledb.client.secrets.registry import select_backend
+from tiledb.client.storage import profile_keys
+from tiledb.client.storage.legacy_files import default_cloud_json, read_cloud_json
+from tiledb.client.storage.profiles import ProfileStore
 
 __all__ = [
-    "MigrationError",
     "MigrationItem",
     "MigrationPlan",
-    "MigrationResult",
-    "apply_migration",
+    "plaintext_secrets",
     "plan_migration",
 ]
 
-logger = logging.getLogger(__name__)
+
+def plaintext_secrets(profile: Mapping[str, str]) -> dict[SecretKind, str]:
+    """Return the plaintext secrets of a profile, by kind (``{}`` when it has none)."""
+    found: dict[SecretKind, str] = {}
+    if profile.get(profile_keys.TOKEN):
+        found["token"] = profile[profile_keys.TOKEN]
+    if profile.get(profile_keys.PASSWORD):
+        found["password"] = profile[profile_keys.PASSWORD]
+    return found
+
 
 Action = Literal["move", "skip", "error"]
 CLOUD_PROFILE_NAMES = ("default", "cloud-json")
@@ -141,25 +132,15 @@ class MigrationPlan:
         }
 
 
-@dataclass(frozen=True)
-class MigrationResult:
-    """What :func:`apply_migration` did; ``cleanup_problems`` are non-fatal leftovers."""
-
-    plan: MigrationPlan
-    moved: tuple[MigrationItem, ...]
-    backend: str | None
-    cleanup_problems: tuple[str, ...] = ()
-
-
 def _profile_item(name: str, profile: Mapping[str, str], path: Path) -> MigrationItem:
     found = plaintext_secrets(profile)
     common: dict[str, Any] = {
-        "host": profile.get(keys.HOST),
-        "workspace": profile.get(keys.WORKSPACE),
-        "username": profile.get(keys.USERNAME),
+        "host": profile.get(profile_keys.HOST),
+        "workspace": profile.get(profile_keys.WORKSPACE),
+        "username": profile.get(profile_keys.USERNAME),
     }
     if not found:
-        stored = profile.get(keys.SECRET_BACKEND)
+        stored = profile.get(profile_keys.SECRET_BACKEND)
         reason = f"already in the {stored!r} backend" if stored else "holds no secret"
         return MigrationItem(name, path, "profiles.json", "skip", reason, **common)
     return MigrationItem(
@@ -271,51 +252,8 @@ def plan_migration(
             items.append(cloud)
     chosen, problem = None, None
     if any(item.action == "move" for item in items):
-        from tiledb.client.secrets.registry import select_backend
-
         try:
             chosen = select_backend(backend).name
         except ConfigurationError as exc:
             problem = str(exc)
     return MigrationPlan(store.path, cloud_path, chosen, problem, tuple(items))
-
-
-def apply_migration(plan: MigrationPlan) -> MigrationResult:
-    """Carry out a plan: store the secrets, scrub the files, verify, drop the backups.
-
-    Returns
-    -------
-    MigrationResult
-
-    Raises
-    ------
-    MigrationError
-        When a step failed; everything done was undone and the backups kept.
-    ConfigurationError
-        When the plan has errors or no backend (nothing was changed).
-    """
-    moves = plan.moves
-    if plan.errors:
-        problems = "; ".join(
-            f"{item.source} ({item.profile}): {item.reason}" for item in plan.errors
-        )
-        raise ConfigurationError(f"Nothing was migrated: {problems}")
-    if not moves:
-        return MigrationResult(plan, (), plan.backend)
-    if plan.backend is None:
-        raise ConfigurationError(plan.backend_problem or "No secret backend is available.")
-    run = MigrationRun(plan, moves)
-    try:
-        run.back_up()
-        run.store_secrets()
-        run.rewrite_files()
-        run.verify()
-    except BaseException as exc:
-        failure = run.undo(exc)
-        if isinstance(exc, Exception):
-            raise failure from exc
-        raise
-    leftovers = run.finish()
-    for problem in leftovers:
-        logger.warning("%s", problem)
-    return MigrationResult(plan, tuple(moves), plan.backend, tuple(leftovers))

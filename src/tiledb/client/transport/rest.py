@@ -15,28 +15,25 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
-from urllib.parse import quote, urlsplit
+from typing import TYPE_CHECKING, Any, Protocol
+from urllib.parse import urlsplit
 
-from tiledb.client.errors import ClientError
-from tiledb.client.retry import RetryMode, RetryOrStr, make_retry
+from tiledb.client.basics.errors import ClientError
+from tiledb.client.basics.protocol import normalize_host
+from tiledb.client.basics.retry_modes import RetryMode, RetryOrStr
+from tiledb.client.transport.retries import make_retry
 
 if TYPE_CHECKING:
     import requests
-    import urllib3
 
 __all__ = [
-    "API_KEY_HEADER",
+    "BasicAuth",
     "RestClient",
     "RestError",
-    "RetryMode",
-    "RetryOrStr",
+    "RestFactory",
     "default_pool_size",
-    "make_retry",
-    "normalize_host",
 ]
 
-API_KEY_HEADER = "X-TILEDB-REST-API-KEY"
 CONNECT_TIMEOUT_SECONDS = 10.0
 READ_TIMEOUT_SECONDS = 60.0
 
@@ -44,20 +41,6 @@ READ_TIMEOUT_SECONDS = 60.0
 def default_pool_size() -> int:
     """Return the default number of threads and pooled connections (as ``concurrent.futures``)."""
     return min(32, (os.cpu_count() or 1) + 4)
-
-
-def normalize_host(host: str) -> str:
-    """Return ``host`` as a base URL: ``https://`` added without a scheme, no trailing ``/``.
-
-    Examples
-    --------
-    >>> normalize_host("api.example.com/")
-    'https://api.example.com'
-    """
-    host = host.strip().rstrip("/")
-    if not host.lower().startswith(("http://", "https://")):
-        host = f"https://{host}"
-    return host
 
 
 class RestError(ClientError):
@@ -83,6 +66,25 @@ class BasicAuth:
 
     def __repr__(self) -> str:
         return f"BasicAuth(username={self.username!r}, password=<hidden>)"
+
+
+class RestFactory(Protocol):
+    """Makes REST clients with the caller's retry mode and pool size.
+
+    :class:`tiledb.client.client.Client` is one; the session and the operations
+    receive it from their caller rather than importing it.
+    """
+
+    def new_rest(
+        self,
+        host: str,
+        *,
+        token: str | None = None,
+        basic: BasicAuth | None = None,
+        verify_ssl: bool = True,
+        ca_file: str | None = None,
+    ) -> RestClient:
+        """Return a new REST client for ``host``."""
 
 
 class RestClient:
@@ -120,9 +122,11 @@ class RestClient:
         self.host = normalize_host(host)
         self._origin = urlsplit(self.host).netloc
         self._verify: bool | str = ca_file if (verify_ssl and ca_file) else verify_ssl
-        self._http = _new_session(
+        from tiledb.client.transport.http_session import new_http_session
+
+        self._http = new_http_session(
             token=token,
-            basic=basic,
+            basic=(basic.username, basic.password) if basic is not None else None,
             verify=self._verify,
             retry=make_retry(retry_mode),
             pool_size=pool_size or default_pool_size(),
@@ -190,50 +194,6 @@ class RestClient:
                 "Check the profile's host setting and your network."
             ) from None
         return _decode(response, what)
-
-
-def quote_segment(value: str) -> str:
-    """Quote one path segment of a URL (``/`` included)."""
-    return quote(value, safe="")
-
-
-def _new_session(
-    *,
-    token: str | None,
-    basic: BasicAuth | None,
-    verify: bool | str,
-    retry: urllib3.Retry | bool,
-    pool_size: int,
-) -> requests.Session:
-    import requests
-    import requests.adapters
-
-    class _Session(requests.Session):
-        """Drops the API key, like ``Authorization``, on a redirect to another host."""
-
-        def rebuild_auth(
-            self, prepared_request: requests.PreparedRequest, response: requests.Response
-        ) -> None:
-            super().rebuild_auth(prepared_request, response)  # type: ignore[no-untyped-call]
-            old_url, new_url = response.request.url, prepared_request.url
-            if self.should_strip_auth(old_url, new_url):  # type: ignore[no-untyped-call]
-                prepared_request.headers.pop(API_KEY_HEADER, None)
-
-    session = _Session()
-    session.trust_env = True
-    session.verify = verify
-    session.headers["Accept"] = "application/json"
-    session.headers["User-Agent"] = "tiledb-client-keyring"
-    if token:
-        session.headers[API_KEY_HEADER] = token
-    if basic is not None:
-        session.auth = (basic.username, basic.password)
-    adapter = requests.adapters.HTTPAdapter(
-        pool_connections=4, pool_maxsize=pool_size, max_retries=retry
-    )
-    session.mount("https://", adapter)
-    session.mount("http://", adapter)
-    return session
 
 
 def _decode(response: requests.Response, what: str) -> Any:

@@ -15,10 +15,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from tiledb.client.errors import ConfigurationError, LoginError
-from tiledb.client.models import User, Workspace
-from tiledb.client.rest import BasicAuth, RestClient, RestError, quote_segment
-from tiledb.client.settings import workspace_from_token
+from tiledb.client.basics.errors import ConfigurationError, LoginError
+from tiledb.client.basics.models import User, Workspace
+from tiledb.client.basics.protocol import quote_segment, workspace_from_token
+from tiledb.client.transport.rest import BasicAuth, RestClient, RestError
 
 __all__ = ["VerifiedCredentials", "verify_credentials"]
 

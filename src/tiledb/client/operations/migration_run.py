@@ -1,23 +1,29 @@
-"""The steps of one migration run, and how each is undone (see :mod:`tiledb.client.migrate`)."""
+"""The steps of one migration run, and how each is undone.
+
+The order of the steps is described in :mod:`tiledb.client.operations.migrate`.
+"""
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING
 
-from tiledb.client import profiles as keys
-from tiledb.client.configuration import delete_profile_secrets, new_secret_id
-from tiledb.client.errors import ConfigurationError
-from tiledb.client.legacy_files import make_backup, read_cloud_json, replace_file, scrub_cloud_json
-from tiledb.client.profiles import ProfileStore
+from tiledb.client.basics.errors import ConfigurationError
+from tiledb.client.operations.migration_plan import MigrationItem, MigrationPlan, plaintext_secrets
+from tiledb.client.operations.profile_secrets import delete_profile_secrets, new_secret_id
 from tiledb.client.secrets.base import SecretKind, secret_entry_key
+from tiledb.client.secrets.registry import get_backend
+from tiledb.client.storage import profile_keys
+from tiledb.client.storage.legacy_files import (
+    make_backup,
+    read_cloud_json,
+    replace_file,
+    scrub_cloud_json,
+)
+from tiledb.client.storage.profiles import ProfileStore
 
-if TYPE_CHECKING:
-    from tiledb.client.migrate import MigrationItem, MigrationPlan
-
-__all__ = ["MigrationError", "MigrationRun", "plaintext_secrets"]
+__all__ = ["MigrationError", "MigrationRun"]
 
 logger = logging.getLogger(__name__)
 
@@ -38,23 +44,13 @@ class MigrationError(ConfigurationError):
         self.backups = backups
 
 
-def plaintext_secrets(profile: Mapping[str, str]) -> dict[SecretKind, str]:
-    """Return the plaintext secrets of a profile, by kind (``{}`` when it has none)."""
-    found: dict[SecretKind, str] = {}
-    if profile.get(keys.TOKEN):
-        found["token"] = profile[keys.TOKEN]
-    if profile.get(keys.PASSWORD):
-        found["password"] = profile[keys.PASSWORD]
-    return found
-
-
 def _cloud_profile(item: MigrationItem) -> dict[str, str]:
-    profile = {keys.HOST: str(item.host), keys.WORKSPACE: str(item.workspace)}
+    profile = {profile_keys.HOST: str(item.host), profile_keys.WORKSPACE: str(item.workspace)}
     if item.username and item.auth == "password":
-        profile[keys.USERNAME] = item.username
+        profile[profile_keys.USERNAME] = item.username
     if not item.verify_ssl:
-        profile[keys.VERIFY_SSL] = "false"
-        profile[keys.VERIFY_SSL_LEGACY] = "false"
+        profile[profile_keys.VERIFY_SSL] = "false"
+        profile[profile_keys.VERIFY_SSL_LEGACY] = "false"
     return profile
 
 
@@ -62,8 +58,6 @@ class MigrationRun:
     """Carries out the moves of a plan, remembering what to undo."""
 
     def __init__(self, plan: MigrationPlan, moves: list[MigrationItem]) -> None:
-        from tiledb.client.secrets.registry import get_backend
-
         self.plan, self.moves = plan, moves
         self.store = ProfileStore(plan.profile_file.parent)
         self.backend = get_backend(str(plan.backend))
@@ -96,7 +90,11 @@ class MigrationRun:
             secrets: dict[SecretKind, str] = dict(item.secrets)
             auth = str(item.auth)
             existing = current.get(item.profile) if item.origin == "profiles.json" else None
-            if existing and existing.get(keys.SECRET_BACKEND) and existing.get(keys.SECRET_ID):
+            if (
+                existing
+                and existing.get(profile_keys.SECRET_BACKEND)
+                and existing.get(profile_keys.SECRET_ID)
+            ):
                 auth = self._carry_over(existing, secrets, auth)
             secret_id = new_secret_id(item.profile, self.store)
             for kind, value in secrets.items():
@@ -110,15 +108,13 @@ class MigrationRun:
         self, existing: Mapping[str, str], secrets: dict[SecretKind, str], auth: str
     ) -> str:
         """A profile with a stored secret and plaintext too: keep the stored kinds."""
-        from tiledb.client.secrets.registry import get_backend
-
-        old = get_backend(existing[keys.SECRET_BACKEND])
+        old = get_backend(existing[profile_keys.SECRET_BACKEND])
         for kind in _CARRIED:
             if kind not in secrets:
-                value = old.get(secret_entry_key(existing[keys.SECRET_ID], kind))
+                value = old.get(secret_entry_key(existing[profile_keys.SECRET_ID], kind))
                 if value:
                     secrets[kind] = value
-        stored_auth = existing.get(keys.AUTH) or "token"
+        stored_auth = existing.get(profile_keys.AUTH) or "token"
         return stored_auth if stored_auth in secrets else auth
 
     def rewrite_files(self) -> None:
@@ -132,9 +128,15 @@ class MigrationRun:
                             f"Profile {item.profile!r} changed while migrating; run again."
                         )
                     self.originals[item.profile] = dict(current)
-                    if current.get(keys.SECRET_BACKEND) and current.get(keys.SECRET_ID):
+                    if current.get(profile_keys.SECRET_BACKEND) and current.get(
+                        profile_keys.SECRET_ID
+                    ):
                         self.replaced.append(dict(current))
-                    new = {k: v for k, v in current.items() if k not in (keys.TOKEN, keys.PASSWORD)}
+                    new = {
+                        k: v
+                        for k, v in current.items()
+                        if k not in (profile_keys.TOKEN, profile_keys.PASSWORD)
+                    }
                 else:
                     if current is not None:
                         raise ConfigurationError(
@@ -142,9 +144,9 @@ class MigrationRun:
                         )
                     self.originals[item.profile] = None
                     new = _cloud_profile(item)
-                new[keys.SECRET_BACKEND] = self.backend.name
-                new[keys.SECRET_ID] = self.ids[item.profile]
-                new[keys.AUTH] = self.auth[item.profile]
+                new[profile_keys.SECRET_BACKEND] = self.backend.name
+                new[profile_keys.SECRET_ID] = self.ids[item.profile]
+                new[profile_keys.AUTH] = self.auth[item.profile]
                 profiles[item.profile] = new
         self.profiles_written = True
         for path in self.cloud_files:
@@ -159,8 +161,8 @@ class MigrationRun:
             secret_id = self.ids[item.profile]
             if (
                 plaintext_secrets(profile)
-                or profile.get(keys.SECRET_ID) != secret_id
-                or profile.get(keys.SECRET_BACKEND) != self.backend.name
+                or profile.get(profile_keys.SECRET_ID) != secret_id
+                or profile.get(profile_keys.SECRET_BACKEND) != self.backend.name
             ):
                 raise ConfigurationError(
                     f"Profile {item.profile!r} read back from {self.store.path} is not as written."
@@ -181,7 +183,8 @@ class MigrationRun:
         problems: list[str] = []
         for old in self.replaced:
             problems.extend(
-                f"could not delete the replaced secrets of {old.get(keys.SECRET_ID)}: {problem}"
+                f"could not delete the replaced secrets of"
+                f" {old.get(profile_keys.SECRET_ID)}: {problem}"
                 for problem in delete_profile_secrets(old)
             )
         for backup in self.backups.values():
@@ -234,7 +237,7 @@ class MigrationRun:
                 for name, original in self.originals.items():
                     if original is not None:
                         profiles[name] = original
-                    elif profiles.get(name, {}).get(keys.SECRET_ID) == self.ids.get(name):
+                    elif profiles.get(name, {}).get(profile_keys.SECRET_ID) == self.ids.get(name):
                         profiles.pop(name)
         except ConfigurationError as exc:
             problems.append(f"could not restore {self.store.path}: {exc}")

@@ -11,11 +11,21 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from tiledb.client._tiledb_py import tiledb_py as tiledb
+from tiledb.client.basics.tiledb_py import default_ctx_var
+from tiledb.client.basics.tiledb_py import tiledb_py as tiledb
 
-__all__ = ["RESTRICTED_KEYS", "SESSION_KEYS", "build_config", "update_default_ctx"]
+if TYPE_CHECKING:
+    from tiledb.client.session.session import Session
+
+__all__ = [
+    "RESTRICTED_KEYS",
+    "SESSION_KEYS",
+    "build_config",
+    "tiledb_params",
+    "update_default_ctx",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -72,9 +82,9 @@ def update_default_ctx(params: Mapping[str, str]) -> None:
     default context from TileDB core's profile; pass ``ctx=tiledb.client.Ctx()``
     there.
     """
-    holder = getattr(tiledb.ctx, "_ctx_var", None)
+    holder = default_ctx_var()
     try:
-        previous = holder.get() if holder is not None else None
+        previous = holder.get()
     except LookupError:
         previous = None
     if previous is None:
@@ -91,7 +101,33 @@ def update_default_ctx(params: Mapping[str, str]) -> None:
                 logger.debug("default context had no %s to remove", key)
     for key, value in params.items():
         config[key] = value
-    if holder is None:  # pragma: no cover - guards a future TileDB-Py layout change
-        logger.warning("cannot update TileDB-Py's default context: unknown TileDB-Py layout")
-        return
     holder.set(tiledb.Ctx(config))
+
+
+def tiledb_params(session: Session) -> dict[str, str]:
+    """The TileDB core config parameters that carry a session's credentials.
+
+    TileDB core loads a profile into every config: the one named by
+    ``TILEDB_PROFILE_NAME``/``TILEDB_PROFILE_DIR``, and it refuses to make a context
+    when that profile does not exist. So the session names its own profile
+    (``profile_name``/``profile_dir``), or none at all (both empty) when it has no
+    profile. ``rest.username`` and ``rest.password`` are set empty on purpose: the
+    token is the credential, and core must not take a password from a profile.
+    """
+    settings = session.settings
+    has_profile = settings.profile is not None
+    params = {
+        "profile_name": settings.profile_name if has_profile else "",
+        "profile_dir": str(settings.profile_file.parent) if has_profile else "",
+        "rest.server_address": session.host,
+        "rest.token": session.token,
+        "rest.username": "",
+        "rest.password": "",
+    }
+    if session.workspace:
+        params["rest.workspace"] = session.workspace
+    if not session.verify_ssl:
+        params["ssl.verify"] = "false"
+    if session.ca_file:
+        params["ssl.ca_file"] = session.ca_file
+    return params

@@ -27,9 +27,9 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from tiledb.client._files import replace_atomically
-from tiledb.client.errors import ConfigurationError
-from tiledb.client.rest import API_KEY_HEADER, normalize_host
+from tiledb.client.basics.errors import ConfigurationError
+from tiledb.client.basics.files import replace_atomically
+from tiledb.client.basics.protocol import API_KEY_HEADER, normalize_host
 
 __all__ = [
     "BACKUP_MARKER",

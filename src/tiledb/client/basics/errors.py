@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from tiledb.client._tiledb_py import tiledb_py
+from tiledb.client.basics.tiledb_py import tiledb_py
 
 if TYPE_CHECKING:
     # TileDB-Py is untyped: give mypy a base class it can see.

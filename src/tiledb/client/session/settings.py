@@ -23,10 +23,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from tiledb.client import profiles as keys
-from tiledb.client.errors import ConfigurationError, SecretBackendError
-from tiledb.client.profiles import ProfileStore, resolve_profile_dir, resolve_profile_name
-from tiledb.client.rest import normalize_host
+from tiledb.client.basics.errors import ConfigurationError, SecretNotFoundError
+from tiledb.client.basics.masking import mask
+from tiledb.client.basics.protocol import normalize_host
+from tiledb.client.storage import profile_keys
+from tiledb.client.storage.profiles import ProfileStore, resolve_profile_dir, resolve_profile_name
 
 __all__ = [
     "DEFAULT_HOST",
@@ -35,9 +36,7 @@ __all__ = [
     "SETTINGS",
     "SessionSettings",
     "Setting",
-    "mask",
     "resolve",
-    "workspace_from_token",
 ]
 
 logger = logging.getLogger(__name__)
@@ -60,57 +59,15 @@ class Setting:
 
 
 SETTINGS: tuple[Setting, ...] = (
-    Setting("host", "TILEDB_REST_SERVER_ADDRESS", keys.HOST),
-    Setting("workspace", "TILEDB_REST_WORKSPACE", keys.WORKSPACE),
-    Setting("username", "TILEDB_REST_USERNAME", keys.USERNAME),
-    Setting("token", "TILEDB_REST_TOKEN", keys.TOKEN, secret=True),
-    Setting("password", "TILEDB_REST_PASSWORD", keys.PASSWORD, secret=True),
-    Setting("verify_ssl", "TILEDB_SSL_VERIFY", keys.VERIFY_SSL),
-    Setting("ca_file", "TILEDB_SSL_CA_FILE", keys.CA_FILE),
+    Setting("host", "TILEDB_REST_SERVER_ADDRESS", profile_keys.HOST),
+    Setting("workspace", "TILEDB_REST_WORKSPACE", profile_keys.WORKSPACE),
+    Setting("username", "TILEDB_REST_USERNAME", profile_keys.USERNAME),
+    Setting("token", "TILEDB_REST_TOKEN", profile_keys.TOKEN, secret=True),
+    Setting("password", "TILEDB_REST_PASSWORD", profile_keys.PASSWORD, secret=True),
+    Setting("verify_ssl", "TILEDB_SSL_VERIFY", profile_keys.VERIFY_SSL),
+    Setting("ca_file", "TILEDB_SSL_CA_FILE", profile_keys.CA_FILE),
 )
 _BY_NAME = {setting.name: setting for setting in SETTINGS}
-
-
-def mask(secret: str | None, *, tail: bool = True) -> str:
-    """Return a masked form of a secret that is safe to print.
-
-    Parameters
-    ----------
-    secret : str or None
-        The secret.
-    tail : bool
-        Show the last three characters and the length of a long secret, so that two
-        tokens can be told apart. Pass False for passwords and passphrases, of which
-        nothing is shown.
-
-    Examples
-    --------
-    >>> mask("tdb1a2b3c-ws_2b7c9d1e3f4a5b6c-9z8y7x6w5v")
-    '****w5v (41 chars)'
-    >>> mask("correct horse battery staple", tail=False)
-    '****'
-    """
-    if not secret:
-        return "<none>"
-    if not tail or len(secret) < 24:
-        return "****"
-    return f"****{secret[-3:]} ({len(secret)} chars)"
-
-
-def workspace_from_token(token: str) -> str | None:
-    """Return the workspace id a token names, if it has the form ``a-ws_xxx-b``.
-
-    Examples
-    --------
-    >>> workspace_from_token("tdb1a2b-ws_2b7c9d1e3f4a5b6c-9z8y")
-    'ws_2b7c9d1e3f4a5b6c'
-    >>> workspace_from_token("plain-token") is None
-    True
-    """
-    parts = token.split("-")
-    if len(parts) == 3 and parts[1].startswith("ws_") and len(parts[1]) > 3:
-        return parts[1]
-    return None
 
 
 @dataclass(frozen=True)
@@ -208,8 +165,8 @@ def _pick(
         return Resolved(environ[setting.env], setting.env)
     if profile and setting.profile_key and profile.get(setting.profile_key):
         return Resolved(profile[setting.profile_key], profile_source)
-    if name == "verify_ssl" and profile and profile.get(keys.VERIFY_SSL_LEGACY):
-        return Resolved(profile[keys.VERIFY_SSL_LEGACY], profile_source)
+    if name == "verify_ssl" and profile and profile.get(profile_keys.VERIFY_SSL_LEGACY):
+        return Resolved(profile[profile_keys.VERIFY_SSL_LEGACY], profile_source)
     return Resolved(default, "default")
 
 
@@ -324,26 +281,26 @@ def _stored_credentials(
     """The credential a profile holds: in its backend, or (legacy) in plain text."""
     if not profile:
         return None
-    backend_name = profile.get(keys.SECRET_BACKEND)
+    backend_name = profile.get(profile_keys.SECRET_BACKEND)
     if backend_name:
         from tiledb.client.secrets.base import SecretKind, secret_entry_key
         from tiledb.client.secrets.registry import get_backend
 
-        kind: SecretKind = "password" if profile.get(keys.AUTH) == "password" else "token"
-        secret_id = profile.get(keys.SECRET_ID)
+        kind: SecretKind = "password" if profile.get(profile_keys.AUTH) == "password" else "token"
+        secret_id = profile.get(profile_keys.SECRET_ID)
         if not secret_id:
             raise ConfigurationError(f"{source} names backend {backend_name!r} but no secret id.")
         value = get_backend(backend_name).get(secret_entry_key(secret_id, kind))
         if value is None:
-            raise SecretBackendError(
+            raise SecretNotFoundError(
                 f"The {kind} of {source} is missing from the {backend_name!r} backend. "
                 f"Store it again with: tiledb-client configure --profile {name} --overwrite"
             )
         where = f"{source} via {backend_name}"
         resolved = Resolved(value, where)
         return (resolved, None, backend_name) if kind == "token" else (None, resolved, backend_name)
-    plaintext = keys.TOKEN if profile.get(keys.TOKEN) else None
-    plaintext = plaintext or (keys.PASSWORD if profile.get(keys.PASSWORD) else None)
+    plaintext = profile_keys.TOKEN if profile.get(profile_keys.TOKEN) else None
+    plaintext = plaintext or (profile_keys.PASSWORD if profile.get(profile_keys.PASSWORD) else None)
     if plaintext is None:
         return None
     message = (
@@ -353,4 +310,4 @@ def _stored_credentials(
     warnings.warn(message, PlaintextSecretWarning, stacklevel=4)
     logger.warning("%s", message)
     resolved = Resolved(profile[plaintext], f"{source}, plain text")
-    return (resolved, None, None) if plaintext == keys.TOKEN else (None, resolved, None)
+    return (resolved, None, None) if plaintext == profile_keys.TOKEN else (None, resolved, None)

@@ -15,7 +15,7 @@ import threading
 from collections.abc import Callable
 from typing import Generic, TypeVar, cast
 
-from tiledb.client.errors import ConfigurationError
+from tiledb.client.basics.errors import ConfigurationError
 
 __all__ = ["DeadlineExceeded", "call_with_deadline", "timeout_from_env"]
 

@@ -9,15 +9,17 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-from tiledb.client import profiles as keys
-from tiledb.client import session as _session
-from tiledb.client.models import APIToken
-from tiledb.client.profiles import ProfileStore, resolve_profile_dir, resolve_profile_name
-from tiledb.client.session_tokens import (
+from tiledb.client.basics.models import APIToken
+from tiledb.client.session import current as current_session
+from tiledb.client.session.session import Session
+from tiledb.client.session.session_tokens import (
     cache_slot_of_profile,
     load_cached_token,
     revoke_session_token,
 )
+from tiledb.client.storage import profile_keys
+from tiledb.client.storage.profiles import ProfileStore, resolve_profile_dir, resolve_profile_name
+from tiledb.client.transport.rest import RestFactory
 
 __all__ = ["LogoutResult", "logout"]
 
@@ -35,7 +37,7 @@ class LogoutResult:
 
 
 def logout(
-    factory: _session.RestFactory,
+    factory: RestFactory,
     profile_name: str | None = None,
     profile_dir: str | None = None,
 ) -> LogoutResult:
@@ -48,7 +50,7 @@ def logout(
     ConfigurationError
         When the profile file or the secret backend cannot be read.
     """
-    current = _session.peek()
+    current = current_session.peek()
     if profile_name is None and profile_dir is None and current is not None:
         name, path = current.profile_name, current.profile_file
     else:
@@ -63,10 +65,13 @@ def logout(
         revoked = revoke_session_token(
             token,
             factory,
-            host=str(record.get("host") or profile.get(keys.HOST, "")),
+            host=str(record.get("host") or profile.get(profile_keys.HOST, "")),
             verify_ssl="false"
-            not in (profile.get(keys.VERIFY_SSL), profile.get(keys.VERIFY_SSL_LEGACY)),
-            ca_file=profile.get(keys.CA_FILE) or None,
+            not in (
+                profile.get(profile_keys.VERIFY_SSL),
+                profile.get(profile_keys.VERIFY_SSL_LEGACY),
+            ),
+            ca_file=profile.get(profile_keys.CA_FILE) or None,
         )
     ends_current = current is not None and (current.profile_name, current.profile_file) == (
         name,
@@ -79,14 +84,12 @@ def logout(
         backend, key = slot
         forgot = backend.delete(key)
     if ends_current:
-        _session.forget()
+        current_session.forget()
     logger.info("logged out of profile %r (revoked: %s)", name, revoked)
     return LogoutResult(name, revoked, forgot, ends_current)
 
 
-def _revoke_uncached(
-    current: _session.Session, cached: APIToken | None, factory: _session.RestFactory
-) -> bool:
+def _revoke_uncached(current: Session, cached: APIToken | None, factory: RestFactory) -> bool:
     """Revoke the session's own token when no cache held it (a password from the environment)."""
     if not current.session_token_id:
         return False

@@ -16,17 +16,17 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any
 
-from tiledb.client import profiles as keys
-from tiledb.client.errors import LoginError, SecretBackendError
-from tiledb.client.models import APIToken
-from tiledb.client.rest import BasicAuth, RestError, quote_segment
+from tiledb.client.basics.errors import LoginError, SecretBackendError
+from tiledb.client.basics.models import APIToken
+from tiledb.client.basics.protocol import quote_segment
 from tiledb.client.secrets.base import SecretBackend, secret_entry_key
+from tiledb.client.storage import profile_keys
+from tiledb.client.transport.rest import BasicAuth, RestError, RestFactory
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
-    from tiledb.client.session import RestFactory
-    from tiledb.client.settings import SessionSettings
+    from tiledb.client.session.settings import SessionSettings
 
 __all__ = ["ObtainedToken", "obtain_session_token", "revoke_session_token"]
 
@@ -58,9 +58,9 @@ def _cache_slot(settings: SessionSettings) -> tuple[SecretBackend, str] | None:
 
 def cache_slot_of_profile(profile: Mapping[str, str]) -> tuple[SecretBackend, str] | None:
     """Where a stored profile keeps its session token, if it keeps one."""
-    backend_name = profile.get(keys.SECRET_BACKEND)
-    secret_id = profile.get(keys.SECRET_ID)
-    if not backend_name or not secret_id or profile.get(keys.AUTH) != "password":
+    backend_name = profile.get(profile_keys.SECRET_BACKEND)
+    secret_id = profile.get(profile_keys.SECRET_ID)
+    if not backend_name or not secret_id or profile.get(profile_keys.AUTH) != "password":
         return None
     from tiledb.client.secrets.registry import get_backend
 

@@ -1,0 +1,44 @@
+"""Retry modes: how requests to the server are retried.
+
+Kept apart from the HTTP client so that naming a mode (``Client(retry_mode=...)``)
+costs nothing at import time; the ``urllib3`` policy of each mode is built by
+:mod:`tiledb.client.transport.retries`.
+"""
+
+from __future__ import annotations
+
+import enum
+
+__all__ = ["RetryMode", "RetryOrStr"]
+
+
+class RetryMode(enum.Enum):
+    """How requests are retried.
+
+    ``DEFAULT`` retries up to 100 times on HTTP 503; ``FORCEFUL`` also on 400,
+    500, 501 and 502; ``DISABLED`` never retries. Back-off factor 0.25 s.
+    """
+
+    DEFAULT = "default"
+    FORCEFUL = "forceful"
+    DISABLED = "disabled"
+
+    @classmethod
+    def maybe_from(cls, value: RetryOrStr) -> RetryMode:
+        """Return ``value`` as a :class:`RetryMode`, accepting its string name.
+
+        Raises
+        ------
+        ValueError
+            For a string that names no mode.
+        """
+        if isinstance(value, RetryMode):
+            return value
+        try:
+            return cls(str(value).lower())
+        except ValueError:
+            choices = ", ".join(repr(mode.value) for mode in cls)
+            raise ValueError(f"Unknown retry mode {value!r}; choose one of {choices}.") from None
+
+
+RetryOrStr = RetryMode | str

@@ -1,0 +1,166 @@
+"""``configure()``: validate credentials, put the secret in a backend, the rest in the profile.
+
+The order makes a half-written profile impossible: the secret is stored first
+under a fresh id; then the profile is written under the file lock; if that
+fails, the new secret is deleted again. Only after the profile names the new
+secret are the secrets of the profile it replaced deleted.
+"""
+
+from __future__ import annotations
+
+import logging
+import warnings
+from typing import Any
+
+from tiledb.client.basics.errors import ConfigurationError, SecretBackendError
+from tiledb.client.basics.protocol import normalize_host, workspace_from_token
+from tiledb.client.operations.profile_secrets import (
+    delete_profile_secrets,
+    new_secret_id,
+    revoke_cached_session,
+)
+from tiledb.client.secrets.base import SecretBackend, SecretKind, secret_entry_key
+from tiledb.client.secrets.registry import select_backend
+from tiledb.client.storage import profile_keys
+from tiledb.client.storage.profiles import ProfileStore, resolve_profile_name
+from tiledb.client.transport.rest import RestFactory
+
+__all__ = ["configure"]
+
+logger = logging.getLogger(__name__)
+
+
+def _split_token(token: Any) -> tuple[str, str | None]:
+    """Return the token string and the workspace it names (str or APIToken-like)."""
+    if isinstance(token, str):
+        return token, workspace_from_token(token)
+    api_key = getattr(token, "api_key", None)
+    if not isinstance(api_key, str) or not api_key:
+        raise ConfigurationError("The token must be a string or an APIToken with an api_key.")
+    return api_key, getattr(token, "workspace_id", None) or workspace_from_token(api_key)
+
+
+def _checked_host(host: str | None) -> str:
+    if not host or not str(host).strip():
+        raise ConfigurationError("Host is required.")
+    normalized = normalize_host(str(host))
+    hostname = normalized.split("://", 1)[1].split("/", 1)[0]
+    if hostname.startswith("app."):
+        warnings.warn(
+            f"The host name {hostname!r} starts with 'app.', which is usually the TileDB web UI,"
+            " not the API. Did you mean a host name starting with 'api.'? Ask your administrator"
+            " for the correct value if necessary.",
+            UserWarning,
+            stacklevel=4,  # the caller of tiledb.client.configure()
+        )
+    return normalized
+
+
+def configure(
+    token: Any = None,
+    username: str | None = None,
+    password: str | None = None,
+    workspace: str | None = None,
+    host: str | None = None,
+    verify_ssl: bool | None = None,
+    ca_file: str | None = None,
+    profile_name: str | None = None,
+    profile_dir: str | None = None,
+    overwrite: bool = False,
+    *,
+    secret_backend: str | None = None,
+    factory: RestFactory,
+) -> None:
+    """Store a profile: its secret in a backend, the rest in the profile file.
+
+    The parameters are those of :func:`tiledb.client.configure`, whose docstring
+    describes them; ``factory`` makes the REST client that revokes the session
+    token of a profile being overwritten.
+
+    Raises
+    ------
+    ConfigurationError
+        When the parameters do not form a profile, the profile exists and
+        ``overwrite`` is false, or no secret backend can store the secret.
+    """
+    normalized_host = _checked_host(host)
+    if token:
+        secret, token_workspace = _split_token(token)
+        kind: SecretKind = "token"
+        workspace = workspace or token_workspace
+        username = None
+    elif username and password:
+        secret, kind = password, "password"
+    elif username or password:
+        raise ConfigurationError(
+            "Both username and password are required when using username/password authentication."
+        )
+    else:
+        raise ConfigurationError("Either token OR both username and password must be provided.")
+    if not workspace:
+        raise ConfigurationError(
+            "Workspace is required. Provide workspace or use a token with a workspace id in"
+            " format ws_*."
+        )
+    name = resolve_profile_name(profile_name)
+    store = ProfileStore(profile_dir)
+    if not overwrite and store.get(name) is not None:
+        _refuse_existing(name, store)
+    backend = select_backend(secret_backend)
+    profile = {
+        profile_keys.HOST: normalized_host,
+        profile_keys.WORKSPACE: str(workspace),
+        profile_keys.AUTH: kind,
+        profile_keys.SECRET_BACKEND: backend.name,
+        profile_keys.SECRET_ID: new_secret_id(name, store),
+    }
+    if kind == "password":
+        profile[profile_keys.USERNAME] = str(username)
+    if verify_ssl is False:
+        profile[profile_keys.VERIFY_SSL] = "false"
+        profile[profile_keys.VERIFY_SSL_LEGACY] = "false"
+    if ca_file:
+        profile[profile_keys.CA_FILE] = str(ca_file)
+    previous = store.get(name) if overwrite else None
+    if previous is not None:
+        # The old session token would stay valid on the server: revoke it (best effort).
+        revoke_cached_session(name, store, previous, factory)
+    replaced = _store_profile(store, name, profile, backend, kind, secret, overwrite=overwrite)
+    if replaced is not None:
+        delete_profile_secrets(replaced)
+    logger.info("configured profile %r in %s (secret in %s)", name, store.path, backend.name)
+
+
+def _refuse_existing(name: str, store: ProfileStore) -> None:
+    raise ConfigurationError(
+        f"Profile {name!r} already exists in {store.path}. "
+        "Pass overwrite=True (--overwrite) to replace it."
+    )
+
+
+def _store_profile(
+    store: ProfileStore,
+    name: str,
+    profile: dict[str, str],
+    backend: SecretBackend,
+    kind: SecretKind,
+    secret: str,
+    *,
+    overwrite: bool,
+) -> dict[str, str] | None:
+    """Store the secret, then the profile; undo the secret if the profile fails."""
+    entry = secret_entry_key(profile[profile_keys.SECRET_ID], kind)
+    backend.set(entry, secret)
+    try:
+        with store.edit() as profiles:
+            replaced = profiles.get(name)
+            if replaced is not None and not overwrite:
+                _refuse_existing(name, store)
+            profiles[name] = profile
+    except BaseException:
+        try:
+            backend.delete(entry)
+        except SecretBackendError as cleanup:
+            logger.warning("could not remove the secret after a failed configure: %s", cleanup)
+        raise
+    return replaced

@@ -1,0 +1,115 @@
+"""Doctor checks of hosts: does each profile's server answer (checked in parallel)."""
+
+from __future__ import annotations
+
+import os
+import time
+import warnings
+from concurrent import futures
+from dataclasses import dataclass, field
+
+from tiledb.client.basics.protocol import normalize_host
+from tiledb.client.operations.doctor.findings import Finding, Severity
+from tiledb.client.storage import profile_keys
+
+__all__ = ["host_findings"]
+
+
+@dataclass
+class _Host:
+    url: str
+    verify: bool
+    ca_file: str | None
+    users: list[str] = field(default_factory=list)
+
+
+def _hosts(profiles: dict[str, dict[str, str]]) -> list[_Host]:
+    hosts: dict[tuple[str, bool, str | None], _Host] = {}
+    entries = [
+        (name, profile) for name, profile in profiles.items() if profile.get(profile_keys.HOST)
+    ]
+    env_host = os.environ.get("TILEDB_REST_SERVER_ADDRESS")
+    if env_host:
+        entries.append(("$TILEDB_REST_SERVER_ADDRESS", {profile_keys.HOST: env_host}))
+    for name, profile in entries:
+        verify = "false" not in (
+            profile.get(profile_keys.VERIFY_SSL, "").lower(),
+            profile.get(profile_keys.VERIFY_SSL_LEGACY, "").lower(),
+        )
+        key = (
+            normalize_host(profile[profile_keys.HOST]),
+            verify,
+            profile.get(profile_keys.CA_FILE) or None,
+        )
+        hosts.setdefault(key, _Host(*key)).users.append(name)
+    return list(hosts.values())
+
+
+def _short(exc: BaseException) -> str:
+    reason: BaseException = exc
+    for _ in range(10):
+        inner = getattr(reason, "reason", None)
+        if inner is None and reason.args and isinstance(reason.args[0], BaseException):
+            inner = reason.args[0]
+        if not isinstance(inner, BaseException):
+            break
+        reason = inner
+    text = str(reason) or type(reason).__name__
+    return text if len(text) <= 160 else text[:157] + "..."
+
+
+def _probe(host: _Host, timeout: float) -> tuple[bool, str, str | None, float]:
+    """GET /v4/users/self without credentials: any HTTP answer means reachable."""
+    import requests
+
+    started = time.perf_counter()
+    verify: bool | str = host.ca_file if (host.verify and host.ca_file) else host.verify
+    try:
+        response = requests.get(
+            f"{host.url}/v4/users/self",
+            timeout=(timeout, timeout),
+            verify=verify,
+            allow_redirects=False,
+            headers={"User-Agent": "tiledb-client-keyring doctor"},
+        )
+    except requests.exceptions.SSLError as exc:
+        fix = "give the server's CA with --ca-file (tiledb-client configure)"
+        return False, f"TLS verification failed: {_short(exc)}", fix, time.perf_counter() - started
+    except requests.exceptions.Timeout:
+        elapsed = time.perf_counter() - started
+        return False, f"no answer within {timeout:g} s", "check the host and network", elapsed
+    except requests.exceptions.RequestException as exc:
+        elapsed = time.perf_counter() - started
+        return False, f"cannot connect: {_short(exc)}", "check the host and network", elapsed
+    elapsed = time.perf_counter() - started
+    return (
+        True,
+        f"reachable (HTTP {response.status_code} in {elapsed * 1000:.0f} ms)",
+        None,
+        elapsed,
+    )
+
+
+def host_findings(
+    selected: str, profiles: dict[str, dict[str, str]], timeout: float
+) -> list[Finding]:
+    """Whether each profile's host answers, checked in parallel."""
+    hosts = _hosts(profiles)
+    if not hosts:
+        return []
+    import urllib3
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", urllib3.exceptions.InsecureRequestWarning)
+        with futures.ThreadPoolExecutor(min(8, len(hosts))) as pool:
+            results = list(pool.map(lambda host: _probe(host, timeout), hosts))
+    findings = []
+    for host, (reachable, message, fix, seconds) in zip(hosts, results, strict=True):
+        used = f" (profiles: {', '.join(host.users)})"
+        if reachable:
+            severity: Severity = "ok"
+        else:
+            in_use = selected in host.users or "$TILEDB_REST_SERVER_ADDRESS" in host.users
+            severity = "error" if in_use else "warning"
+        findings.append(Finding("hosts", host.url, severity, message + used, fix, seconds))
+    return findings

@@ -1,0 +1,92 @@
+"""Move plaintext secrets of existing profiles into a secret backend, and scrub them.
+
+Sources: profiles of ``profiles.json`` holding ``rest.token`` / ``rest.password`` (as
+TileDB core or the vendor's package write them), and the legacy ``cloud.json`` of
+TileDB-Cloud-Py (see :mod:`tiledb.client.storage.legacy_files`), which becomes a profile.
+
+:func:`plan_migration` reads and decides; it changes nothing (``--dry-run``).
+:func:`apply_migration` carries a plan out in an order that loses nothing:
+
+1. a 0600 backup of each file to change, next to it;
+2. each secret stored in the backend under a fresh secret id;
+3. ``profiles.json`` rewritten atomically under its lock (``ProfileStore.edit``) without
+   ``rest.token``/``rest.password``, naming the backend, id and kind of secret; then
+   ``cloud.json`` rewritten atomically without its secrets;
+4. everything read back and compared;
+5. the backups deleted (and secrets of ids that were replaced).
+
+On a failure the secrets stored so far are deleted, the files are put back as they
+were, the backups are kept, and :class:`MigrationError` says where they are.
+Profiles without plaintext are skipped, so running it again is harmless.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from tiledb.client.basics.errors import ConfigurationError
+from tiledb.client.operations.migration_plan import MigrationItem, MigrationPlan, plan_migration
+from tiledb.client.operations.migration_run import MigrationError, MigrationRun
+
+__all__ = [
+    "MigrationError",
+    "MigrationItem",
+    "MigrationPlan",
+    "MigrationResult",
+    "apply_migration",
+    "plan_migration",
+]
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class MigrationResult:
+    """What :func:`apply_migration` did; ``cleanup_problems`` are non-fatal leftovers."""
+
+    plan: MigrationPlan
+    moved: tuple[MigrationItem, ...]
+    backend: str | None
+    cleanup_problems: tuple[str, ...] = ()
+
+
+def apply_migration(plan: MigrationPlan) -> MigrationResult:
+    """Carry out a plan: store the secrets, scrub the files, verify, drop the backups.
+
+    Returns
+    -------
+    MigrationResult
+
+    Raises
+    ------
+    MigrationError
+        When a step failed; everything done was undone and the backups kept.
+    ConfigurationError
+        When the plan has errors or no backend (nothing was changed).
+    """
+    moves = plan.moves
+    if plan.errors:
+        problems = "; ".join(
+            f"{item.source} ({item.profile}): {item.reason}" for item in plan.errors
+        )
+        raise ConfigurationError(f"Nothing was migrated: {problems}")
+    if not moves:
+        return MigrationResult(plan, (), plan.backend)
+    if plan.backend is None:
+        raise ConfigurationError(plan.backend_problem or "No secret backend is available.")
+    run = MigrationRun(plan, moves)
+    try:
+        run.back_up()
+        run.store_secrets()
+        run.rewrite_files()
+        run.verify()
+    except BaseException as exc:
+        failure = run.undo(exc)
+        if isinstance(exc, Exception):
+            raise failure from exc
+        raise
+    leftovers = run.finish()
+    for problem in leftovers:
+        logger.warning("%s", problem)
+    return MigrationResult(plan, tuple(moves), plan.backend, tuple(leftovers))

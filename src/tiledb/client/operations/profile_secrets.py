@@ -1,0 +1,82 @@
+"""A profile's secrets in its backend: their ids, their removal, its session token.
+
+A profile names the backend holding its secrets (``client.secret_backend``) and
+their id (``client.secret_id``); the backend keys are
+:func:`~tiledb.client.secrets.base.secret_entry_key` of that id and each kind.
+Configure, profile administration and migration all go through these functions.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from collections.abc import Mapping
+
+from tiledb.client.basics.errors import ClientError, ConfigurationError
+from tiledb.client.operations.logout import logout
+from tiledb.client.secrets.base import SecretKind, secret_entry_key
+from tiledb.client.secrets.registry import get_backend
+from tiledb.client.storage import profile_keys
+from tiledb.client.storage.profiles import ProfileStore
+from tiledb.client.transport.rest import RestFactory
+
+__all__ = ["ALL_KINDS", "delete_profile_secrets", "new_secret_id", "revoke_cached_session"]
+
+logger = logging.getLogger(__name__)
+
+ALL_KINDS: tuple[SecretKind, ...] = ("token", "password", "session")
+
+
+def new_secret_id(profile_name: str, store: ProfileStore) -> str:
+    """Return a fresh, readable, unique secret id for a profile.
+
+    Examples
+    --------
+    ``"default @ /home/ada/.tiledb/profiles.json [1f3a9c2e]"``: the random part keeps
+    ids unique even when a profile is deleted and made again, or a directory moves.
+    """
+    return f"{profile_name} @ {store.path} [{secrets.token_hex(4)}]"
+
+
+def delete_profile_secrets(profile: Mapping[str, str]) -> list[str]:
+    """Delete every secret a profile has in its backend; return what failed.
+
+    Failures are logged, not raised: the caller has already committed the
+    profile change, and a leftover secret is reported rather than fatal.
+    """
+    backend_name = profile.get(profile_keys.SECRET_BACKEND)
+    secret_id = profile.get(profile_keys.SECRET_ID)
+    if not backend_name or not secret_id:
+        return []
+    failures = []
+    try:
+        backend = get_backend(backend_name)
+        for kind in ALL_KINDS:
+            backend.delete(secret_entry_key(secret_id, kind))
+    except ConfigurationError as exc:
+        logger.warning("could not delete the old secrets of %s: %s", secret_id, exc)
+        failures.append(str(exc))
+    return failures
+
+
+def revoke_cached_session(
+    name: str,
+    store: ProfileStore,
+    profile: Mapping[str, str],
+    factory: RestFactory,
+) -> tuple[bool, str | None]:
+    """Revoke the profile's cached session token on the server; never raises.
+
+    Returns
+    -------
+    tuple of (bool, str or None)
+        Whether a token was revoked, and why it could not be when that failed.
+    """
+    if profile.get(profile_keys.AUTH) != "password" or not profile.get(profile_keys.SECRET_BACKEND):
+        return False, None
+    try:
+        result = logout(factory, name, str(store.directory))
+    except (ClientError, ConfigurationError) as exc:
+        logger.info("could not revoke the session token of %r: %s", name, exc)
+        return False, f"{exc} It was deleted here and stays valid on the server until it expires."
+    return result.revoked, None

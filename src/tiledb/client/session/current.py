@@ -1,0 +1,88 @@
+"""The current session: the one piece of module-level mutable state of the package.
+
+:func:`login` establishes a session (:func:`~tiledb.client.session.login.login_session`)
+and only then replaces the current one, under a lock, and puts its credentials into
+TileDB-Py's default context: a failed login leaves the previous session untouched.
+Nothing here writes ``os.environ``.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Mapping
+from typing import Any
+
+from tiledb.client.session.login import login_session
+from tiledb.client.session.session import Session
+from tiledb.client.session.tiledb_config import tiledb_params, update_default_ctx
+from tiledb.client.transport.rest import RestFactory
+
+__all__ = ["current", "forget", "install", "login", "peek"]
+
+_current: Session | None = None
+_lock = threading.RLock()
+
+
+def peek() -> Session | None:
+    """Return the current session without loading one."""
+    return _current
+
+
+def current(factory: RestFactory) -> Session:
+    """Return the current session, loading the default profile on first use.
+
+    Raises
+    ------
+    LoginError
+        When no session exists and the default profile cannot be loaded.
+    """
+    session = _current
+    if session is not None:
+        return session
+    with _lock:
+        if _current is None:
+            install(login_session(None, None, factory), update_default_ctx=False)
+        assert _current is not None  # noqa: S101 - set just above
+        return _current
+
+
+def install(session: Session | None, *, update_default_ctx: bool = True) -> None:
+    """Make ``session`` the current session (``None`` forgets it)."""
+    global _current
+    with _lock:
+        _current = session
+        if update_default_ctx:
+            _update_default_ctx(session)
+
+
+def _update_default_ctx(session: Session | None) -> None:
+    update_default_ctx(tiledb_params(session) if session is not None else {})
+
+
+def forget() -> Session | None:
+    """Forget the current session and return it (for ``logout``)."""
+    with _lock:
+        session = _current
+        install(None, update_default_ctx=session is not None)
+        return session
+
+
+def login(
+    profile_name: str | None,
+    profile_dir: str | None,
+    factory: RestFactory,
+    arguments: Mapping[str, Any] | None = None,
+) -> Session:
+    """Establish a session and make it current.
+
+    Raises
+    ------
+    LoginError
+        When the profile or its secret cannot be loaded, or the server refuses
+        the credentials.
+    ClientError
+        When the server cannot be reached.
+    """
+    session = login_session(profile_name, profile_dir, factory, arguments)
+    install(session)
+    return session

@@ -1,0 +1,93 @@
+"""Establishing a session: settings resolved, secret read, password exchanged.
+
+:func:`login_session` resolves the settings (:mod:`tiledb.client.session.settings`,
+which reads the secret from its backend), turns a username and password into a
+session token (:mod:`tiledb.client.session.session_tokens`), and returns the
+:class:`~tiledb.client.session.session.Session`. It changes nothing: making the
+session current is :mod:`tiledb.client.session.current`'s job.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from tiledb.client.basics.errors import ConfigurationError, LoginError
+from tiledb.client.basics.protocol import workspace_from_token
+from tiledb.client.session.session import Session, parse_self_user
+from tiledb.client.session.session_tokens import obtain_session_token
+from tiledb.client.session.settings import resolve
+from tiledb.client.storage.profiles import resolve_profile_name
+from tiledb.client.transport.rest import RestFactory
+
+__all__ = ["login_session"]
+
+
+def login_session(
+    profile_name: str | None,
+    profile_dir: str | None,
+    factory: RestFactory,
+    arguments: Mapping[str, Any] | None = None,
+) -> Session:
+    """Establish a session from a profile and the environment, without making it current.
+
+    Parameters
+    ----------
+    profile_name, profile_dir : str, optional
+        The profile (see :func:`~tiledb.client.session.settings.resolve`).
+    factory : RestFactory
+        Makes the REST clients that exchange a password for a session token.
+    arguments : mapping, optional
+        Explicit settings that win over the environment and the profile.
+
+    Raises
+    ------
+    LoginError
+        When the profile or its secret cannot be loaded, or the server refuses
+        the credentials.
+    ClientError
+        When the server cannot be reached.
+    """
+    try:
+        settings = resolve(profile_name, profile_dir, arguments)
+    except LoginError:
+        raise
+    except ConfigurationError as exc:
+        raise LoginError(
+            f"Failed to load configuration profile {resolve_profile_name(profile_name)!r}: {exc}"
+            " Use configure() (tiledb-client configure) to store credentials first."
+        ) from exc
+    if settings.token is not None:
+        token = str(settings.token.value)
+        token_workspace = workspace_from_token(token)
+        workspace = settings.workspace.value or token_workspace
+        if not workspace:
+            raise LoginError(
+                "The workspace is unknown: configure one, set TILEDB_REST_WORKSPACE, or use a"
+                f" token that names it. [{settings.summary()}]"
+            )
+        return Session(
+            host=settings.host.value,
+            token=token,
+            workspace=workspace,
+            workspace_id=workspace if workspace.startswith("ws_") else token_workspace,
+            verify_ssl=bool(settings.verify_ssl.value),
+            ca_file=settings.ca_file.value or None,
+            settings=settings,
+        )
+    obtained = obtain_session_token(settings, factory)
+    api_token = obtained.token
+    workspace = settings.workspace.value or api_token.workspace_id
+    session = Session(
+        host=settings.host.value,
+        token=api_token.api_key,
+        workspace=workspace,
+        workspace_id=api_token.workspace_id,
+        verify_ssl=bool(settings.verify_ssl.value),
+        ca_file=settings.ca_file.value or None,
+        settings=settings,
+        session_token_id=api_token.token_id,
+    )
+    if obtained.self_user:
+        session.cache.self_user = parse_self_user(obtained.self_user)
+    return session

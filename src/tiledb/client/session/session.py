@@ -1,0 +1,146 @@
+"""An established session: host, token, workspace, TLS options, and what it has asked.
+
+A :class:`Session` is made by :func:`tiledb.client.session.login.login_session` and
+made current by :mod:`tiledb.client.session.current`. It holds the token sent with
+every request (never a password) and caches the server's answers about the session
+user and workspace for its lifetime.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from tiledb.client.basics.errors import ClientError, ConfigurationError
+from tiledb.client.basics.models import User, UserSelfWorkspace, Workspace
+from tiledb.client.basics.protocol import quote_segment
+from tiledb.client.session.settings import SessionSettings
+from tiledb.client.transport.rest import RestClient, RestError, RestFactory
+
+__all__ = ["Session", "parse_self_user"]
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class _Cache:
+    """Server answers kept for the life of a session."""
+
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    self_user: tuple[User, list[UserSelfWorkspace]] | None = None
+    workspace: Workspace | None = None
+
+
+@dataclass(frozen=True)
+class Session:
+    """An established session. The token is never shown.
+
+    Attributes
+    ----------
+    host : str
+        Base URL of the server.
+    token : str
+        The token sent with every request: the API token, or the session token
+        made from a username and password. Never the password.
+    workspace : str or None
+        The workspace as configured (name or id), or the one the token names.
+    workspace_id : str or None
+        The workspace id, when known without asking the server.
+    verify_ssl : bool
+    ca_file : str or None
+    settings : SessionSettings
+        Where each value came from.
+    session_token_id : str or None
+        Id of the session token made from a password, if any (``logout`` revokes it).
+    """
+
+    host: str
+    token: str = field(repr=False)
+    workspace: str | None
+    workspace_id: str | None
+    verify_ssl: bool
+    ca_file: str | None
+    settings: SessionSettings = field(repr=False)
+    session_token_id: str | None = None
+    cache: _Cache = field(default_factory=_Cache, repr=False, compare=False)
+
+    @property
+    def profile_name(self) -> str:
+        """The profile the session was resolved from (it may not exist)."""
+        return self.settings.profile_name
+
+    @property
+    def profile_file(self) -> Path:
+        """The profile file consulted."""
+        return self.settings.profile_file
+
+    def rest(self, factory: RestFactory) -> RestClient:
+        """Return a REST client authenticated with this session's token."""
+        return factory.new_rest(
+            self.host, token=self.token, verify_ssl=self.verify_ssl, ca_file=self.ca_file
+        )
+
+    def self_user(self, rest: RestClient) -> tuple[User, list[UserSelfWorkspace]]:
+        """``GET /v4/users/self``, once per session."""
+        with self.cache.lock:
+            if self.cache.self_user is None:
+                data = _call(rest.get, "/v4/users/self", what="the session user", session=self)
+                self.cache.self_user = parse_self_user(data)
+            return self.cache.self_user
+
+    def get_workspace(self, rest: RestClient) -> Workspace:
+        """``GET /v4/workspaces/{workspace}``, once per session."""
+        with self.cache.lock:
+            if self.cache.workspace is None:
+                name = self.workspace or self.workspace_id
+                if not name:
+                    raise ConfigurationError("Workspace is undefined.")
+                data = _call(
+                    rest.get,
+                    f"/v4/workspaces/{quote_segment(name)}",
+                    what=f"the workspace {name!r}",
+                    session=self,
+                )
+                self.cache.workspace = Workspace.from_json(data)
+            return self.cache.workspace
+
+
+def parse_self_user(data: Any) -> tuple[User, list[UserSelfWorkspace]]:
+    """Parse the ``data`` of ``GET /v4/users/self``.
+
+    Raises
+    ------
+    ClientError
+        When the answer has no ``user`` object.
+    """
+    if not isinstance(data, Mapping) or not isinstance(data.get("user"), Mapping):
+        raise ClientError("The server's answer to GET /v4/users/self has no 'user'.")
+    workspaces = [
+        UserSelfWorkspace.from_json(item)
+        for item in data.get("workspaces") or []
+        if isinstance(item, Mapping)
+    ]
+    return User.from_json(data["user"]), workspaces
+
+
+def _call(method: Callable[[str], Any], path: str, *, what: str, session: Session) -> Any:
+    """Call the server; explain 401/403/404 in terms of the profile."""
+    try:
+        return method(path)
+    except RestError as exc:
+        if exc.status in (401, 403):
+            raise ClientError(
+                f"The server at {session.host} refused the session's credentials when fetching"
+                f" {what} (HTTP {exc.status}). Log in again, or check the profile's token."
+                f" [{session.settings.summary()}]"
+            ) from None
+        if exc.status in (404, 405):
+            raise ClientError(
+                f"Cannot fetch {what} from {session.host} (HTTP {exc.status}). Check the"
+                f" profile's host and workspace. [{session.settings.summary()}]"
+            ) from None
+        raise
