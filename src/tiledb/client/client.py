@@ -131,6 +131,18 @@ class Client:
             self._mode = new_mode
             self._rest = None
 
+    def set_default_retries(self) -> None:
+        """Retry on HTTP 503 only (the default mode); same as ``retry_mode("default")``."""
+        self.retry_mode(RetryMode.DEFAULT)
+
+    def set_forceful_retries(self) -> None:
+        """Also retry on HTTP 400, 500, 501 and 502; same as ``retry_mode("forceful")``."""
+        self.retry_mode(RetryMode.FORCEFUL)
+
+    def set_disable_retries(self) -> None:
+        """Never retry; same as ``retry_mode("disabled")``."""
+        self.retry_mode(RetryMode.DISABLED)
+
     def set_threads(self, threads: int | None = None) -> None:
         """Updates the number of threads in the async thread pool."""
         if threads is not None and threads < 1:

@@ -4,6 +4,11 @@ Plain frozen dataclasses built from the JSON of the TileDB REST v4 API. Unknown
 fields in a response are ignored and missing optional ones become ``None``, so a
 newer server does not break an older client. Secrets (an API token's key) are
 left out of ``repr``.
+
+They read as the vendor's ``tiledb-client`` models do: ``to_dict()`` returns the
+object with the keys of the wire (``"self"`` for the caller's membership), roles
+print as their wire value (``str(UserRole.MEMBER) == "member"``), and the caller's
+membership of a workspace is ``workspace._self`` (also ``workspace.membership``).
 """
 
 from __future__ import annotations
@@ -11,7 +16,7 @@ from __future__ import annotations
 import enum
 import pprint
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from datetime import datetime
 from typing import Any
 
@@ -27,7 +32,23 @@ __all__ = [
 ]
 
 
-class WorkspaceRole(str, enum.Enum):
+class _WireEnum(str, enum.Enum):
+    """A string enum that prints as its wire value, as the vendor's plain strings do.
+
+    Examples
+    --------
+    >>> str(WorkspaceRole.ADMIN), f"{WorkspaceRole.ADMIN}", WorkspaceRole.ADMIN == "admin"
+    ('admin', 'admin', True)
+    """
+
+    def __str__(self) -> str:
+        return str(self.value)
+
+    def __format__(self, format_spec: str) -> str:
+        return format(str(self.value), format_spec)
+
+
+class WorkspaceRole(_WireEnum):
     """A user's role in a workspace."""
 
     OWNER = "owner"
@@ -35,7 +56,7 @@ class WorkspaceRole(str, enum.Enum):
     MEMBER = "member"
 
 
-class UserRole(str, enum.Enum):
+class UserRole(_WireEnum):
     """A user's role in the TileDB deployment."""
 
     OWNER = "owner"
@@ -73,8 +94,44 @@ def _str(data: Mapping[str, Any], key: str) -> str | None:
     return None if value is None else str(value)
 
 
-class _Pretty:
-    """Readable multi-line repr, as the reference API prints its models."""
+def _wire_value(value: Any) -> Any:
+    if isinstance(value, _Model):
+        return value.to_dict()
+    if isinstance(value, enum.Enum):
+        return value.value
+    if isinstance(value, list | tuple):
+        return [_wire_value(item) for item in value]
+    return value
+
+
+def _wire_key(name: str | None) -> dict[str, Any]:
+    """Field metadata naming the JSON key of an attribute (``None``: not on the wire)."""
+    return {"wire": name}
+
+
+class _Model:
+    """Readable multi-line repr, as the reference API prints its models, and ``to_dict``."""
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the object as the server sent it: wire keys, nested models as dicts.
+
+        Timestamps stay :class:`~datetime.datetime` objects and roles become their
+        wire strings, as the vendor's ``to_dict()`` gives them.
+
+        Examples
+        --------
+        >>> WorkspaceUser(user_id="usr_1", username="ada", role=WorkspaceRole.ADMIN).to_dict()
+        ... # doctest: +NORMALIZE_WHITESPACE
+        {'user_id': 'usr_1', 'username': 'ada', 'display_name': None, 'email': None,
+         'image_id': None, 'role': 'admin', 'added_by': None, 'created_at': None,
+         'deleted_at': None}
+        """
+        result: dict[str, Any] = {}
+        for item in fields(self):  # type: ignore[arg-type]
+            key = item.metadata.get("wire", item.name)
+            if key is not None:
+                result[key] = _wire_value(getattr(self, item.name))
+        return result
 
     def __repr__(self) -> str:
         shown = {
@@ -86,7 +143,7 @@ class _Pretty:
 
 
 @dataclass(frozen=True, repr=False)
-class User(_Pretty):
+class User(_Model):
     """A user of the TileDB deployment (``GET /v4/users/self``)."""
 
     id: str | None
@@ -99,6 +156,7 @@ class User(_Pretty):
     timezone: str | None = None
     created_at: datetime | None = None
     updated_at: datetime | None = None
+    deleted_at: datetime | None = None
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> User:
@@ -114,11 +172,12 @@ class User(_Pretty):
             timezone=_str(data, "timezone"),
             created_at=parse_timestamp(data.get("created_at")),
             updated_at=parse_timestamp(data.get("updated_at")),
+            deleted_at=parse_timestamp(data.get("deleted_at")),
         )
 
 
 @dataclass(frozen=True, repr=False)
-class WorkspaceUser(_Pretty):
+class WorkspaceUser(_Model):
     """A user's membership of a workspace: who, which role, added by whom and when."""
 
     user_id: str | None
@@ -129,6 +188,7 @@ class WorkspaceUser(_Pretty):
     role: WorkspaceRole | str | None = None
     added_by: str | None = None
     created_at: datetime | None = None
+    deleted_at: datetime | None = None
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any] | None) -> WorkspaceUser | None:
@@ -144,21 +204,31 @@ class WorkspaceUser(_Pretty):
             role=_role(WorkspaceRole, data.get("role")) if data.get("role") else None,
             added_by=_str(data, "added_by"),
             created_at=parse_timestamp(data.get("created_at")),
+            deleted_at=parse_timestamp(data.get("deleted_at")),
         )
 
 
 @dataclass(frozen=True, repr=False)
-class UserSelfWorkspace(_Pretty):
-    """A workspace as listed by ``GET /v4/users/self``, with the user's own membership."""
+class UserSelfWorkspace(_Model):
+    """A workspace as listed by ``GET /v4/users/self``, with the user's own membership.
+
+    The membership (the JSON field ``"self"``) is ``membership``, also readable as
+    ``_self`` as in the vendor's package.
+    """
 
     workspace_id: str
     name: str | None = None
     description: str | None = None
     image_id: str | None = None
     created_by: WorkspaceUser | None = None
-    membership: WorkspaceUser | None = None  # the JSON field "self"
+    membership: WorkspaceUser | None = field(default=None, metadata=_wire_key("self"))
     created_at: datetime | None = None
     updated_at: datetime | None = None
+
+    @property
+    def _self(self) -> WorkspaceUser | None:
+        """The caller's membership (the JSON field ``"self"``), as the vendor names it."""
+        return self.membership
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> UserSelfWorkspace:
@@ -176,7 +246,7 @@ class UserSelfWorkspace(_Pretty):
 
 
 @dataclass(frozen=True, repr=False)
-class Workspace(_Pretty):
+class Workspace(_Model):
     """The relationship between a user and workspace.
 
     To access more details about the user's role, such as when it was updated,
@@ -200,6 +270,8 @@ class Workspace(_Pretty):
         The user's role in the workspace.
     image_id : str
         The workspace's image, if any.
+    membership : WorkspaceUser
+        The caller's membership (the JSON field ``"self"``); also ``_self``.
     """
 
     workspace_id: str
@@ -209,7 +281,13 @@ class Workspace(_Pretty):
     created_at: datetime | None = None
     updated_at: datetime | None = None
     image_id: str | None = None
-    workspace_role: WorkspaceRole | str | None = None
+    workspace_role: WorkspaceRole | str | None = field(default=None, metadata=_wire_key(None))
+    membership: WorkspaceUser | None = field(default=None, metadata=_wire_key("self"))
+
+    @property
+    def _self(self) -> WorkspaceUser | None:
+        """The caller's membership (the JSON field ``"self"``), as the vendor names it."""
+        return self.membership
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> Workspace:
@@ -228,11 +306,12 @@ class Workspace(_Pretty):
             updated_at=listed.updated_at,
             image_id=listed.image_id,
             workspace_role=listed.membership.role if listed.membership else None,
+            membership=listed.membership,
         )
 
 
 @dataclass(frozen=True, repr=False)
-class APIToken(_Pretty):
+class APIToken(_Model):
     """An API token (``POST /v4/tokens``). ``api_key`` is the secret; it is never shown."""
 
     token_id: str
@@ -255,3 +334,16 @@ class APIToken(_Pretty):
             created_at=parse_timestamp(data.get("created_at")),
             expires_at=parse_timestamp(data.get("expires_at")),
         )
+
+    def to_dict(self, *, include_api_key: bool = False) -> dict[str, Any]:
+        """Return the token with the wire's keys; ``api_key`` only when asked for.
+
+        Examples
+        --------
+        >>> sorted(APIToken(token_id="tok_1", api_key="s3cret").to_dict())
+        ['created_at', 'expires_at', 'name', 'scope', 'token_id', 'workspace_id']
+        """
+        result = super().to_dict()
+        if not include_api_key:
+            result.pop("api_key", None)
+        return result

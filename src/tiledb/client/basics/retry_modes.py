@@ -23,22 +23,31 @@ class RetryMode(enum.Enum):
     FORCEFUL = "forceful"
     DISABLED = "disabled"
 
-    @classmethod
-    def maybe_from(cls, value: RetryOrStr) -> RetryMode:
-        """Return ``value`` as a :class:`RetryMode`, accepting its string name.
+    @staticmethod
+    def maybe_from(v: RetryOrStr) -> RetryMode:
+        """Return ``v`` as a :class:`RetryMode`, accepting its name in any case.
+
+        The parameter is named ``v`` as in the vendor's package, so both
+        ``RetryMode.maybe_from("forceful")`` and ``RetryMode.maybe_from(v="forceful")``
+        work.
+
+        Examples
+        --------
+        >>> RetryMode.maybe_from(v="Forceful")
+        <RetryMode.FORCEFUL: 'forceful'>
 
         Raises
         ------
         ValueError
             For a string that names no mode.
         """
-        if isinstance(value, RetryMode):
-            return value
+        if isinstance(v, RetryMode):
+            return v
         try:
-            return cls(str(value).lower())
+            return RetryMode(str(v).lower())
         except ValueError:
-            choices = ", ".join(repr(mode.value) for mode in cls)
-            raise ValueError(f"Unknown retry mode {value!r}; choose one of {choices}.") from None
+            choices = ", ".join(repr(mode.value) for mode in RetryMode)
+            raise ValueError(f"Unknown retry mode {v!r}; choose one of {choices}.") from None
 
 
 RetryOrStr = RetryMode | str
