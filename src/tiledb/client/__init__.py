@@ -22,6 +22,7 @@ from tiledb.client.client import Ctx as Ctx
 from tiledb.client.client import LoginError as LoginError
 from tiledb.client.client import RetryMode as RetryMode
 from tiledb.client.client import build as build
+from tiledb.client.client import child_env as child_env
 from tiledb.client.client import configure as configure
 from tiledb.client.client import default_user as default_user
 from tiledb.client.client import get_self_user as get_self_user

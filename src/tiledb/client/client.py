@@ -18,7 +18,7 @@ from tiledb.client.basics.retry_modes import RetryMode, RetryOrStr
 
 # Everything else loads on first use, so that ``import tiledb.client`` stays cheap.
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Mapping
     from concurrent import futures
 
     from tiledb.client.basics.models import User, UserSelfWorkspace, Workspace
@@ -35,6 +35,7 @@ __all__ = [
     "Config",
     "Ctx",
     "build",
+    "child_env",
     "client",
     "configure",
     "default_user",
@@ -462,6 +463,59 @@ def logout(profile_name: str | None = None, profile_dir: str | None = None) -> N
     from tiledb.client.operations.logout import logout as _logout
 
     _logout(client, profile_name, profile_dir)
+
+
+def child_env(
+    profile_name: str | None = None,
+    profile_dir: str | None = None,
+    *,
+    base: Mapping[str, str] | None = None,
+) -> dict[str, str]:
+    """Return an environment for a child process that carries the session's credentials.
+
+    The Python twin of ``tiledb-client exec``: pass it as ``env=`` to
+    :mod:`subprocess`, and TileDB core in the child (Python, R, the TileDB CLI, ...)
+    sends the session's token. The child gets ``TILEDB_REST_TOKEN`` (the API token,
+    or the session token of a password login; never the password),
+    ``TILEDB_REST_SERVER_ADDRESS``, ``TILEDB_REST_WORKSPACE``, ``TILEDB_SSL_VERIFY``,
+    ``TILEDB_SSL_CA_FILE``, and ``TILEDB_PROFILE_NAME``/``TILEDB_PROFILE_DIR``
+    naming the session's profile. ``os.environ`` is not changed.
+
+    Parameters
+    ----------
+    profile_name, profile_dir : str, optional
+        Log in with this profile (as ``login()`` does, without making it the
+        current session). By default, the current session (the default profile
+        on first use).
+    base : mapping, optional
+        The environment to extend; default a copy of ``os.environ``.
+
+    Returns
+    -------
+    dict
+        e.g. ``{..., "TILEDB_REST_SERVER_ADDRESS": "https://api.tiledb.com",
+        "TILEDB_REST_WORKSPACE": "acme", ...}``.
+
+    Raises
+    ------
+    LoginError
+        When the profile or its secret cannot be loaded, or the server refuses
+        the credentials.
+
+    Examples
+    --------
+    >>> import subprocess, sys
+    >>> subprocess.run(
+    ...     [sys.executable, "-c", "import tiledb; tiledb.ArraySchema.load('tiledb://acme/a')"],
+    ...     env=tiledb.client.child_env(),
+    ... )  # doctest: +SKIP
+    """
+    from tiledb.client.operations.child_env import child_env as environment_for
+
+    session = _current() if profile_name is None and profile_dir is None else None
+    return environment_for(
+        session, profile_name=profile_name, profile_dir=profile_dir, factory=client, base=base
+    )
 
 
 def get_workspace() -> Workspace:

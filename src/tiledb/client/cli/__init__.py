@@ -1,11 +1,12 @@
 """The ``tiledb-client`` command line: a thin layer over the library.
 
-Commands: ``configure``, ``login``, ``logout``, ``whoami``, ``profile`` (``list``,
-``show``, ``delete``, ``rename``), ``migrate``, ``doctor``, ``backends``. Run
+Commands: ``configure``, ``login``, ``logout``, ``whoami``, ``exec``, ``profile``
+(``list``, ``show``, ``delete``, ``rename``), ``migrate``, ``doctor``, ``backends``. Run
 ``tiledb-client COMMAND --help`` for each. Also ``python -m tiledb.client``.
 
 Exit status: 0 success, 1 failure (``Error: message`` and a hint on standard
-error, no traceback unless ``--verbose``), 2 usage error, 130 interrupted.
+error, no traceback unless ``--verbose``), 2 usage error, 130 interrupted; ``exec``
+passes on its command's status.
 A secret is never accepted as a command-line argument, and never printed.
 """
 
@@ -37,6 +38,7 @@ common commands:
   tiledb-client configure --host api.example.com --workspace acme   (prompts for the token)
   tiledb-client login          who and where
   tiledb-client whoami         user, workspaces, and where each setting came from
+  tiledb-client exec -- CMD    run CMD with the session's token in its environment
   tiledb-client doctor         what is wrong, and how to fix it
 
 Exit status: 0 ok, 1 failure, 2 usage error. Secrets are read from a hidden prompt or
@@ -60,7 +62,7 @@ class _Parser(argparse.ArgumentParser):
 
 def build_parser() -> argparse.ArgumentParser:
     """Return the parser of ``tiledb-client`` with every command registered."""
-    from tiledb.client.cli import auth, configure, doctor, migrate, profile
+    from tiledb.client.cli import auth, configure, doctor, exec_command, migrate, profile
 
     parser = _Parser(
         prog="tiledb-client",
@@ -88,7 +90,7 @@ def build_parser() -> argparse.ArgumentParser:
         return sub
 
     commands.add_parser = add_parser  # type: ignore[method-assign,assignment]
-    for module in (configure, auth, profile, migrate, doctor):
+    for module in (configure, auth, exec_command, profile, migrate, doctor):
         module.register(commands)
     return parser
 

@@ -1,0 +1,123 @@
+"""The environment of a child process: the session's credentials as TileDB core reads them.
+
+Programs that do not build their TileDB context through ``tiledb.client`` (a
+subprocess, TileDB-R, the TileDB CLI, Spark or Dask workers) read their REST
+settings from ``TILEDB_*`` environment variables: TileDB core maps a variable
+``TILEDB_<KEY>`` (the config key upper-cased, dots as underscores) onto the config
+parameter ``<key>``. :func:`session_environment` gives those variables for a
+session; ``tiledb-client exec`` and :func:`tiledb.client.child_env` use it.
+
+What a child gets (checked against TileDB core 2.30 through TileDB-Py 0.36):
+
+========================== =================================================
+``TILEDB_REST_TOKEN``      the API token, or the session token a password
+                           login made; never the password
+``TILEDB_REST_SERVER_ADDRESS``  the host
+``TILEDB_REST_WORKSPACE``  the workspace, when the session has one
+``TILEDB_SSL_VERIFY``      ``true`` or ``false``
+``TILEDB_SSL_CA_FILE``     the CA bundle, when the session has one
+``TILEDB_REST_USERNAME``,  empty: core then takes no password from a
+``TILEDB_REST_PASSWORD``   profile, and an inherited password is blanked
+``TILEDB_PROFILE_NAME``,   the session's profile (core loads its host,
+``TILEDB_PROFILE_DIR``     workspace and TLS options, never a secret: the
+                           variables above win over a profile); empty when
+                           the session has no profile, so core loads none
+========================== =================================================
+
+Nothing here writes ``os.environ``: the caller gets a new mapping.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+
+from tiledb.client.session.login import login_session
+from tiledb.client.session.session import Session
+from tiledb.client.session.tiledb_config import tiledb_params
+from tiledb.client.transport.rest import RestFactory
+
+__all__ = ["child_env", "core_variable", "session_environment"]
+
+_SECRET_VARIABLES = ("TILEDB_REST_PASSWORD",)
+"""Inherited variables a child must not see: blanked whatever the parent holds."""
+
+
+def core_variable(key: str) -> str:
+    """Return the environment variable TileDB core reads for a config ``key``.
+
+    Examples
+    --------
+    >>> core_variable("rest.server_address"), core_variable("ssl.ca_file")
+    ('TILEDB_REST_SERVER_ADDRESS', 'TILEDB_SSL_CA_FILE')
+    >>> core_variable("profile_name")
+    'TILEDB_PROFILE_NAME'
+    """
+    return "TILEDB_" + key.upper().replace(".", "_")
+
+
+def session_environment(session: Session) -> dict[str, str]:
+    """Return the ``TILEDB_*`` variables that carry ``session`` to TileDB core.
+
+    These are the session's config parameters
+    (:func:`~tiledb.client.session.tiledb_config.tiledb_params`) as environment
+    variables, plus ``TILEDB_SSL_VERIFY`` always, so that a child never loses
+    the session's TLS choice to an inherited variable or a profile.
+
+    Returns
+    -------
+    dict
+        e.g. ``{"TILEDB_REST_TOKEN": "...", "TILEDB_REST_SERVER_ADDRESS":
+        "https://api.tiledb.com", "TILEDB_REST_WORKSPACE": "acme",
+        "TILEDB_SSL_VERIFY": "true", ...}``.
+    """
+    params = dict(tiledb_params(session))
+    params.setdefault("ssl.verify", "true" if session.verify_ssl else "false")
+    environment = {core_variable(key): value for key, value in params.items()}
+    for name in _SECRET_VARIABLES:
+        environment[name] = ""
+    return environment
+
+
+def child_env(
+    session: Session | None = None,
+    *,
+    profile_name: str | None = None,
+    profile_dir: str | None = None,
+    factory: RestFactory,
+    base: Mapping[str, str] | None = None,
+) -> dict[str, str]:
+    """Return a complete environment for a child process: ``base`` plus the session.
+
+    Parameters
+    ----------
+    session : Session, optional
+        The session to pass on. Without it, one is established from
+        ``profile_name``/``profile_dir`` exactly as ``login()`` does (a password
+        becomes a session token, reused from its cache), without making it current.
+    profile_name, profile_dir : str, optional
+        The profile, when no ``session`` is given.
+    factory : RestFactory
+        Makes the REST client that exchanges a password for a session token.
+    base : mapping, optional
+        The environment to extend; default a copy of ``os.environ`` (which is
+        never changed).
+
+    Returns
+    -------
+    dict
+        ``base`` with the variables of :func:`session_environment` set.
+
+    Raises
+    ------
+    LoginError
+        When the profile or its secret cannot be loaded, or the server refuses
+        the credentials.
+    ClientError
+        When the server cannot be reached.
+    """
+    if session is None:
+        session = login_session(profile_name, profile_dir, factory)
+    environment = dict(os.environ if base is None else base)
+    environment.update(session_environment(session))
+    return environment
