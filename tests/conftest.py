@@ -46,6 +46,7 @@ def hermetic_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Pa
     # Keep requests away from any proxy configured on the machine: tests are loopback only.
     monkeypatch.setenv("NO_PROXY", "*")
     from tiledb.client import client
+    from tiledb.client.basics.tiledb_py import set_default_ctx_for_new_threads
     from tiledb.client.secrets import registry
     from tiledb.client.session import current as session
 
@@ -53,6 +54,7 @@ def hermetic_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Pa
     yield home
     registry.forget_backends()
     session.install(None, update_default_ctx=False)
+    set_default_ctx_for_new_threads(None)  # login() made it process-wide
     client.client.retry_mode("default")
     client.client.set_threads(None)
 

@@ -5,12 +5,16 @@ TileDB-Py ships no type information, and for mypy the name ``tiledb`` is our own
 as ``Any``, so the rest of the package stays strictly typed.
 
 The one private detail of TileDB-Py we rely on, the ``ContextVar`` holding its
-default context, is reached through :func:`default_ctx_var` and nowhere else.
+default context (``tiledb.ctx._ctx_var``), is reached here and nowhere else:
+:func:`default_ctx_var` returns it, and :func:`set_default_ctx_for_new_threads`
+puts a stand-in in its place that answers for threads which have no default
+context of their own.
 """
 
 from __future__ import annotations
 
 import contextvars
+import threading
 from typing import Any
 
 import tiledb as _tiledb
@@ -18,7 +22,54 @@ import tiledb as _tiledb
 tiledb_py: Any = _tiledb
 """The ``tiledb`` module of TileDB-Py."""
 
-__all__ = ["default_ctx_var", "tiledb_py"]
+__all__ = ["default_ctx_var", "set_default_ctx_for_new_threads", "tiledb_py"]
+
+_install_lock = threading.Lock()
+
+
+class _DefaultForNewThreads:
+    """Stands in for TileDB-Py's ``_ctx_var``: a thread's own value, else a process-wide one.
+
+    TileDB-Py (0.36) calls only ``get()``, ``set()`` and ``reset()`` on its
+    ``_ctx_var``, looked up as a module global at each call; all three go to the
+    original ``ContextVar``, so values and tokens set before or after the stand-in
+    came keep working. Only a ``get()`` that would raise ``LookupError`` (a
+    thread or ``contextvars`` context that never set a default context) answers
+    :attr:`fallback` instead, when there is one.
+    """
+
+    def __init__(self, var: contextvars.ContextVar[Any]) -> None:
+        self.var = var
+        self.fallback: Any = None
+
+    def get(self, *default: Any) -> Any:
+        try:
+            return self.var.get()
+        except LookupError:
+            fallback = self.fallback
+            if fallback is not None:
+                return fallback
+            if default:
+                return default[0]
+            raise
+
+    def set(self, value: Any) -> contextvars.Token[Any]:
+        return self.var.set(value)
+
+    def reset(self, token: contextvars.Token[Any]) -> None:
+        self.var.reset(token)
+
+
+def _holder() -> Any:
+    return getattr(getattr(tiledb_py, "ctx", None), "_ctx_var", None)
+
+
+def _unsupported() -> RuntimeError:
+    version = getattr(tiledb_py, "__version__", "unknown")
+    return RuntimeError(
+        f"TileDB-Py {version} does not keep its default context in tiledb.ctx._ctx_var;"
+        " tiledb-client-keyring cannot update it. Please report this."
+    )
 
 
 def default_ctx_var() -> contextvars.ContextVar[Any]:
@@ -33,11 +84,35 @@ def default_ctx_var() -> contextvars.ContextVar[Any]:
     RuntimeError
         When this TileDB-Py keeps its default context elsewhere (a test guards it).
     """
-    holder = getattr(getattr(tiledb_py, "ctx", None), "_ctx_var", None)
+    holder = _holder()
+    if isinstance(holder, _DefaultForNewThreads):
+        return holder.var
     if isinstance(holder, contextvars.ContextVar):
         return holder
-    version = getattr(tiledb_py, "__version__", "unknown")
-    raise RuntimeError(
-        f"TileDB-Py {version} does not keep its default context in tiledb.ctx._ctx_var;"
-        " tiledb-client-keyring cannot update it. Please report this."
-    )
+    raise _unsupported()
+
+
+def set_default_ctx_for_new_threads(ctx: Any) -> None:
+    """Make ``ctx`` the default context of every thread that has none of its own.
+
+    A thread started after ``login()`` begins with an empty ``contextvars``
+    context, where TileDB-Py would build a default context from TileDB core's
+    profile and environment, without the session's credentials. With this, its
+    ``tiledb.default_ctx()`` (so a plain ``tiledb.open()``) is ``ctx`` instead.
+    Threads that set their own default context (``tiledb.default_ctx(config)``,
+    ``tiledb.scope_ctx()``, or a TileDB call made before ``login()``) keep it.
+    ``None`` removes the process-wide default.
+
+    Raises
+    ------
+    RuntimeError
+        When this TileDB-Py keeps its default context elsewhere.
+    """
+    with _install_lock:
+        holder = _holder()
+        if not isinstance(holder, _DefaultForNewThreads):
+            if ctx is None:
+                return
+            holder = _DefaultForNewThreads(default_ctx_var())
+            tiledb_py.ctx._ctx_var = holder
+        holder.fallback = ctx

@@ -13,7 +13,7 @@ import logging
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from tiledb.client.basics.tiledb_py import default_ctx_var
+from tiledb.client.basics.tiledb_py import default_ctx_var, set_default_ctx_for_new_threads
 from tiledb.client.basics.tiledb_py import tiledb_py as tiledb
 
 if TYPE_CHECKING:
@@ -68,7 +68,7 @@ def build_config(params: Mapping[str, str], cfg_dict: Mapping[str, Any] | None) 
 
 
 def update_default_ctx(params: Mapping[str, str]) -> None:
-    """Put the session ``params`` into TileDB-Py's default context.
+    """Put the session ``params`` into TileDB-Py's default context, for every thread.
 
     Parameters kept from the previous default context are all but
     :data:`SESSION_KEYS`. With no default context yet, one is created with the
@@ -77,10 +77,11 @@ def update_default_ctx(params: Mapping[str, str]) -> None:
     Notes
     -----
     TileDB-Py keeps its default context in a ``contextvars.ContextVar``: the new
-    context applies to this thread and to code run from it with
-    ``contextvars.copy_context()``. Threads started elsewhere build their own
-    default context from TileDB core's profile; pass ``ctx=tiledb.client.Ctx()``
-    there.
+    context is set in this thread (and in code run from it with
+    ``contextvars.copy_context()``), and becomes the default of threads that have
+    none of their own, such as threads started later
+    (:func:`~tiledb.client.basics.tiledb_py.set_default_ctx_for_new_threads`).
+    Nothing is written to ``os.environ`` or a file.
     """
     holder = default_ctx_var()
     try:
@@ -89,19 +90,22 @@ def update_default_ctx(params: Mapping[str, str]) -> None:
         previous = None
     if previous is None:
         if not params:
+            set_default_ctx_for_new_threads(None)
             return
-        tiledb.default_ctx(build_config(params, None))
-        return
-    config = previous.config()
-    for key in SESSION_KEYS:
-        if key not in params:
-            try:
-                del config[key]
-            except (KeyError, tiledb.TileDBError):
-                logger.debug("default context had no %s to remove", key)
-    for key, value in params.items():
-        config[key] = value
-    holder.set(tiledb.Ctx(config))
+        ctx = tiledb.Ctx(build_config(params, None))
+    else:
+        config = previous.config()
+        for key in SESSION_KEYS:
+            if key not in params:
+                try:
+                    del config[key]
+                except (KeyError, tiledb.TileDBError):
+                    logger.debug("default context had no %s to remove", key)
+        for key, value in params.items():
+            config[key] = value
+        ctx = tiledb.Ctx(config)
+    holder.set(ctx)
+    set_default_ctx_for_new_threads(ctx if params else None)
 
 
 def tiledb_params(session: Session) -> dict[str, str]:
