@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import stat
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -19,7 +21,7 @@ from tiledb.client.testing import (
     LocalServer,
 )
 
-from .conftest import Cli
+from .conftest import Cli, child_env
 from .test_cli_flow import all_text_under
 
 
@@ -147,3 +149,61 @@ def test_migrate_without_a_backend_changes_nothing(
     assert "TILEDB_CLIENT_PASSPHRASE" in failed.stderr
     assert ProfileStore().path.read_bytes() == before
     assert not backups_under(hermetic_env)
+
+
+def test_mixed_migrate_moves_what_it_can(
+    cli: Cli, local_server: LocalServer, vault: Path, hermetic_env: Path
+) -> None:
+    """Plaintext profiles.json tokens beside a cloud.json that needs --workspace."""
+    write_core_profiles(local_server.url)
+    cloud = hermetic_env / ".tiledb" / "cloud.json"
+    document = {
+        "host": local_server.url,
+        "username": DEFAULT_USERNAME,
+        "password": DEFAULT_PASSWORD,
+    }
+    cloud.write_text(json.dumps(document))
+
+    planned = cli("migrate", "--dry-run", expect=1)
+    assert "Would not be migrated: cloud-json" in planned.stderr
+
+    done = cli("migrate", expect=1)
+    assert "Moved the secrets of 'default', 'pw'" in done.stdout
+    assert "Not migrated: cloud-json from" in done.stderr
+    assert "run again with --workspace NAME" in done.stderr
+    assert "Everything else was migrated" in done.stderr
+    store = ProfileStore()
+    assert DEFAULT_TOKEN not in store.path.read_text()
+    assert DEFAULT_PASSWORD not in store.path.read_text()
+    assert json.loads(cloud.read_text()) == document  # left for the next run
+    assert cli("login", "--json").json()["user"] == DEFAULT_USERNAME
+
+    remaining = cli("migrate", "--json", expect=1).json()
+    assert (remaining["migrated"], remaining["remaining"]) == ([], ["cloud-json"])
+    fixes = [item["fix"] for item in remaining["items"] if item["action"] == "error"]
+    assert fixes == ["--workspace NAME"]
+
+    finished = cli("migrate", "--workspace", DEFAULT_WORKSPACE, "--json").json()
+    assert (finished["migrated"], finished["remaining"]) == (["cloud-json"], [])
+    assert DEFAULT_PASSWORD not in all_text_under(hermetic_env)
+    assert cli("login", "--profile", "cloud-json", "--json").json()["auth"] == "password"
+    cli("migrate")  # nothing left: status 0
+
+
+def test_the_plaintext_warning_is_shown_once(
+    cli: Cli, local_server: LocalServer, hermetic_env: Path
+) -> None:
+    write_core_profiles(local_server.url)
+    message = "keeps its rest.token in plain text"
+    for command in (["login"], ["whoami"]):
+        assert cli(*command).stderr.count(message) == 1
+    script = "import tiledb.client; tiledb.client.login(); tiledb.client.get_user()"
+    python = subprocess.run(
+        [sys.executable, "-c", script],
+        env=child_env(),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    assert python.stderr.count(message) == 1, python.stderr

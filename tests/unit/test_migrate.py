@@ -179,16 +179,34 @@ def test_plaintext_next_to_a_stored_secret_keeps_both(legacy: Path, vault: Path)
     assert not backend.contains(secret_entry_key(old_id, "token"))
 
 
-def test_plan_errors_stop_everything(legacy: Path, vault: Path) -> None:
+def test_plan_errors_do_not_stop_the_others(legacy: Path, vault: Path) -> None:
     cloud = legacy / ".tiledb" / "cloud.json"
-    cloud.write_text(json.dumps({"host": "h", "password": PASSWORD}))  # no username, workspace
+    document = {"host": "h", "username": "ada", "password": PASSWORD}  # names no workspace
+    cloud.write_text(json.dumps(document))
     plan = plan_migration()
     assert [item.action for item in plan.items] == ["move", "move", "error"]
-    before = ProfileStore().path.read_bytes()
-    with pytest.raises(ConfigurationError, match="Nothing was migrated"):
-        apply_migration(plan)
-    assert ProfileStore().path.read_bytes() == before
+    assert plan.items[-1].fix == "--workspace NAME"
+    assert plan.items[-1].to_json()["fix"] == "--workspace NAME"
+    result = apply_migration(plan)
+    assert [item.profile for item in result.moved] == ["default", "pw"]
+    assert [item.origin for item in result.remaining] == ["cloud.json"]
+    assert json.loads(cloud.read_text()) == document  # left as it was
+    text = ProfileStore().path.read_text()
+    assert TOKEN not in text and PASSWORD not in text
     assert migrate.plan_migration(cloud_json=legacy / "missing.json").items[-1].profile == "pw"
+    again = apply_migration(plan_migration(workspace="acme"))
+    assert [item.origin for item in again.moved] == ["cloud.json"]
+    assert again.remaining == ()
+
+
+def test_each_unresolved_cloud_json_says_what_resolves_it(legacy: Path, vault: Path) -> None:
+    cloud = legacy / ".tiledb" / "cloud.json"
+    cloud.write_text(json.dumps({"host": "h", "password": PASSWORD}))
+    assert plan_migration(workspace="acme").errors[0].fix == (
+        f'add "username" to {cloud}, or store the credentials with tiledb-client configure'
+    )
+    cloud.write_text(json.dumps({"host": "h", "api_key": {"X-TILEDB-REST-API-KEY": "t"}}))
+    assert plan_migration().errors[0].fix == "--workspace NAME"
 
 
 def test_unreadable_cloud_json_is_skipped_and_left_alone(legacy: Path, vault: Path) -> None:

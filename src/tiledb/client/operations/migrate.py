@@ -17,7 +17,10 @@ TileDB-Cloud-Py (see :mod:`tiledb.client.storage.legacy_files`), which becomes a
 
 On a failure the secrets stored so far are deleted, the files are put back as they
 were, the backups are kept, and :class:`MigrationError` says where they are.
-Profiles without plaintext are skipped, so running it again is harmless.
+Profiles without plaintext are skipped, so running it again is harmless. An item
+that cannot move as things are (e.g. a ``cloud.json`` that names no workspace)
+does not stop the others: it stays as it was, listed in
+:attr:`MigrationResult.remaining` with the option that resolves it.
 """
 
 from __future__ import annotations
@@ -43,16 +46,30 @@ logger = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class MigrationResult:
-    """What :func:`apply_migration` did; ``cleanup_problems`` are non-fatal leftovers."""
+    """What :func:`apply_migration` did.
+
+    Attributes
+    ----------
+    moved : tuple of MigrationItem
+        The items whose secrets are now in ``backend``.
+    remaining : tuple of MigrationItem
+        The items left as they were; each ``fix`` says what resolves it.
+    cleanup_problems : tuple of str
+        Non-fatal leftovers (a backup that could not be deleted, ...).
+    """
 
     plan: MigrationPlan
     moved: tuple[MigrationItem, ...]
     backend: str | None
     cleanup_problems: tuple[str, ...] = ()
+    remaining: tuple[MigrationItem, ...] = ()
 
 
 def apply_migration(plan: MigrationPlan) -> MigrationResult:
     """Carry out a plan: store the secrets, scrub the files, verify, drop the backups.
+
+    Every item that can move does; the plan's errors are left as they were and
+    returned in :attr:`MigrationResult.remaining`.
 
     Returns
     -------
@@ -63,16 +80,12 @@ def apply_migration(plan: MigrationPlan) -> MigrationResult:
     MigrationError
         When a step failed; everything done was undone and the backups kept.
     ConfigurationError
-        When the plan has errors or no backend (nothing was changed).
+        When there is something to move but no backend (nothing was changed).
     """
     moves = plan.moves
-    if plan.errors:
-        problems = "; ".join(
-            f"{item.source} ({item.profile}): {item.reason}" for item in plan.errors
-        )
-        raise ConfigurationError(f"Nothing was migrated: {problems}")
+    remaining = tuple(plan.errors)
     if not moves:
-        return MigrationResult(plan, (), plan.backend)
+        return MigrationResult(plan, (), plan.backend, remaining=remaining)
     if plan.backend is None:
         raise ConfigurationError(plan.backend_problem or "No secret backend is available.")
     run = MigrationRun(plan, moves)
@@ -89,4 +102,4 @@ def apply_migration(plan: MigrationPlan) -> MigrationResult:
     leftovers = run.finish()
     for problem in leftovers:
         logger.warning("%s", problem)
-    return MigrationResult(plan, tuple(moves), plan.backend, tuple(leftovers))
+    return MigrationResult(plan, tuple(moves), plan.backend, tuple(leftovers), remaining)

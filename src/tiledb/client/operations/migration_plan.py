@@ -57,6 +57,8 @@ class MigrationItem:
     action : {"move", "skip", "error"}
     reason : str
         e.g. ``"already in the 'keyring' backend"``.
+    fix : str or None
+        For an item that cannot move: what resolves it, e.g. ``"--workspace NAME"``.
     kinds : tuple of str
         The plaintext secrets found: ``"token"``, ``"password"``.
     auth : str or None
@@ -76,6 +78,7 @@ class MigrationItem:
     username: str | None = None
     verify_ssl: bool = True
     secrets: Mapping[SecretKind, str] = field(default_factory=dict, repr=False, compare=False)
+    fix: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         """Return a JSON-ready dict, without the secrets."""
@@ -89,6 +92,7 @@ class MigrationItem:
             "auth": self.auth,
             "host": self.host,
             "workspace": self.workspace,
+            "fix": self.fix,
         }
 
 
@@ -118,7 +122,7 @@ class MigrationPlan:
 
     @property
     def errors(self) -> list[MigrationItem]:
-        """The items that stop the migration."""
+        """The items that cannot move as things are (each says what resolves it)."""
         return [item for item in self.items if item.action == "error"]
 
     def to_json(self) -> dict[str, Any]:
@@ -186,16 +190,21 @@ def _cloud_item(
         "username": cloud.username,
         "verify_ssl": cloud.verify_ssl,
     }
-    problem = None
+    problem = fix = None
     if target in existing:
-        problem = f"a profile {target!r} already exists; choose another name with --profile"
+        problem = f"a profile {target!r} already exists"
+        fix = "--profile NAME, a name not in use"
     elif not workspace:
-        problem = "it names no workspace, which a login needs; pass --workspace NAME"
+        problem = "it names no workspace, which a login needs"
+        fix = "--workspace NAME"
     elif "token" not in found and not cloud.username:
         problem = "it holds a password but no username"
+        fix = f'add "username" to {path}, or store the credentials with tiledb-client configure'
     kinds = tuple(found)
     if problem is not None:
-        return MigrationItem(target, path, "cloud.json", "error", problem, kinds=kinds, **common)
+        return MigrationItem(
+            target, path, "cloud.json", "error", problem, kinds=kinds, fix=fix, **common
+        )
     auth = "token" if "token" in found else "password"
     reason = "plaintext " + " and ".join(found) + ", becomes a new profile"
     return MigrationItem(

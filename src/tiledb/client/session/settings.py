@@ -307,7 +307,8 @@ def _stored_credentials(
         f"{source} keeps its {plaintext} in plain text. Move it into a secret backend with: "
         f"tiledb-client migrate --profile {name}"
     )
+    # One channel only: a warning the caller can filter (the command line shows it on
+    # standard error). Logging it as well printed it twice where logging is not set up.
     warnings.warn(message, PlaintextSecretWarning, stacklevel=4)
-    logger.warning("%s", message)
     resolved = Resolved(profile[plaintext], f"{source}, plain text")
     return (resolved, None, None) if plaintext == profile_keys.TOKEN else (None, resolved, None)
