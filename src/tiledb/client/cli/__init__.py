@@ -173,6 +173,15 @@ def _run(args: argparse.Namespace, out: Output, verbose: bool) -> int:
     return status
 
 
+def _warn_about_the_vendor_package(out: Output) -> None:
+    """Every command says it when the vendor's tiledb-client shares tiledb/client/ with us."""
+    from tiledb.client.operations.coexistence import REINSTALL, find_vendor_package
+
+    vendor = find_vendor_package()
+    if vendor is not None:
+        out.warn(f"{vendor.message()} Run: {REINSTALL}")
+
+
 def _silence_stdout() -> None:
     """Point standard output at the null device, so the exit flush cannot fail again."""
     try:
@@ -222,6 +231,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         with warnings.catch_warnings():  # restores showwarning and the filters afterwards
             warnings.simplefilter("default")
             warnings.showwarning = show_warning
+            _warn_about_the_vendor_package(out)
             return _run(args, out, verbose)
     finally:
         library_logger.removeHandler(handler)

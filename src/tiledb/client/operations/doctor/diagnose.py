@@ -16,6 +16,7 @@ from __future__ import annotations
 import os
 
 from tiledb.client.operations.doctor.backends import backend_findings, vault_findings
+from tiledb.client.operations.doctor.coexistence import coexistence_findings
 from tiledb.client.operations.doctor.environment import environment_findings, environment_in_effect
 from tiledb.client.operations.doctor.files import file_findings
 from tiledb.client.operations.doctor.findings import DoctorReport, Finding
@@ -60,6 +61,7 @@ def diagnose(
     findings += backend_findings(statuses, selection, profiles or {}, name)
     findings += found_in_files
     findings += environment_findings(name, store, profiles)
+    findings += coexistence_findings()
     if profiles is not None:
         findings += vault_findings(name, profiles)
         findings += profile_findings(name, store, profiles)

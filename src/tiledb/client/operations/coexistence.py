@@ -1,0 +1,106 @@
+"""Detecting the vendor's ``tiledb-client`` distribution installed beside this one.
+
+Both distributions install the import package ``tiledb/client/``: this one is
+``tiledb-client-keyring``, the vendor's is ``tiledb-client``, and both own
+``tiledb/client/__init__.py`` and ``client.py``. pip does not notice: whichever
+was installed last silently replaced the other's files, the vendor's submodules
+then fail to import, and uninstalling either one removes files the other needs.
+This package replaces the vendor's; the fix is to uninstall both and install this
+one again. ``doctor`` and every command of the command line say so.
+"""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass
+from importlib import metadata
+from pathlib import Path, PurePosixPath
+
+__all__ = [
+    "OUR_DISTRIBUTION",
+    "REINSTALL",
+    "VENDOR_DISTRIBUTION",
+    "VendorPackage",
+    "find_vendor_package",
+]
+
+VENDOR_DISTRIBUTION = "tiledb-client"
+OUR_DISTRIBUTION = "tiledb-client-keyring"
+REINSTALL = (
+    f"pip uninstall -y {VENDOR_DISTRIBUTION} {OUR_DISTRIBUTION} && pip install {OUR_DISTRIBUTION}"
+)
+"""The command that leaves this package alone in ``tiledb/client/``."""
+
+_PACKAGE = PurePosixPath("tiledb", "client")
+_OUR_ROOT = Path(__file__).resolve().parents[1]  # .../tiledb/client
+
+
+@dataclass(frozen=True)
+class VendorPackage:
+    """The vendor's distribution, as installed.
+
+    Attributes
+    ----------
+    version : str
+        e.g. ``"3.0b12"``.
+    location : pathlib.Path or None
+        The directory it is installed in, e.g. ``.../site-packages``.
+    shared_files : tuple of str
+        Files of ``tiledb/client/`` that both distributions install, e.g.
+        ``("tiledb/client/__init__.py", "tiledb/client/client.py")``.
+    """
+
+    version: str
+    location: Path | None
+    shared_files: tuple[str, ...]
+
+    def message(self) -> str:
+        """One paragraph saying what is wrong, for ``doctor`` and the command line."""
+        where = f" in {self.location}" if self.location else ""
+        shared = ", ".join(name.rsplit("/", 1)[-1] for name in self.shared_files[:4])
+        more = f" and {len(self.shared_files) - 4} more" if len(self.shared_files) > 4 else ""
+        owned = f" (both own {shared}{more})" if shared else ""
+        return (
+            f"The vendor's {VENDOR_DISTRIBUTION} {self.version} is installed{where}. It and"
+            f" {OUR_DISTRIBUTION} both install tiledb/client/{owned}: the one installed last"
+            " replaced the other's files without a word from pip, and uninstalling either"
+            f" breaks the other. {OUR_DISTRIBUTION} replaces it; uninstall it first."
+        )
+
+
+def _our_files() -> set[str]:
+    """Our modules as paths inside a site directory, e.g. ``tiledb/client/client.py``."""
+    return {
+        str(_PACKAGE / path.relative_to(_OUR_ROOT).as_posix())
+        for path in _OUR_ROOT.rglob("*.py")
+        if "__pycache__" not in path.parts
+    }
+
+
+def find_vendor_package() -> VendorPackage | None:
+    """Return the vendor's ``tiledb-client`` when it is installed, else ``None``.
+
+    Looks on ``sys.path`` with :mod:`importlib.metadata`; nothing is imported.
+
+    Examples
+    --------
+    >>> find_vendor_package() is None  # doctest: +SKIP
+    True
+    """
+    try:
+        found = metadata.distribution(VENDOR_DISTRIBUTION)
+    except metadata.PackageNotFoundError:
+        return None
+    name = (found.metadata.get("Name") or "").lower().replace("_", "-")
+    if name != VENDOR_DISTRIBUTION:  # e.g. a prefix match on a case-folding file system
+        return None
+    # RECORD as written, not ``found.files``: the importlib_metadata backport (which
+    # keyring brings in) leaves out files that no longer exist.
+    record = found.read_text("RECORD") or ""
+    files = {str(PurePosixPath(row[0])) for row in csv.reader(record.splitlines()) if row}
+    shared = tuple(sorted(files & _our_files()))
+    try:
+        location: Path | None = Path(str(found.locate_file(""))).resolve()
+    except (OSError, TypeError, ValueError):
+        location = None
+    return VendorPackage(found.version or "unknown version", location, shared)
