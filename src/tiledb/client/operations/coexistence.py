@@ -91,7 +91,7 @@ def find_vendor_package() -> VendorPackage | None:
         found = metadata.distribution(VENDOR_DISTRIBUTION)
     except metadata.PackageNotFoundError:
         return None
-    name = (found.metadata.get("Name") or "").lower().replace("_", "-")
+    name = (found.metadata["Name"] or "").lower().replace("_", "-")
     if name != VENDOR_DISTRIBUTION:  # e.g. a prefix match on a case-folding file system
         return None
     # RECORD as written, not ``found.files``: the importlib_metadata backport (which
