@@ -149,3 +149,18 @@ def test_run_child_forwards_signals_and_returns_the_status(name: str, tmp_path: 
 def test_run_child_status_of_a_signal_death() -> None:
     script = "import os, signal; os.kill(os.getpid(), signal.SIGKILL)"
     assert run_child([sys.executable, "-c", script], dict(os.environ)) == 128 + 9
+
+
+def test_child_env_without_tls_verification(
+    local_tls_server_process: ServerProcess, vault: Path
+) -> None:
+    """verify_ssl=False reaches core in the child as TILEDB_SSL_VERIFY=false."""
+    server = local_tls_server_process
+    tiledb.client.configure(token=DEFAULT_TOKEN, host=server.url, verify_ssl=False)
+    env = tiledb.client.child_env()
+    assert env["TILEDB_SSL_VERIFY"] == "false"
+    assert "TILEDB_SSL_CA_FILE" not in env
+    assert run_core_child(env) == "404"
+    assert [r.auth.token_id for r in array_requests(server) if r.auth] == [DEFAULT_TOKEN_ID]
+    env["TILEDB_SSL_VERIFY"] = "true"  # the same child, verifying: core refuses the server
+    assert run_core_child(env) != "404"
