@@ -50,23 +50,40 @@ class PlaintextSecretWarning(UserWarning):
 
 @dataclass(frozen=True)
 class Setting:
-    """One session setting: its environment variable, profile key and secrecy."""
+    """One session setting: its environment variable, profile key, secrecy and default.
+
+    Attributes
+    ----------
+    name : str
+        The argument of ``configure()`` (and :func:`resolve`), e.g. ``"host"``.
+    env : str
+        The environment variable, e.g. ``"TILEDB_REST_SERVER_ADDRESS"``.
+    profile_key : str or None
+        The key in ``profiles.json``, e.g. ``"rest.server_address"``. For a secret,
+        the plaintext key of legacy profiles: we keep secrets in a backend instead.
+    secret : bool
+        Whether the value is a secret (masked wherever it is shown).
+    default : object
+        The value when no source has one, e.g. ``"https://api.tiledb.com"``.
+    """
 
     name: str
     env: str
     profile_key: str | None
     secret: bool = False
+    default: Any = None
 
 
 SETTINGS: tuple[Setting, ...] = (
-    Setting("host", "TILEDB_REST_SERVER_ADDRESS", profile_keys.HOST),
+    Setting("host", "TILEDB_REST_SERVER_ADDRESS", profile_keys.HOST, default=DEFAULT_HOST),
     Setting("workspace", "TILEDB_REST_WORKSPACE", profile_keys.WORKSPACE),
     Setting("username", "TILEDB_REST_USERNAME", profile_keys.USERNAME),
     Setting("token", "TILEDB_REST_TOKEN", profile_keys.TOKEN, secret=True),
     Setting("password", "TILEDB_REST_PASSWORD", profile_keys.PASSWORD, secret=True),
-    Setting("verify_ssl", "TILEDB_SSL_VERIFY", profile_keys.VERIFY_SSL),
+    Setting("verify_ssl", "TILEDB_SSL_VERIFY", profile_keys.VERIFY_SSL, default=True),
     Setting("ca_file", "TILEDB_SSL_CA_FILE", profile_keys.CA_FILE),
 )
+"""Every session setting, in the order ``whoami`` shows them; the docs render this table."""
 _BY_NAME = {setting.name: setting for setting in SETTINGS}
 
 
@@ -155,7 +172,6 @@ def _pick(
     environ: Mapping[str, str],
     profile: Mapping[str, str] | None,
     profile_source: str,
-    default: Any = None,
 ) -> Resolved:
     """The first source that has a value for a non-secret setting."""
     setting = _BY_NAME[name]
@@ -167,7 +183,7 @@ def _pick(
         return Resolved(profile[setting.profile_key], profile_source)
     if name == "verify_ssl" and profile and profile.get(profile_keys.VERIFY_SSL_LEGACY):
         return Resolved(profile[profile_keys.VERIFY_SSL_LEGACY], profile_source)
-    return Resolved(default, "default")
+    return Resolved(setting.default, "default")
 
 
 def resolve(
@@ -207,9 +223,9 @@ def resolve(
     profile = store.get(name)
     source = _profile_source(name, store.path)
 
-    host = _pick("host", arguments, environ, profile, source, DEFAULT_HOST)
+    host = _pick("host", arguments, environ, profile, source)
     host = Resolved(normalize_host(str(host.value)), host.source)
-    verify = _pick("verify_ssl", arguments, environ, profile, source, True)
+    verify = _pick("verify_ssl", arguments, environ, profile, source)
     if isinstance(verify.value, str):
         verify = Resolved(_parse_bool(verify.value, f"verify_ssl ({verify.source})"), verify.source)
     settings = SessionSettings(
