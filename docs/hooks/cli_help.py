@@ -74,7 +74,8 @@ def on_page_markdown(markdown: str, page: Any, config: Any, files: Any) -> str:
                 f" of tiledb-client; known: {known}"
             )
         _rendered.add(command)
-        return f"```text\n$ tiledb-client {command} --help\n{_texts[command].rstrip()}\n```"
+        shown = " ".join(("tiledb-client", command, "--help")).replace("  ", " ")
+        return f"```text\n$ {shown}\n{_texts[command].rstrip()}\n```"
 
     return MARKER.sub(render, markdown)
 

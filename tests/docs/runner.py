@@ -56,7 +56,7 @@ class Sandbox:
     substitutions: Mapping[str, str]
     answers: Mapping[str, str]
     env: dict[str, str]
-    namespace: dict[str, Any] = field(default_factory=dict)
+    namespace: dict[str, Any] = field(default_factory=lambda: {"__name__": "__main__"})
     ran: list[str] = field(default_factory=list)
 
     def substitute(self, text: str) -> str:
