@@ -75,4 +75,3 @@ def test_no_page_links_to_the_removed_paths() -> None:
         for target in re.findall(r"\]\(([^)#]+\.md)", page.read_text()):
             if "://" not in target:
                 assert (page.parent / target).resolve().exists(), (page, target)
-
