@@ -59,14 +59,15 @@ def test_the_precedence_table_has_a_row_per_setting() -> None:
 
 
 def test_the_cli_hook_knows_every_command() -> None:
-    texts = _hook("cli_help").help_texts()
+    hook = _hook("cli_help")
+    texts = hook.help_texts()
     assert {"", "configure", "login", "profile", "profile list", "doctor"} <= set(texts)
     assert texts["profile list"].startswith("usage: tiledb-client profile list")
-    markers = set()
-    for page in DOCS.rglob("*.md"):
-        markers |= {
-            " ".join(m.split()) for m in re.findall(r"<!-- cli-help:([^>]*)-->", page.read_text())
-        }
+    markers = {
+        " ".join(match["command"].split())
+        for page in DOCS.rglob("*.md")
+        for match in hook.MARKER.finditer(page.read_text())
+    }
     assert markers == set(texts)
 
 
