@@ -12,13 +12,7 @@ import logging
 from pathlib import Path
 from typing import Any
 
-PENDING = frozenset(
-    {
-        "how-to/child-processes.md",
-        "how-to/moving-from-tiledb-client.md",
-        "performance.md",
-    }
-)
+PENDING = frozenset({"performance.md"})
 
 log = logging.getLogger("mkdocs.hooks.pending_pages")
 

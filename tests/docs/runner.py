@@ -45,6 +45,7 @@ from tests.docs.collector import Block
 
 COMMAND_TIMEOUT = 60.0
 _ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
+_INSTALLS = re.compile(r"\bpip3?\s+(?:install|uninstall)\b")
 _BASH_NOISE = frozenset({"_", "SHLVL", "PWD", "OLDPWD"})
 
 
@@ -106,6 +107,12 @@ class Sandbox:
 
     def run_console(self, block: Block) -> None:
         for command, expected in console_steps(self.substitute(block.body)):
+            if _INSTALLS.search(command) and "--target" not in command:
+                raise AssertionError(
+                    f"{block.where}: $ {command}\nwould change the test environment's packages:"
+                    " install with --target into the sandbox, or mark the block"
+                    " <!-- docs-test: skip REASON -->"
+                )
             self.run_command(block, command, expected)
 
     def run_command(self, block: Block, command: str, expected: list[str] | None) -> None:
