@@ -40,13 +40,16 @@ def _resolve(name: str) -> Any:
     raise ImportError(name)
 
 
-def rendered_examples() -> list[tuple[str, list[doctest.Example]]]:
+Group = tuple[list[doctest.Example], dict[str, Any]]
+
+
+def rendered_examples() -> list[tuple[str, Group]]:
     """``(where, examples)`` for each group of examples in a rendered docstring."""
     names = sorted(
         {m["name"] for p in DOCS.rglob("*.md") for m in _RENDERED.finditer(p.read_text())}
     )
     finder = doctest.DocTestFinder(exclude_empty=True)
-    groups: list[tuple[str, list[doctest.Example]]] = []
+    groups: list[tuple[str, Group]] = []
     for name in names:
         obj = _resolve(name)
         if isinstance(obj, type(tiledb)):  # a module: its members render, not its docstring
@@ -56,12 +59,16 @@ def rendered_examples() -> list[tuple[str, list[doctest.Example]]]:
             end = -1
             for example in test.examples:
                 if current_group and example.lineno != end:
-                    groups.append((f"{test.name}:{current_group[0].lineno}", current_group))
+                    groups.append(
+                        (f"{test.name}:{current_group[0].lineno}", (current_group, test.globs))
+                    )
                     current_group = []
                 current_group.append(example)
                 end = example.lineno + example.source.count("\n") + example.want.count("\n")
             if current_group:
-                groups.append((f"{test.name}:{current_group[0].lineno}", current_group))
+                groups.append(
+                    (f"{test.name}:{current_group[0].lineno}", (current_group, test.globs))
+                )
     return groups
 
 
@@ -74,19 +81,21 @@ def test_the_rendered_docstrings_have_examples() -> None:
 
 @pytest.mark.parametrize("group", [g for _, g in GROUPS], ids=[w for w, _ in GROUPS])
 def test_docstring_example_runs(
-    group: list[doctest.Example],
+    group: Group,
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
     secret_service: str,
 ) -> None:
     monkeypatch.setenv("HOME", str(tmp_path))
     registry.forget_backends()
-    if not any("configure(" in example.source for example in group):
+    examples, module_globals = group
+    if not any("configure(" in example.source for example in examples):
         for profile in ("default", "production"):
             tiledb.client.configure(
                 token="my-token", workspace="myworkspace", host="myhost.com", profile_name=profile
             )
-    test = doctest.DocTest(group, {"tiledb": tiledb}, "example", None, 0, None)
+    globs = {**module_globals, "tiledb": tiledb}  # as doctest does: the module's names
+    test = doctest.DocTest(examples, globs, "example", None, 0, None)
     runner = doctest.DocTestRunner(optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
     report: list[str] = []
     runner.run(test, out=report.append)
