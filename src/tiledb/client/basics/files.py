@@ -1,22 +1,214 @@
-"""Atomic file replacement, shared by every file this package writes.
+"""File mechanics shared by every file this package writes: directories, locks, atomic writes.
 
-Write a temporary file in the same directory (created 0600 by ``mkstemp``), fsync it,
-``os.replace`` it over the target, then fsync the directory so the rename survives a
-crash. A failure leaves the old file as it was and removes the temporary file.
+- :func:`make_private_directories` creates a directory and its missing parents 0700,
+  whatever the umask (``mkdir(parents=True)`` gives the mode to the last one only).
+- :func:`hold_lock` holds a cross-process lock file (``filelock``), re-entrant within a
+  thread, so a caller can run several reads and writes of one file as one step.
+- :func:`replace_atomically` writes a temporary file in the same directory (created
+  0600 and ``flock``-ed while it is written), fsyncs it, ``os.replace``-s it over the
+  target, then fsyncs the directory so the rename survives a crash. A failure leaves
+  the old file as it was and removes the temporary file. A writer killed in between
+  leaves its temporary file behind: the next write of the same file removes it
+  (:func:`remove_stale_temporaries`), so a copy of a since-deleted secret does not
+  outlive the next change.
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
-import tempfile
+import re
+import secrets
+import stat
+import time
+from collections.abc import Iterator
 from pathlib import Path
 
-__all__ = ["replace_atomically"]
+try:
+    import fcntl
+except ImportError:  # Windows: an open file cannot be deleted there, which keeps it safe
+    fcntl = None  # type: ignore[assignment]
+
+__all__ = [
+    "LockBusyError",
+    "hold_lock",
+    "make_private_directories",
+    "remove_stale_temporaries",
+    "replace_atomically",
+    "temporary_name_pattern",
+]
+
+_FRESH_SECONDS = 5.0
+
+
+def make_private_directories(directory: Path) -> list[Path]:
+    """Create ``directory`` and each missing parent with mode 0700; return those created.
+
+    The XDG Base Directory spec asks for 0700 when creating data directories; we use it
+    for every directory we create (``~/.tiledb``, ``~/.local``, ``~/.local/share``, ...)
+    so that none is ever group- or world-writable, even under ``umask 000``. Existing
+    directories are left as they are (``tiledb-client doctor`` reports loose ones).
+
+    Parameters
+    ----------
+    directory : pathlib.Path
+        e.g. ``Path("/home/ada/.local/share/tiledb-client")``.
+
+    Returns
+    -------
+    list of pathlib.Path
+        The directories created, outermost first, e.g. ``[Path("/home/ada/.local"), ...]``.
+
+    Raises
+    ------
+    OSError
+        When a directory cannot be created (or a file is in the way).
+    """
+    missing: list[Path] = []
+    current = directory
+    while not current.is_dir() and current != current.parent:
+        missing.append(current)
+        current = current.parent
+    created = []
+    for path in reversed(missing):
+        try:
+            path.mkdir(mode=0o700)  # the umask can only take bits away from 0700
+        except FileExistsError:
+            if not path.is_dir():
+                raise
+            continue  # made meanwhile by someone else: theirs, not ours to change
+        created.append(path)
+    return created
+
+
+class LockBusyError(TimeoutError):
+    """Another process held the lock file for longer than the timeout."""
+
+
+@contextlib.contextmanager
+def hold_lock(lock_path: Path, *, timeout: float) -> Iterator[None]:
+    """Hold the cross-process lock ``lock_path`` for the duration of the block.
+
+    Re-entrant within a thread (one ``filelock`` instance per path and process), so a
+    caller holding the lock may call functions that take it again; other threads and
+    processes wait. The lock file is created 0600; a lock file that is a symbolic link
+    is refused (``filelock`` opens it with ``O_NOFOLLOW``).
+
+    Parameters
+    ----------
+    lock_path : pathlib.Path
+        e.g. ``Path("/home/ada/.tiledb/.profiles.json.lock")``.
+    timeout : float
+        Seconds to wait, e.g. ``30.0``; the same value for every use of one path.
+
+    Raises
+    ------
+    LockBusyError
+        When the lock stays held by someone else for ``timeout`` seconds.
+    OSError
+        When the lock file cannot be opened (a symbolic link, no permission, ...).
+    """
+    import filelock
+
+    lock = filelock.FileLock(lock_path, timeout=timeout, mode=0o600, is_singleton=True)
+    try:
+        lock.acquire()
+    except filelock.Timeout as exc:
+        raise LockBusyError(f"lock file {lock_path} held for {timeout:g} s") from exc
+    try:
+        yield
+    finally:
+        lock.release()
+
+
+def temporary_name_pattern(path: Path) -> re.Pattern[str]:
+    """Return the pattern of the names of temporary files written for ``path``.
+
+    Examples
+    --------
+    ``.profiles.json.3f9a0c12d4e5b6a7.tmp`` for ``profiles.json`` (16 hex digits); the
+    8-character names of :func:`tempfile.mkstemp`, used by earlier versions, match too.
+    """
+    return re.compile(rf"\.{re.escape(path.name)}\.(?:[0-9a-f]{{16}}|[a-z0-9_]{{8}})\.tmp")
+
+
+def _new_temporary(path: Path) -> tuple[int, Path]:
+    """Create a new, empty, 0600, ``flock``-ed temporary file next to ``path``."""
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
+    flags |= getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0)
+    for _ in range(100):
+        temp = path.with_name(f".{path.name}.{secrets.token_hex(8)}.tmp")
+        try:
+            descriptor = os.open(temp, flags, 0o600)
+        except FileExistsError:
+            continue
+        if fcntl is not None:
+            # Held until the file is closed (after the rename): tells a live writer's
+            # temporary file from a dead one's (see remove_stale_temporaries).
+            fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        return descriptor, temp
+    raise FileExistsError(f"no free temporary name next to {path}")
+
+
+def _remove_if_stale(candidate: Path) -> bool:
+    """Remove ``candidate`` when it is ours (our user, a regular file) and no one writes it."""
+    if fcntl is None:
+        try:
+            candidate.unlink()  # fails while another process has it open
+        except OSError:
+            return False
+        return True
+    flags = os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
+    try:
+        descriptor = os.open(candidate, flags)
+    except OSError:
+        return False  # a symbolic link, gone meanwhile, or not readable: not ours to judge
+    try:
+        opened = os.fstat(descriptor)
+        if not stat.S_ISREG(opened.st_mode) or opened.st_uid != os.geteuid():
+            return False
+        if opened.st_size == 0 and time.time() - opened.st_mtime < _FRESH_SECONDS:
+            return False  # holds nothing, and may be a writer's before it took its flock
+        try:
+            fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            return False  # a live writer holds it
+        current = os.lstat(candidate)
+        if (current.st_dev, current.st_ino) != (opened.st_dev, opened.st_ino):
+            return False
+        candidate.unlink()
+    except OSError:
+        return False
+    finally:
+        os.close(descriptor)
+    return True
+
+
+def remove_stale_temporaries(path: Path) -> list[Path]:
+    """Remove temporary files left next to ``path`` by writers that died; return them.
+
+    Only names of :func:`temporary_name_pattern`, only regular files of our user, and
+    only files no writer holds (a live writer keeps an ``flock`` on its temporary file
+    until it is renamed; on Windows an open file cannot be deleted). Never raises.
+
+    Parameters
+    ----------
+    path : pathlib.Path
+        The file the temporary files were for, e.g. ``Path("/home/ada/.tiledb/profiles.json")``.
+    """
+    pattern = temporary_name_pattern(path)
+    try:
+        names = [entry.name for entry in os.scandir(path.parent) if pattern.fullmatch(entry.name)]
+    except OSError:
+        return []
+    return [path.parent / name for name in names if _remove_if_stale(path.parent / name)]
 
 
 def replace_atomically(path: Path, data: bytes, *, mode: int = 0o600) -> None:
     """Replace ``path`` with ``data`` atomically; the new file has ``mode``.
+
+    First removes temporary files of writers of ``path`` that died (see
+    :func:`remove_stale_temporaries`).
 
     Raises
     ------
@@ -24,22 +216,24 @@ def replace_atomically(path: Path, data: bytes, *, mode: int = 0o600) -> None:
         When the file cannot be written; ``path`` is then unchanged. Callers turn
         it into their own error, naming the file.
     """
-    descriptor, temp_name = tempfile.mkstemp(
-        prefix=f".{path.name}.", suffix=".tmp", dir=path.parent
-    )
-    temp = Path(temp_name)
+    remove_stale_temporaries(path)
+    descriptor, temp = _new_temporary(path)
+    handle = os.fdopen(descriptor, "wb")
     try:
-        with os.fdopen(descriptor, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
+        handle.write(data)
+        handle.flush()
+        os.fsync(handle.fileno())
         if mode != 0o600:
             temp.chmod(mode)
-        temp.replace(path)
+        if fcntl is None:
+            handle.close()  # Windows renames only closed files
+        temp.replace(path)  # with the flock held: no cleaner takes the file mid-write
     except BaseException:
         with contextlib.suppress(OSError):
             temp.unlink()
         raise
+    finally:
+        handle.close()
     _fsync_directory(path.parent)
 
 

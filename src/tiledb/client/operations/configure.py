@@ -1,9 +1,13 @@
 """``configure()``: validate credentials, put the secret in a backend, the rest in the profile.
 
-The order makes a half-written profile impossible: the secret is stored first
-under a fresh id; then the profile is written under the file lock; if that
-fails, the new secret is deleted again. Only after the profile names the new
-secret are the secrets of the profile it replaced deleted.
+The order makes a profile without its secret impossible: under the profile file's
+lock, the secret is stored first under a fresh id, then the profile is written; if
+either fails (a timed-out store may still have landed), the new secret is deleted
+again. Only after the profile names the new secret are the secrets of the profile
+it replaced deleted. A crash in between leaves at worst an orphan secret, which
+``tiledb-client doctor`` lists and ``tiledb-client profile prune`` removes; holding
+the lock throughout keeps a concurrent prune from taking a secret whose profile is
+about to be written.
 """
 
 from __future__ import annotations
@@ -125,9 +129,14 @@ def configure(
     if previous is not None:
         # The old session token would stay valid on the server: revoke it (best effort).
         revoke_cached_session(name, store, previous, factory)
-    replaced = _store_profile(store, name, profile, backend, kind, secret, overwrite=overwrite)
-    if replaced is not None:
-        delete_profile_secrets(replaced)
+    entry = secret_entry_key(profile[profile_keys.SECRET_ID], kind)
+    # Unlock the backend now (a vault passphrase or keyring unlock prompt), not while
+    # holding the profile lock that other processes wait on.
+    backend.get(entry)
+    with store.locked():
+        replaced = _store_profile(store, name, profile, backend, entry, secret, overwrite=overwrite)
+        if replaced is not None:
+            delete_profile_secrets(replaced)
     logger.info("configured profile %r in %s (secret in %s)", name, store.path, backend.name)
 
 
@@ -143,15 +152,14 @@ def _store_profile(
     name: str,
     profile: dict[str, str],
     backend: SecretBackend,
-    kind: SecretKind,
+    entry: str,
     secret: str,
     *,
     overwrite: bool,
 ) -> dict[str, str] | None:
-    """Store the secret, then the profile; undo the secret if the profile fails."""
-    entry = secret_entry_key(profile[profile_keys.SECRET_ID], kind)
-    backend.set(entry, secret)
+    """Store the secret, then the profile; undo the secret if either fails."""
     try:
+        backend.set(entry, secret)
         with store.edit() as profiles:
             replaced = profiles.get(name)
             if replaced is not None and not overwrite:

@@ -9,11 +9,13 @@ TileDB-Cloud-Py (see :mod:`tiledb.client.storage.legacy_files`), which becomes a
 
 1. a 0600 backup of each file to change, next to it;
 2. each secret stored in the backend under a fresh secret id;
-3. ``profiles.json`` rewritten atomically under its lock (``ProfileStore.edit``) without
+3. ``profiles.json`` rewritten atomically (``ProfileStore.edit``) without
    ``rest.token``/``rest.password``, naming the backend, id and kind of secret; then
    ``cloud.json`` rewritten atomically without its secrets;
 4. everything read back and compared;
 5. the backups deleted (and secrets of ids that were replaced).
+
+Steps 1 to 5 run under one hold of the profile file's lock.
 
 On a failure the secrets stored so far are deleted, the files are put back as they
 were, the backups are kept, and :class:`MigrationError` says where they are.
@@ -89,17 +91,20 @@ def apply_migration(plan: MigrationPlan) -> MigrationResult:
     if plan.backend is None:
         raise ConfigurationError(plan.backend_problem or "No secret backend is available.")
     run = MigrationRun(plan, moves)
-    try:
-        run.back_up()
-        run.store_secrets()
-        run.rewrite_files()
-        run.verify()
-    except BaseException as exc:
-        failure = run.undo(exc)
-        if isinstance(exc, Exception):
-            raise failure from exc
-        raise
-    leftovers = run.finish()
+    # One hold of the profile lock from the first secret stored to the replaced ones
+    # deleted: a concurrent prune never sees the new secrets as orphans.
+    with run.store.locked():
+        try:
+            run.back_up()
+            run.store_secrets()
+            run.rewrite_files()
+            run.verify()
+        except BaseException as exc:
+            failure = run.undo(exc)
+            if isinstance(exc, Exception):
+                raise failure from exc
+            raise
+        leftovers = run.finish()
     for problem in leftovers:
         logger.warning("%s", problem)
     return MigrationResult(plan, tuple(moves), plan.backend, tuple(leftovers), remaining)

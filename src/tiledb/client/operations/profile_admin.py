@@ -8,11 +8,18 @@ functions here keep the two together:
   secret is really in its backend (without ever reading the secret out when the
   backend can answer otherwise: the encrypted file answers from its clear-text
   entry names, with no passphrase).
-- :func:`delete_profile` revokes a cached session token (best effort), deletes every
-  secret of the profile from its backend, then the profile: no orphan secret is left
-  behind, and a backend that cannot delete stops the deletion rather than orphaning.
-- :func:`rename_profile` renames the profile and keeps its ``client.secret_id``, so the
-  secret stays reachable under the new name.
+- :func:`delete_profile` revokes a cached session token (best effort); then, under the
+  profile file's lock, removes the profile and deletes every secret it has in its
+  backend. The profile goes first: a crash in between leaves at worst an orphan secret
+  (``tiledb-client doctor`` lists it, ``tiledb-client profile prune`` removes it),
+  never a profile without its secret. When the backend cannot delete, the profile is
+  put back (its credential still being there) rather than orphaning.
+- :func:`rename_profile` renames the profile under the same lock and keeps its
+  ``client.secret_id``, so the secret stays reachable under the new name.
+
+Holding one lock across the read, the profile change and the secret change keeps a
+concurrent delete and rename of one profile from stranding it (a renamed profile
+whose secret the delete removed).
 
 Used by ``tiledb-client profile``.
 """
@@ -27,7 +34,11 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from tiledb.client.basics.errors import ConfigurationError, SecretBackendError
 from tiledb.client.basics.masking import mask
-from tiledb.client.operations.profile_secrets import delete_profile_secrets, revoke_cached_session
+from tiledb.client.operations.profile_secrets import (
+    credential_may_be_present,
+    delete_profile_secrets,
+    revoke_cached_session,
+)
 from tiledb.client.secrets.base import SecretKind, secret_entry_key
 from tiledb.client.storage import profile_keys
 from tiledb.client.storage.profiles import ProfileStore, resolve_profile_name
@@ -255,7 +266,9 @@ class DeleteResult:
     secrets_deleted : bool
         The profile's secrets were deleted from its backend.
     secret_problems : list of str
-        Backend failures, when ``force`` let the deletion go on regardless.
+        Why secrets could not be deleted (the backend failed after the profile was
+        removed, or ``force`` went on without a working backend); those secrets are
+        orphans now, which ``tiledb-client profile prune`` removes.
     """
 
     profile: ProfileInfo
@@ -274,9 +287,10 @@ def delete_profile(
 ) -> DeleteResult:
     """Delete a profile and every secret it has in its backend.
 
-    Order: revoke the cached session token on the server (best effort), delete the
-    secrets (token, password, session token) from the backend, then the profile.
-    When the backend cannot delete, nothing is deleted (no orphan secret) unless
+    Order: revoke the cached session token on the server (best effort); then, under
+    the profile file's lock, read the profile again, remove it, and delete its secrets
+    (token, password, session token) from the backend. When the backend cannot delete,
+    the profile is put back, still holding its credential (no orphan secret), unless
     ``force`` is true.
 
     Parameters
@@ -305,20 +319,35 @@ def delete_profile(
     profile = store.get(name)
     if profile is None:
         raise ConfigurationError(f"There is no profile {name!r} in {store.path}.")
-    info = _info(name, profile, store, None)
     revoked, revoke_problem = revoke_cached_session(name, store, profile, factory)
-    problems = delete_profile_secrets(profile)
-    if problems and not force:
-        raise SecretBackendError(
-            f"The secrets of profile {name!r} could not be deleted from the"
-            f" {profile.get(profile_keys.SECRET_BACKEND)!r} backend, so the profile was kept"
-            f" (deleting it would orphan them): {'; '.join(problems)} Fix the backend"
-            " (tiledb-client doctor), or pass --force to delete the profile anyway."
-        )
-    store.delete(name)
+    with store.locked():
+        profiles = store.read()  # again, under the lock: it may have changed meanwhile
+        if name not in profiles:
+            raise ConfigurationError(f"There is no profile {name!r} in {store.path}.")
+        profile, position = profiles[name], list(profiles).index(name)
+        info = _info(name, profile, store, None)
+        store.delete(name)  # first: from here on a crash leaves at worst an orphan secret
+        problems = delete_profile_secrets(profile)
+        if problems and not force and credential_may_be_present(profile):
+            _put_back(store, name, profile, position)
+            raise SecretBackendError(
+                f"The secrets of profile {name!r} could not be deleted from the"
+                f" {profile.get(profile_keys.SECRET_BACKEND)!r} backend, so the profile was kept"
+                f" (deleting it would orphan them): {'; '.join(problems)} Fix the backend"
+                " (tiledb-client doctor), or pass --force to delete the profile anyway."
+            )
     deleted = bool(profile.get(profile_keys.SECRET_BACKEND)) and not problems
     logger.info("deleted profile %r from %s", name, store.path)
     return DeleteResult(info, revoked, revoke_problem, deleted, problems)
+
+
+def _put_back(store: ProfileStore, name: str, profile: dict[str, str], position: int) -> None:
+    """Restore a removed profile at its old place in the file."""
+    with store.edit() as profiles:
+        entries = list(profiles.items())
+        entries.insert(position, (name, profile))
+        profiles.clear()
+        profiles.update(entries)
 
 
 def rename_profile(
@@ -341,5 +370,6 @@ def rename_profile(
         When ``old`` does not exist or ``new`` already does.
     """
     store = ProfileStore(profile_dir)
-    store.rename(old, new)
-    return profile_info(new, store.directory, check_secret=False)
+    with store.locked():
+        store.rename(old, new)
+        return profile_info(new, store.directory, check_secret=False)

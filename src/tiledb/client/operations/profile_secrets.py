@@ -20,7 +20,14 @@ from tiledb.client.storage import profile_keys
 from tiledb.client.storage.profiles import ProfileStore
 from tiledb.client.transport.rest import RestFactory
 
-__all__ = ["ALL_KINDS", "delete_profile_secrets", "new_secret_id", "revoke_cached_session"]
+__all__ = [
+    "ALL_KINDS",
+    "credential_key",
+    "credential_may_be_present",
+    "delete_profile_secrets",
+    "new_secret_id",
+    "revoke_cached_session",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -38,21 +45,50 @@ def new_secret_id(profile_name: str, store: ProfileStore) -> str:
     return f"{profile_name} @ {store.path} [{secrets.token_hex(4)}]"
 
 
+def credential_key(profile: Mapping[str, str]) -> str | None:
+    """Return the backend key of the credential a profile logs in with, or ``None``.
+
+    e.g. ``"token: default @ /home/ada/.tiledb/profiles.json [1f3a9c2e]"``.
+    """
+    secret_id = profile.get(profile_keys.SECRET_ID)
+    if not profile.get(profile_keys.SECRET_BACKEND) or not secret_id:
+        return None
+    kind: SecretKind = "password" if profile.get(profile_keys.AUTH) == "password" else "token"
+    return secret_entry_key(secret_id, kind)
+
+
+def credential_may_be_present(profile: Mapping[str, str]) -> bool:
+    """Return ``False`` only when the profile's backend says its credential is gone."""
+    key = credential_key(profile)
+    if key is None:
+        return True
+    try:
+        return get_backend(profile[profile_keys.SECRET_BACKEND]).contains(key)
+    except ConfigurationError:
+        return True  # the backend does not answer: it most likely deleted nothing either
+
+
 def delete_profile_secrets(profile: Mapping[str, str]) -> list[str]:
     """Delete every secret a profile has in its backend; return what failed.
 
     Failures are logged, not raised: the caller has already committed the
-    profile change, and a leftover secret is reported rather than fatal.
+    profile change, and a leftover secret is an orphan that ``tiledb-client doctor``
+    reports and ``tiledb-client profile prune`` removes.
     """
     backend_name = profile.get(profile_keys.SECRET_BACKEND)
     secret_id = profile.get(profile_keys.SECRET_ID)
     if not backend_name or not secret_id:
         return []
     failures = []
+    credential = credential_key(profile)
+    # The credential goes last: if the backend fails midway, the profile's login secret
+    # is what remains (the caller may then keep the profile, which must not be stranded).
+    keys = [secret_entry_key(secret_id, kind) for kind in ALL_KINDS]
+    keys.sort(key=lambda key: key == credential)
     try:
         backend = get_backend(backend_name)
-        for kind in ALL_KINDS:
-            backend.delete(secret_entry_key(secret_id, kind))
+        for key in keys:
+            backend.delete(key)
     except ConfigurationError as exc:
         logger.warning("could not delete the old secrets of %s: %s", secret_id, exc)
         failures.append(str(exc))

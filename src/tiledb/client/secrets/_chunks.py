@@ -40,6 +40,7 @@ __all__ = [
     "check_size",
     "delete_secret",
     "read_secret",
+    "secret_key_of",
     "split",
     "write_secret",
 ]
@@ -90,6 +91,23 @@ def _digest(secret: str) -> str:
 
 def _chunk_name(key: str, slot: str, index: int) -> str:
     return f"{key} #{slot}{index}"
+
+
+_PIECE_NAME = re.compile(r"(?P<key>.+) #[ab][1-9][0-9]{0,2}")
+
+
+def secret_key_of(name: str) -> str:
+    """Return the key of the secret that the entry ``name`` belongs to.
+
+    Examples
+    --------
+    >>> secret_key_of("token: default @ /home/ada/.tiledb/profiles.json [1f3a9c2e] #a2")
+    'token: default @ /home/ada/.tiledb/profiles.json [1f3a9c2e]'
+    >>> secret_key_of("token: default @ /home/ada/.tiledb/profiles.json [1f3a9c2e]")
+    'token: default @ /home/ada/.tiledb/profiles.json [1f3a9c2e]'
+    """
+    match = _PIECE_NAME.fullmatch(name)
+    return match["key"] if match else name
 
 
 def _damaged(key: str, what: str) -> SecretBackendError:

@@ -39,6 +39,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
 
 from tiledb.client.basics.errors import VaultTamperedError
+from tiledb.client.basics.json_text import NotJsonError, parse_json
 
 FORMAT_NAME = "tiledb-client-vault"
 FORMAT_VERSION = 1
@@ -270,9 +271,9 @@ def parse(path: Path, text: str, policy: KdfPolicy) -> Vault:
         When it is a vault but damaged, modified or downgraded.
     """
     try:
-        document = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise NotAVaultError(f"it is not JSON ({exc})") from None
+        document = parse_json(text)
+    except NotJsonError as exc:
+        raise NotAVaultError(str(exc)) from None
     if not isinstance(document, dict) or document.get("format") != FORMAT_NAME:
         raise NotAVaultError(f"it is not a {FORMAT_NAME} file")
     if document.get("version") != FORMAT_VERSION:

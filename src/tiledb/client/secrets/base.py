@@ -15,6 +15,8 @@ Rules every backend follows (the conformance suite in
   message that says what to do; they never contain the secret.
 - ``probe`` is cheap, never prompts, never raises and never blocks longer than the
   backend's timeout.
+- ``keys`` lists every key stored (``None`` when the backend cannot enumerate), so
+  orphan secrets can be found and removed.
 """
 
 from __future__ import annotations
@@ -104,6 +106,21 @@ class SecretBackend(abc.ABC):
         Backends that can answer without unlocking anything override this.
         """
         return self.get(key) is not None
+
+    def keys(self) -> list[str] | None:
+        """Return the key of every secret this backend holds for us, or ``None``.
+
+        ``None`` (the default) means the backend cannot list its entries; then
+        ``tiledb-client doctor`` says that it could not look for orphan secrets (secrets
+        no profile names any more) there. Listing never reads a secret, never prompts,
+        and is bounded by the backend's timeout.
+
+        Returns
+        -------
+        list of str or None
+            e.g. ``["token: default @ /home/ada/.tiledb/profiles.json [1f3a9c2e]"]``.
+        """
+        return None
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.name!r}>"

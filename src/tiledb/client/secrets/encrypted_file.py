@@ -28,7 +28,12 @@ import platformdirs
 from cryptography.exceptions import UnsupportedAlgorithm
 
 from tiledb.client.basics.errors import SecretBackendError, VaultTamperedError, WrongPassphraseError
-from tiledb.client.basics.files import replace_atomically
+from tiledb.client.basics.files import (
+    LockBusyError,
+    hold_lock,
+    make_private_directories,
+    replace_atomically,
+)
 from tiledb.client.secrets import _vault, passphrase
 from tiledb.client.secrets._vault import FORMAT_NAME, FORMAT_VERSION, PRODUCTION_POLICY, KdfPolicy
 from tiledb.client.secrets.base import Availability, SecretBackend
@@ -142,20 +147,24 @@ def _write_vault(vault: _vault.Vault, key: bytes) -> None:
 
 @contextlib.contextmanager
 def _locked(path: Path) -> Iterator[None]:
-    import filelock
-
     try:
-        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        make_private_directories(path.parent)
     except OSError as exc:
         raise SecretBackendError(f"Cannot create the directory of {path}: {exc}") from exc
     lock_path = path.with_name(f".{path.name}.lock")
     try:
-        with filelock.FileLock(lock_path, timeout=LOCK_TIMEOUT_SECONDS, mode=0o600):
+        with hold_lock(lock_path, timeout=LOCK_TIMEOUT_SECONDS):
             yield
-    except filelock.Timeout as exc:
+    except LockBusyError as exc:
         raise SecretBackendError(
             f"The secrets vault {path} is locked by another process ({lock_path});"
             f" waited {LOCK_TIMEOUT_SECONDS:.0f} s."
+        ) from exc
+    except OSError as exc:
+        link = " It is a symbolic link: remove it." if lock_path.is_symlink() else ""
+        raise SecretBackendError(
+            f"Cannot lock the secrets vault {path}: the lock file {lock_path} cannot be"
+            f" opened ({exc.strerror or type(exc).__name__}).{link}"
         ) from exc
 
 
@@ -265,6 +274,11 @@ class EncryptedFileBackend(SecretBackend):
         """Return whether ``key`` has an entry; needs no passphrase (names are in clear)."""
         vault = _read_vault(vault_path(), self.kdf_policy)
         return vault is not None and key in vault.entries
+
+    def keys(self) -> list[str]:
+        """Return the name of every entry, sorted; needs no passphrase (names are in clear)."""
+        vault = _read_vault(vault_path(), self.kdf_policy)
+        return sorted(vault.entries) if vault is not None else []
 
     def _change(self, key: str, secret: str | None) -> bool:
         if not isinstance(key, str) or not key:

@@ -18,6 +18,7 @@ abandoned after ``$TILEDB_CLIENT_KEYRING_TIMEOUT`` seconds (default
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
 from collections.abc import Callable
@@ -79,6 +80,26 @@ class _Entries:
 
     def set(self, name: str, value: str) -> None:
         self.ring.set_password(SERVICE, name, value)
+
+    def names(self) -> list[str] | None:
+        """Every entry name of the service; ``None`` when this keyring cannot list them.
+
+        Only a Secret Service (gnome-keyring, KeePassXC) can be searched here, by the
+        ``service`` attribute keyring stores; the attributes are readable without
+        reading any secret. keyring has no listing call for Keychain, Windows
+        Credential Manager or KWallet.
+        """
+        try:
+            from keyring.backends.SecretService import Keyring as SecretServiceKeyring
+        except ImportError:
+            return None
+        if not isinstance(self.ring, SecretServiceKeyring):
+            return None
+        scheme = self.ring.schemes[self.ring.scheme]  # attribute names: keyring's "schemes"
+        collection = self.ring.get_preferred_collection()  # type: ignore[no-untyped-call]
+        with contextlib.closing(collection.connection):
+            items = collection.search_items({scheme["service"]: SERVICE})
+            return [str(item.get_attributes().get(scheme["username"], "")) for item in items]
 
     def delete(self, name: str) -> bool:
         from keyring.errors import PasswordDeleteError
@@ -213,6 +234,20 @@ class KeyringBackend(SecretBackend):
     def delete(self, key: str) -> bool:
         """Delete the secret under ``key`` and its pieces; return whether it existed."""
         return self._call("delete", key, lambda entries: _chunks.delete_secret(entries, key))
+
+    def keys(self) -> list[str] | None:
+        """Return the keys of our secrets, sorted (a split secret's pieces count as it).
+
+        Returns
+        -------
+        list of str or None
+            ``None`` when the keyring in use cannot be listed (anything but a Secret
+            Service: keyring offers no listing for Keychain, Credential Manager, KWallet).
+        """
+        names = self._call("list the entries of", SERVICE, lambda entries: entries.names())
+        if names is None:
+            return None
+        return sorted({_chunks.secret_key_of(name) for name in names if name})
 
     def __repr__(self) -> str:
         return f"<KeyringBackend {self.name!r} {self._label or '(not resolved yet)'}>"

@@ -16,15 +16,19 @@ prints, logs or puts a passphrase into an error message.
 from __future__ import annotations
 
 import getpass
+import logging
 import os
 import sys
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
 from tiledb.client.basics.errors import BackendUnavailableError, SecretBackendError
+from tiledb.client.basics.file_safety import others_can_change, others_can_read
 
 __all__ = [
+    "InsecureFileWarning",
     "PASSPHRASE_ENV",
     "PASSPHRASE_FILE_ENV",
     "NO_SOURCE_HINT",
@@ -40,6 +44,12 @@ NO_SOURCE_HINT = (
     " to a file holding it (a terminal prompt is used only on an interactive terminal)"
 )
 _MAX_FILE_BYTES = 64 * 1024  # a passphrase, not a document: refuse /dev/zero and friends
+
+logger = logging.getLogger(__name__)
+
+
+class InsecureFileWarning(UserWarning):
+    """A file holding a secret can be read by other users (e.g. a 0644 passphrase file)."""
 
 
 @dataclass(frozen=True)
@@ -156,7 +166,33 @@ def _stdin_is_terminal() -> bool:
         return False
 
 
+def _check_file_safety(path: Path, label: str) -> None:
+    """Refuse a passphrase file others can change; warn when others can read it.
+
+    Like OpenSSH's ``StrictModes``: someone who can write the file can choose the
+    passphrase of a new vault (and read everything stored in it later) or lock you out.
+    Read access is only warned about: Docker and Kubernetes mount secrets 0444/0644 by
+    default, in containers where no other user runs; see SECURITY.md.
+    """
+    change = others_can_change(path)
+    if change is not None:
+        raise SecretBackendError(
+            f"Refusing the passphrase in {label}: {change}. Another user could choose the"
+            " passphrase of a new vault, or lock you out. Make the file yours and writable"
+            " by you only (chmod 600)."
+        )
+    read = others_can_read(path)
+    if read is not None:
+        message = (
+            f"The passphrase in {label} is not private: {read}. Anyone who reads it can"
+            " decrypt the secrets vault; chmod 600 it unless only you run here."
+        )
+        warnings.warn(message, InsecureFileWarning, stacklevel=2)
+        logger.warning("%s", message)
+
+
 def _read_file(path: Path, label: str) -> str:
+    _check_file_safety(path, label)
     try:
         with path.open("rb") as handle:
             data = handle.read(_MAX_FILE_BYTES + 1)

@@ -29,6 +29,7 @@ from typing import Any
 
 from tiledb.client.basics.errors import ConfigurationError
 from tiledb.client.basics.files import replace_atomically
+from tiledb.client.basics.json_text import NotJsonError, parse_json
 from tiledb.client.basics.protocol import API_KEY_HEADER, normalize_host
 
 __all__ = [
@@ -112,8 +113,8 @@ def _verify_of(value: Any) -> bool:
 
 def _load_document(path: Path) -> dict[str, Any]:
     try:
-        document = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        document = parse_json(path.read_bytes())
+    except (OSError, NotJsonError) as exc:
         raise ConfigurationError(f"Cannot read {path}: {exc}. It was left untouched.") from exc
     if not isinstance(document, dict):
         raise ConfigurationError(f"{path} does not hold a JSON object. It was left untouched.")

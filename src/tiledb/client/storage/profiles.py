@@ -8,10 +8,13 @@ records which backend holds them (``client.secret_backend``) and under what id
 
 Every change goes through :meth:`ProfileStore.edit`: a cross-process lock, a read
 of the current file, the change, and an atomic replace (temporary file in the
-same directory, fsync, ``os.replace``). Keys this module does not know, written
-by TileDB core or other tools, are kept. A file that is not valid profile JSON
-raises :class:`~tiledb.client.errors.ConfigurationError` naming it, and is never
-overwritten.
+same directory, fsync, ``os.replace``). :meth:`ProfileStore.locked` holds the same
+lock around a caller's longer step (a profile change together with its secrets).
+Keys this module does not know, written by TileDB core or other tools, are kept. A
+file that is not valid profile JSON raises
+:class:`~tiledb.client.errors.ConfigurationError` naming it, and is never
+overwritten; so does a profile file or directory that another user can change
+(they could point a profile's host at their own server and receive its token).
 """
 
 from __future__ import annotations
@@ -25,7 +28,14 @@ from pathlib import Path
 from typing import Any
 
 from tiledb.client.basics.errors import ConfigurationError
-from tiledb.client.basics.files import replace_atomically
+from tiledb.client.basics.file_safety import others_can_change
+from tiledb.client.basics.files import (
+    LockBusyError,
+    hold_lock,
+    make_private_directories,
+    replace_atomically,
+)
+from tiledb.client.basics.json_text import NotJsonError, parse_json
 from tiledb.client.storage.profile_keys import (
     DEFAULT_PROFILE_NAME,
     PROFILE_DIR_ENV,
@@ -141,6 +151,7 @@ class ProfileStore:
         return list(self.read())
 
     def _read_document(self) -> tuple[dict[str, Any], dict[str, Profile]]:
+        self._refuse_if_others_can_change()
         try:
             text = self.path.read_text(encoding="utf-8")
         except FileNotFoundError:
@@ -154,9 +165,9 @@ class ProfileStore:
     def _parse(self, text: str) -> tuple[dict[str, Any], dict[str, Profile]]:
         problem = None
         try:
-            document = json.loads(text)
-        except json.JSONDecodeError as exc:
-            problem = f"it is not valid JSON ({exc})"
+            document = parse_json(text)
+        except NotJsonError as exc:
+            problem = str(exc)
         else:
             if not isinstance(document, dict):
                 problem = "it does not hold a JSON object"
@@ -197,8 +208,7 @@ class ProfileStore:
             When the file is corrupt, locked for longer than 30 s, or cannot be
             written.
         """
-        self._ensure_directory()
-        with self._lock():
+        with self.locked():
             document, profiles = self._read_document()
             working = copy.deepcopy(profiles)
             yield working
@@ -257,32 +267,68 @@ class ProfileStore:
             profiles.clear()
             profiles.update(renamed)
 
-    # -- file mechanics -----------------------------------------------------------
-
-    def _ensure_directory(self) -> None:
-        if self.directory.is_dir():
-            return
-        try:
-            self.directory.mkdir(mode=0o700, parents=True, exist_ok=True)
-        except OSError as exc:
-            raise ConfigurationError(
-                f"Cannot create the profile directory {self.directory}: {exc}"
-            ) from exc
-
     @contextlib.contextmanager
-    def _lock(self) -> Iterator[None]:
-        import filelock
+    def locked(self) -> Iterator[None]:
+        """Hold the profile file's cross-process lock for the duration of the block.
 
+        Re-entrant within a thread: reads and :meth:`edit` inside the block run under
+        the same hold, so a caller can read a profile, change its secrets elsewhere and
+        write the profile as one step that no other process interleaves with. Other
+        processes (and threads) wait, up to 30 s. Creates the profile directory (0700)
+        when missing.
+
+        Raises
+        ------
+        ConfigurationError
+            When the lock is held elsewhere for longer than 30 s, or the lock file
+            cannot be used (e.g. it is a symbolic link).
+
+        Examples
+        --------
+        >>> store = ProfileStore("/tmp/profiles")
+        >>> with store.locked():
+        ...     profile = store.get("default")
+        ...     # delete its secret from the backend, then:
+        ...     store.delete("default")  # doctest: +SKIP
+        """
+        self._ensure_directory()
         lock_path = self.directory / f".{FILE_NAME}.lock"
-        lock = filelock.FileLock(lock_path, timeout=LOCK_TIMEOUT_SECONDS, mode=0o600)
         try:
-            with lock:
+            with hold_lock(lock_path, timeout=LOCK_TIMEOUT_SECONDS):
                 yield
-        except filelock.Timeout as exc:
+        except LockBusyError as exc:
             raise ConfigurationError(
                 f"The profile file {self.path} is locked by another process (lock file"
                 f" {lock_path}); waited {LOCK_TIMEOUT_SECONDS:.0f} s."
             ) from exc
+        except OSError as exc:
+            link = " It is a symbolic link: remove it." if lock_path.is_symlink() else ""
+            raise ConfigurationError(
+                f"Cannot lock the profile file {self.path}: the lock file {lock_path} cannot"
+                f" be opened ({exc.strerror or type(exc).__name__}).{link}"
+            ) from exc
+
+    # -- file mechanics -----------------------------------------------------------
+
+    def _ensure_directory(self) -> None:
+        if not self.directory.is_dir():
+            try:
+                make_private_directories(self.directory)
+            except OSError as exc:
+                raise ConfigurationError(
+                    f"Cannot create the profile directory {self.directory}: {exc}"
+                ) from exc
+        self._refuse_if_others_can_change()
+
+    def _refuse_if_others_can_change(self) -> None:
+        for what, path in (("directory", self.directory), ("file", self.path)):
+            problem = others_can_change(path)
+            if problem is not None:
+                raise ConfigurationError(
+                    f"Refusing to use the profile {what} {path}: {problem}. Another user could"
+                    " point your profiles at a server of theirs and receive your token. Make"
+                    f" it yours and writable by you only (chown; chmod go-w {path})."
+                )
 
     def _write_atomically(self, document: Mapping[str, Any]) -> None:
         data = (json.dumps(document, indent=2) + "\n").encode("utf-8")

@@ -1,4 +1,4 @@
-"""Diagnose the credential setup: backends, files, environment, profiles, hosts.
+"""Diagnose the credential setup: backends, files, environment, profiles, orphan secrets, hosts.
 
 :func:`diagnose` returns a :class:`DoctorReport` of :class:`Finding` objects, each
 with a severity and, for problems, the fix. A finding of severity ``"error"`` is
@@ -21,6 +21,7 @@ from tiledb.client.operations.doctor.environment import environment_findings, en
 from tiledb.client.operations.doctor.files import file_findings
 from tiledb.client.operations.doctor.findings import DoctorReport, Finding
 from tiledb.client.operations.doctor.hosts import host_findings
+from tiledb.client.operations.doctor.orphans import orphan_findings
 from tiledb.client.operations.doctor.profiles import profile_findings
 from tiledb.client.secrets.diagnostics import backend_statuses, explain_selection
 from tiledb.client.storage.profiles import ProfileStore, resolve_profile_name
@@ -65,6 +66,7 @@ def diagnose(
     if profiles is not None:
         findings += vault_findings(name, profiles)
         findings += profile_findings(name, store, profiles)
+        findings += orphan_findings(store, statuses)
         if network:
             findings += host_findings(name, profiles, host_timeout)
     return DoctorReport(

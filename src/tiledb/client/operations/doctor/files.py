@@ -8,28 +8,50 @@ import stat
 from pathlib import Path
 
 from tiledb.client.basics.errors import ConfigurationError
-from tiledb.client.operations.doctor.findings import Finding
+from tiledb.client.basics.file_safety import group_can_write, others_can_change, others_can_read
+from tiledb.client.operations.doctor.findings import Finding, Severity
+from tiledb.client.secrets import passphrase
 from tiledb.client.secrets.encrypted_file import vault_path
 from tiledb.client.storage.legacy_files import default_cloud_json, find_backups, read_cloud_json
 from tiledb.client.storage.profiles import ProfileStore
 
 __all__ = ["file_findings"]
 
+_REDIRECT = "another user could point a profile at their server and receive its token"
 
-def _mode_finding(path: Path, expected: int, what: str) -> Finding:
-    mode = stat.S_IMODE(path.stat().st_mode)
-    loose = mode & 0o077 & ~expected
+
+def _mode_finding(path: Path, expected: int, what: str, *, refused: str | None = None) -> Finding:
+    """Who besides you can change or read ``path``: owner, group and others.
+
+    ``refused``: why the library refuses ``path`` when others can change it (then an
+    error, not a warning), e.g. ``"it could redirect your token"``.
+    """
     if os.name != "posix":
         return Finding("files", str(path), "info", f"{what}; permissions not checked here")
-    if loose:
-        return Finding(
-            "files",
-            str(path),
-            "warning",
-            f"{what}: mode {mode:04o}, other users can {'read' if loose & 0o044 else 'open'} it",
-            f"chmod {expected:o} {shlex.quote(str(path))}",
-        )
-    return Finding("files", str(path), "ok", f"{what}: mode {mode:04o}")
+    mode = stat.S_IMODE(path.stat().st_mode)
+    quoted = shlex.quote(str(path))
+    fix = f"chmod {expected:o} {quoted}"
+    change = others_can_change(path)
+    if change is not None:
+        if "owned by" in change:
+            fix = f'chown "$(id -un)" {quoted} && {fix}'
+        why = f" (refused: {refused})" if refused else ""
+        severity: Severity = "error" if refused else "warning"
+        return Finding("files", str(path), severity, f"{what}: {change}{why}", fix)
+    loose = group_can_write(path)
+    if loose is None and mode & 0o077 & ~expected:
+        loose = others_can_read(path) or f"other users can open it (mode {mode:04o})"
+    if loose is not None:
+        return Finding("files", str(path), "warning", f"{what}: {loose}", fix)
+    return Finding("files", str(path), "ok", f"{what}: mode {mode:04o}, yours")
+
+
+def _passphrase_file_findings() -> list[Finding]:
+    source = passphrase.configured_source()
+    if source is None or source.path is None or not source.path.is_file():
+        return []
+    why = "another user could choose the passphrase of a new vault"
+    return [_mode_finding(source.path, 0o600, "vault passphrase file", refused=why)]
 
 
 def file_findings(store: ProfileStore) -> tuple[dict[str, dict[str, str]] | None, list[Finding]]:
@@ -40,9 +62,11 @@ def file_findings(store: ProfileStore) -> tuple[dict[str, dict[str, str]] | None
     findings: list[Finding] = []
     profiles: dict[str, dict[str, str]] | None = {}
     if store.directory.is_dir():
-        findings.append(_mode_finding(store.directory, 0o700, "profile directory"))
+        findings.append(
+            _mode_finding(store.directory, 0o700, "profile directory", refused=_REDIRECT)
+        )
     if store.exists():
-        findings.append(_mode_finding(store.path, 0o600, "profile file"))
+        findings.append(_mode_finding(store.path, 0o600, "profile file", refused=_REDIRECT))
         try:
             profiles = store.read()
         except ConfigurationError as exc:
@@ -62,6 +86,7 @@ def file_findings(store: ProfileStore) -> tuple[dict[str, dict[str, str]] | None
         findings.append(_mode_finding(vault, 0o600, "encrypted secrets vault"))
     else:
         findings.append(Finding("files", str(vault), "info", "no encrypted secrets vault"))
+    findings.extend(_passphrase_file_findings())
     cloud = default_cloud_json()
     try:
         legacy = read_cloud_json(cloud)

@@ -1,0 +1,113 @@
+"""Who besides you can change or read a file: the checks behind refusals and warnings.
+
+The policy (SECURITY.md, "Unsafe files") follows OpenSSH's ``StrictModes``: a file or
+directory that another user can **change** is refused where changing it would hand
+them your credentials (the profile directory and file: a rewritten host receives your
+token; the passphrase file: a chosen passphrase opens a new vault). That is a file or
+directory owned by another user (root excepted), or writable by everyone (a
+directory with the sticky bit, like ``/tmp``, excepted: others cannot replace what is
+yours in it). Group write access is reported, not refused: with per-user groups
+(Debian's default ``umask 002``) the group is only you. Read access by others is
+reported too; only the passphrase file is secret.
+
+POSIX only: elsewhere every check answers ``None`` (Windows ACLs are not modes).
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+from pathlib import Path
+
+__all__ = ["group_can_write", "others_can_change", "others_can_read"]
+
+
+def _owner_name(uid: int) -> str:
+    try:
+        import pwd
+
+        return f"user {pwd.getpwuid(uid).pw_name!r} (uid {uid})"
+    except (ImportError, KeyError):
+        return f"uid {uid}"
+
+
+def _group_name(gid: int) -> str:
+    try:
+        import grp
+
+        return f"group {grp.getgrgid(gid).gr_name!r}"
+    except (ImportError, KeyError):
+        return f"gid {gid}"
+
+
+def _stat(path: Path) -> os.stat_result | None:
+    if os.name != "posix":
+        return None
+    try:
+        return path.stat()
+    except OSError:
+        return None
+
+
+def others_can_change(path: Path) -> str | None:
+    """Return why another user can replace or change ``path``, or ``None``.
+
+    Parameters
+    ----------
+    path : pathlib.Path
+        A file or directory, e.g. ``Path("/home/ada/.tiledb")``; symbolic links are
+        followed. A path that cannot be examined gives ``None``.
+
+    Returns
+    -------
+    str or None
+        e.g. ``"it is owned by user 'bob' (uid 1001), not by you"`` or ``"other users can
+        write to it (mode 0777)"``.
+    """
+    info = _stat(path)
+    if info is None:
+        return None
+    if info.st_uid not in (os.geteuid(), 0):
+        return f"it is owned by {_owner_name(info.st_uid)}, not by you"
+    mode = stat.S_IMODE(info.st_mode)
+    sticky_directory = stat.S_ISDIR(info.st_mode) and mode & stat.S_ISVTX
+    if mode & stat.S_IWOTH and not sticky_directory:
+        return f"other users can write to it (mode {mode:04o})"
+    return None
+
+
+def group_can_write(path: Path) -> str | None:
+    """Return who of the file's group can write to ``path``, or ``None``.
+
+    Returns
+    -------
+    str or None
+        e.g. ``"members of group 'staff' can write to it (mode 0775)"``.
+    """
+    info = _stat(path)
+    if info is None:
+        return None
+    mode = stat.S_IMODE(info.st_mode)
+    if mode & stat.S_IWGRP:
+        return f"members of {_group_name(info.st_gid)} can write to it (mode {mode:04o})"
+    return None
+
+
+def others_can_read(path: Path) -> str | None:
+    """Return who besides the owner can read ``path``, or ``None``.
+
+    Returns
+    -------
+    str or None
+        e.g. ``"other users can read it (mode 0644)"`` or ``"members of group 'ops' can
+        read it (mode 0640)"``.
+    """
+    info = _stat(path)
+    if info is None:
+        return None
+    mode = stat.S_IMODE(info.st_mode)
+    if mode & stat.S_IROTH:
+        return f"other users can read it (mode {mode:04o})"
+    if mode & stat.S_IRGRP:
+        return f"members of {_group_name(info.st_gid)} can read it (mode {mode:04o})"
+    return None
