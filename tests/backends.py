@@ -8,7 +8,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -48,3 +48,56 @@ def secret_backend(
         request.getfixturevalue("secret_service")
     monkeypatch.setenv("TILEDB_CLIENT_SECRET_BACKEND", request.param)
     return str(request.param)
+
+
+class HookedVault(encrypted_file.EncryptedFileBackend):
+    """The real encrypted-file backend (cheap KDF) that calls back after each set or delete.
+
+    A fault-injection point, not a fake: every call stores or deletes for real, then
+    ``after_set(key)`` / ``after_delete(key)`` runs at that exact moment, e.g. to start
+    a concurrent operation, raise as a keyring call that timed out after it landed, or
+    SIGKILL the process.
+    """
+
+    def __init__(
+        self,
+        *,
+        after_set: Callable[[str], None] | None = None,
+        after_delete: Callable[[str], None] | None = None,
+    ) -> None:
+        super().__init__(kdf_policy=CHEAP_POLICY)
+        self.after_set = after_set
+        self.after_delete = after_delete
+
+    def set(self, key: str, secret: str) -> None:
+        super().set(key, secret)
+        if self.after_set is not None:
+            self.after_set(key)
+
+    def delete(self, key: str) -> bool:
+        existed = super().delete(key)
+        if self.after_delete is not None:
+            self.after_delete(key)
+        return existed
+
+
+def decrypt_every_copy(
+    directory: Path, passphrase: str = VAULT_PASSPHRASE
+) -> dict[Path, dict[str, str]]:
+    """Decrypt every file under ``directory`` that parses as a vault: ``{file: {entry: secret}}``.
+
+    Finds what a thief with the passphrase would find: the vault, and any copy of it
+    (temporary files a killed writer left, for one).
+    """
+    from tiledb.client.basics.errors import ConfigurationError
+    from tiledb.client.secrets import _vault
+
+    found: dict[Path, dict[str, str]] = {}
+    for path in sorted(p for p in directory.rglob("*") if p.is_file() and not p.is_symlink()):
+        try:
+            vault = _vault.parse(path, path.read_text(encoding="utf-8"), CHEAP_POLICY)
+            key = _vault.derive(vault.header["kdf"], passphrase)
+            found[path] = {name: str(vault.decrypt(key, name)) for name in vault.entries}
+        except (_vault.NotAVaultError, UnicodeDecodeError, ValueError, ConfigurationError):
+            continue
+    return found

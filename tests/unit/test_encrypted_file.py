@@ -301,6 +301,7 @@ def test_foreign_file_is_never_overwritten(
 def test_passphrase_file(vault: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     secret_file = tmp_path / "passphrase"
     secret_file.write_text(PASSPHRASE + "\n")
+    secret_file.chmod(0o600)
     monkeypatch.delenv("TILEDB_CLIENT_PASSPHRASE")
     monkeypatch.setenv("TILEDB_CLIENT_PASSPHRASE_FILE", str(secret_file))
     store = EncryptedFileBackend(kdf_policy=TEST_POLICY)
@@ -331,6 +332,7 @@ def test_bad_passphrase_file(
 ) -> None:
     secret_file = tmp_path / "passphrase"
     secret_file.write_bytes(content)
+    secret_file.chmod(0o600)
     monkeypatch.delenv("TILEDB_CLIENT_PASSPHRASE")
     monkeypatch.setenv("TILEDB_CLIENT_PASSPHRASE_FILE", str(secret_file))
     store = EncryptedFileBackend(kdf_policy=TEST_POLICY)

@@ -1,4 +1,4 @@
-"""``tiledb-client profile list | show | delete | rename``."""
+"""``tiledb-client profile list | show | delete | rename | prune``."""
 
 from __future__ import annotations
 
@@ -23,7 +23,7 @@ def register(subparsers: Any) -> None:
     """Add ``profile`` and its subcommands."""
     parser = subparsers.add_parser(
         "profile",
-        help="list, show, delete or rename profiles",
+        help="list, show, delete, rename profiles; prune orphan secrets",
         description="Manage stored profiles together with their secrets.",
     )
     commands = parser.add_subparsers(dest="profile_command", metavar="COMMAND", required=True)
@@ -70,6 +70,22 @@ def register(subparsers: Any) -> None:
     add_profile_dir(rename)
     add_json(rename)
     rename.set_defaults(handler=run_rename)
+
+    prune = commands.add_parser(
+        "prune",
+        help="delete orphan secrets (secrets no profile names)",
+        description="Find the secrets stored for this profile file that no profile names any"
+        " more (left by an interrupted configure, delete or migrate, or by another tool"
+        " replacing a profile) in every backend that can list its entries, and delete them."
+        " Secrets of other profile files are never touched.",
+    )
+    prune.add_argument("-y", "--yes", action="store_true", help="do not ask for confirmation")
+    prune.add_argument(
+        "--dry-run", action="store_true", help="only list the orphan secrets; delete nothing"
+    )
+    add_profile_dir(prune)
+    add_json(prune)
+    prune.set_defaults(handler=run_prune)
 
 
 def run_list(args: argparse.Namespace, out: Output) -> int:
@@ -197,3 +213,42 @@ def _default_name() -> str:
     from tiledb.client.storage.profiles import resolve_profile_name
 
     return resolve_profile_name(None)
+
+
+def run_prune(args: argparse.Namespace, out: Output) -> int:
+    """Run ``profile prune``."""
+    from tiledb.client.operations.orphan_secrets import find_orphans, prune_orphans
+
+    found = find_orphans(args.profile_dir)
+    for backend, why in found.not_searched:
+        out.warn(f"the {backend!r} backend was not searched: {why}")
+    if found.orphans and not args.dry_run:
+        confirm(
+            f"Delete {len(found.orphans)} orphan secret(s)?",
+            assume_yes=args.yes,
+            what="delete orphan secrets",
+        )
+        report = prune_orphans(args.profile_dir)  # again, under the profile file's lock
+    else:
+        report = found
+    for problem in report.problems:
+        out.warn(f"could not delete {problem}")
+    if out.json_mode:
+        out.json(
+            {
+                "profile_file": str(report.profile_file),
+                "dry_run": bool(args.dry_run),
+                "orphans": [{"backend": o.backend, "key": o.key} for o in report.orphans],
+                "deleted": not args.dry_run,
+                "not_searched": [{"backend": b, "why": w} for b, w in report.not_searched],
+                "problems": list(report.problems),
+            }
+        )
+        return 1 if report.problems else 0
+    if not report.orphans:
+        out.print(f"No orphan secrets for {report.profile_file}.")
+        return 1 if report.problems else 0
+    verb = "Orphan secret" if args.dry_run else "Deleted orphan secret"
+    for orphan in report.orphans:
+        out.print(f"{verb} in {orphan.backend!r}: {orphan.key}")
+    return 1 if report.problems else 0

@@ -324,10 +324,10 @@ class ProfileStore:
         for what, path in (("directory", self.directory), ("file", self.path)):
             problem = others_can_change(path)
             if problem is not None:
+                fix = "make it yours (chown)" if "owned by" in problem else f"chmod go-w {path}"
                 raise ConfigurationError(
                     f"Refusing to use the profile {what} {path}: {problem}. Another user could"
-                    " point your profiles at a server of theirs and receive your token. Make"
-                    f" it yours and writable by you only (chown; chmod go-w {path})."
+                    f" point your profiles at a server of theirs and receive your token: {fix}."
                 )
 
     def _write_atomically(self, document: Mapping[str, Any]) -> None:

@@ -71,9 +71,10 @@ def file_findings(store: ProfileStore) -> tuple[dict[str, dict[str, str]] | None
             profiles = store.read()
         except ConfigurationError as exc:
             profiles = None
-            findings.append(
-                Finding("files", str(store.path), "error", str(exc), "fix or move the file")
-            )
+            if not any(finding.severity == "error" for finding in findings):  # not said yet
+                findings.append(
+                    Finding("files", str(store.path), "error", str(exc), "fix or move the file")
+                )
     else:
         findings.append(
             Finding(
