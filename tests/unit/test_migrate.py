@@ -122,11 +122,33 @@ def test_failure_while_storing_undoes_everything(
     assert store.path.read_bytes() == profiles_before
     assert cloud.read_bytes() == cloud_before
     assert vault_entries(vault) == []  # the secret stored first was deleted again
+    assert caught.value.backups == []  # nothing was lost: no plaintext copy left behind
+    assert not [p for p in legacy.rglob("*") if ".migrate-backup-" in p.name]
+    assert tiledb.Profile.load("default")["rest.token"] == TOKEN  # core still reads it
+
+
+def test_backups_are_written_when_the_undo_cannot_restore(
+    legacy: Path, vault: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = ProfileStore()
+    profiles_before = store.path.read_bytes()
+
+    def verify_and_damage(run: MigrationRun) -> None:
+        store.path.write_text("{damaged by another program")  # the undo cannot edit this
+        raise ConfigurationError("injected failure in verify")
+
+    monkeypatch.setattr(MigrationRun, "verify", verify_and_damage)
+    with pytest.raises(MigrationError, match="could not be undone") as caught:
+        apply_migration(plan_migration())
+    message = str(caught.value)
     assert caught.value.backups
     for backup in caught.value.backups:
         assert str(backup) in message
         assert stat.S_IMODE(backup.stat().st_mode) == 0o600
-    assert tiledb.Profile.load("default")["rest.token"] == TOKEN  # core still reads it
+    [profiles_backup] = [b for b in caught.value.backups if b.name.startswith("profiles.json")]
+    assert profiles_backup.read_bytes() == profiles_before
+    for secret in (TOKEN, PASSWORD, CLOUD_TOKEN):
+        assert secret not in message
 
 
 @pytest.mark.parametrize("step", ["scrub", "verify"])

@@ -125,11 +125,9 @@ def run(args: argparse.Namespace, out: Output) -> int:
     else:
         _print_plan(out, plan)
         names = ", ".join(repr(item.profile) for item in result.moved)
-        backups = (
-            "see the warnings above" if result.cleanup_problems else "the backups were deleted"
-        )
+        leftovers = "; see the warnings above" if result.cleanup_problems else ""
         out.print(
-            f"Moved the secrets of {names} into {result.backend!r} and scrubbed the plain text;"
-            f" {backups}."
+            f"Moved the secrets of {names} into {result.backend!r} and scrubbed the plain"
+            f" text{leftovers}."
         )
     return _report_remaining(out, list(result.remaining), dry_run=False, moved_any=True)

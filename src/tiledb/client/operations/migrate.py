@@ -7,18 +7,20 @@ TileDB-Cloud-Py (see :mod:`tiledb.client.storage.legacy_files`), which becomes a
 :func:`plan_migration` reads and decides; it changes nothing (``--dry-run``).
 :func:`apply_migration` carries a plan out in an order that loses nothing:
 
-1. a 0600 backup of each file to change, next to it;
+1. the content of each file to change, kept in memory (a copy on disk would outlive a
+   kill, holding plaintext secrets);
 2. each secret stored in the backend under a fresh secret id;
 3. ``profiles.json`` rewritten atomically (``ProfileStore.edit``) without
    ``rest.token``/``rest.password``, naming the backend, id and kind of secret; then
    ``cloud.json`` rewritten atomically without its secrets;
 4. everything read back and compared;
-5. the backups deleted (and secrets of ids that were replaced).
+5. the secrets of ids that were replaced deleted.
 
 Steps 1 to 5 run under one hold of the profile file's lock.
 
-On a failure the secrets stored so far are deleted, the files are put back as they
-were, the backups are kept, and :class:`MigrationError` says where they are.
+On a failure the secrets stored so far are deleted and the files are put back as they
+were; only when something cannot be undone are 0600 backups of the original files
+written next to them, and :class:`MigrationError` says where they are.
 Profiles without plaintext are skipped, so running it again is harmless. An item
 that cannot move as things are (e.g. a ``cloud.json`` that names no workspace)
 does not stop the others: it stays as it was, listed in
@@ -68,7 +70,7 @@ class MigrationResult:
 
 
 def apply_migration(plan: MigrationPlan) -> MigrationResult:
-    """Carry out a plan: store the secrets, scrub the files, verify, drop the backups.
+    """Carry out a plan: store the secrets, scrub the files, verify, drop replaced secrets.
 
     Every item that can move does; the plan's errors are left as they were and
     returned in :attr:`MigrationResult.remaining`.
@@ -80,7 +82,7 @@ def apply_migration(plan: MigrationPlan) -> MigrationResult:
     Raises
     ------
     MigrationError
-        When a step failed; everything done was undone and the backups kept.
+        When a step failed; everything done was undone (backups written if not).
     ConfigurationError
         When there is something to move but no backend (nothing was changed).
     """

@@ -36,7 +36,8 @@ class MigrationError(ConfigurationError):
     Attributes
     ----------
     backups : list of pathlib.Path
-        Backups of the original files, kept (they hold the plaintext secrets).
+        Backups of the original files, written only when the undo could not restore
+        every file (they hold the plaintext secrets); empty when nothing was lost.
     """
 
     def __init__(self, message: str, backups: list[Path]) -> None:
@@ -63,6 +64,7 @@ class MigrationRun:
         self.backend = get_backend(str(plan.backend))
         self.cloud_files = sorted({item.source for item in moves if item.origin == "cloud.json"})
         self.backups: dict[Path, Path] = {}
+        self.file_originals: dict[Path, bytes] = {}
         self.cloud_originals: dict[Path, tuple[bytes, int]] = {}
         self.stored: list[str] = []
         self.ids: dict[str, str] = {}
@@ -76,12 +78,18 @@ class MigrationRun:
     # -- the steps ----------------------------------------------------------------------
 
     def back_up(self) -> None:
-        """Step 1: a 0600 copy of every file that will change."""
+        """Step 1: the content of every file that will change, in memory.
+
+        Not on disk: a copy written now would outlive a kill of this process, holding
+        plaintext secrets the user may delete later. Each file is replaced atomically,
+        so a kill leaves it old or new, never lost; :meth:`undo` writes 0600 backups
+        only when it cannot put a file back.
+        """
         for path in self.cloud_files:
             self.cloud_originals[path] = (path.read_bytes(), path.stat().st_mode & 0o777)
         paths = [self.store.path] if self.store.exists() else []
         for path in [*paths, *self.cloud_files]:
-            self.backups[path] = make_backup(path)
+            self.file_originals[path] = path.read_bytes()
 
     def store_secrets(self) -> None:
         """Step 2: every secret into the backend, under a fresh secret id per profile."""
@@ -179,7 +187,7 @@ class MigrationRun:
                 raise ConfigurationError(f"{path} still holds a secret after scrubbing it.")
 
     def finish(self) -> list[str]:
-        """Step 5: drop replaced secrets and the backups; return what could not be done."""
+        """Step 5: drop the replaced secrets; return what could not be done."""
         problems: list[str] = []
         for old in self.replaced:
             problems.extend(
@@ -187,14 +195,6 @@ class MigrationRun:
                 f" {old.get(profile_keys.SECRET_ID)}: {problem}"
                 for problem in delete_profile_secrets(old)
             )
-        for backup in self.backups.values():
-            try:
-                backup.unlink()
-            except OSError as exc:
-                problems.append(
-                    f"could not delete the backup {backup}; it holds plaintext secrets, delete"
-                    f" it yourself: {exc}"
-                )
         return problems
 
     # -- undo -------------------------------------------------------------------------------
@@ -208,6 +208,8 @@ class MigrationRun:
                     self.backend.delete(key)
                 except ConfigurationError as exc:
                     problems.append(f"could not delete {key!r} from {self.backend.name!r}: {exc}")
+        if problems:
+            problems.extend(self._write_backups())
         backups = list(self.backups.values())
         what = "Nothing was lost: every file is as it was."
         if problems:
@@ -221,6 +223,16 @@ class MigrationRun:
         reason = str(cause) or type(cause).__name__
         logger.warning("migration failed and was undone: %s", reason)
         return MigrationError(f"The migration failed: {reason} {what}{where}", backups)
+
+    def _write_backups(self) -> list[str]:
+        """Write a 0600 copy of each original file next to it; return what failed."""
+        problems = []
+        for path, data in self.file_originals.items():
+            try:
+                self.backups[path] = make_backup(path, data)
+            except ConfigurationError as exc:
+                problems.append(str(exc))
+        return problems
 
     def _restore_files(self) -> list[str]:
         problems = []

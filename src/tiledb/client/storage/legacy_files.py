@@ -11,9 +11,9 @@ keys (facts observed on that package; any may be missing):
 It names no workspace. Scrubbing removes ``"api_key"`` and ``"password"`` and keeps
 the rest, so the file stays valid for the tool that wrote it.
 
-Backups made before a migration are created 0600 with ``O_EXCL`` next to the file
-they copy, named ``<file>.migrate-backup-<UTC time>``; :data:`BACKUP_MARKER` finds
-leftovers (``tiledb-client doctor`` reports them: they hold plaintext secrets).
+Backups of a migration that could not be undone are created 0600 with ``O_EXCL`` next
+to the file they copy, named ``<file>.migrate-backup-<UTC time>``; :data:`BACKUP_MARKER`
+finds them (``tiledb-client doctor`` reports them: they hold plaintext secrets).
 """
 
 from __future__ import annotations
@@ -166,8 +166,13 @@ def replace_file(path: Path, data: bytes, mode: int = 0o600) -> None:
         raise ConfigurationError(f"Cannot write {path}: {exc}") from exc
 
 
-def make_backup(path: Path) -> Path:
-    """Copy ``path`` to a new file readable by its owner only (0600); return the copy.
+def make_backup(path: Path, data: bytes | None = None) -> Path:
+    """Copy ``path`` (or write ``data``, its earlier content) to a new 0600 file next to it.
+
+    Returns
+    -------
+    pathlib.Path
+        The copy, e.g. ``Path("/home/ada/.tiledb/profiles.json.migrate-backup-20250101T120000Z")``.
 
     Raises
     ------
@@ -175,10 +180,11 @@ def make_backup(path: Path) -> Path:
         When the copy cannot be made.
     """
     stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise ConfigurationError(f"Cannot read {path} to back it up: {exc}") from exc
+    if data is None:
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            raise ConfigurationError(f"Cannot read {path} to back it up: {exc}") from exc
     for attempt in range(100):
         suffix = f"{BACKUP_MARKER}{stamp}" + (f"-{attempt}" if attempt else "")
         backup = path.with_name(path.name + suffix)
