@@ -115,12 +115,13 @@ def _stop(proc: subprocess.Popen[bytes] | None) -> None:
         proc.stdout.close()
 
 
-@pytest.fixture(scope="session")
-def secret_service_bus(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SecretServiceBus]:
-    """Start a private D-Bus session bus with an unlocked gnome-keyring Secret Service."""
+def start_secret_service(root: Path) -> SecretServiceBus:
+    """Start a private D-Bus session bus with an unlocked gnome-keyring in ``root``.
+
+    Fails the test (never skips) when the programs are missing or do not come up.
+    """
     dbus_daemon = _require("dbus-daemon")
     keyring_daemon = _require("gnome-keyring-daemon")
-    root = tmp_path_factory.mktemp("secret-service")
     home, runtime = root / "home", root / "run"
     home.mkdir()
     runtime.mkdir(mode=0o700)
@@ -161,16 +162,27 @@ def secret_service_bus(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sec
         keyring.stdin.write(KEYRING_PASSWORD.encode())
         keyring.stdin.close()
         _wait_until_ready(address, keyring, deadline)
-        bus = SecretServiceBus(address, root, dbus, keyring)
+        return SecretServiceBus(address, root, dbus, keyring)
     except Exception as exc:
         _stop(keyring)
         _stop(dbus)
         pytest.fail(f"Could not start a private Secret Service: {exc}\n{_logs(root)}")
+
+
+def stop_secret_service(bus: SecretServiceBus) -> None:
+    """Stop the daemons of :func:`start_secret_service`."""
+    _stop(bus.keyring)
+    _stop(bus.dbus)
+
+
+@pytest.fixture(scope="session")
+def secret_service_bus(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SecretServiceBus]:
+    """Start a private D-Bus session bus with an unlocked gnome-keyring Secret Service."""
+    bus = start_secret_service(tmp_path_factory.mktemp("secret-service"))
     try:
         yield bus
     finally:
-        _stop(keyring)
-        _stop(dbus)
+        stop_secret_service(bus)
 
 
 @pytest.fixture
