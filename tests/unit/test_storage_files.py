@@ -158,6 +158,7 @@ def test_directories_created_for_us_are_private_under_umask_000(
         "home/.local",
         "home/.local/share/tiledb-client",
     }
+    assert len(modes) == 8  # made/{config/tiledb,vaults/a}, .local/share/tiledb-client
     assert {name: mode for name, mode in modes.items() if mode != "0700"} == {}
     for path in [*made.rglob("*"), *(tmp_path / "home").rglob("*")]:
         if path.is_file():
