@@ -173,7 +173,10 @@ def run_delete(args: argparse.Namespace, out: Output) -> int:
     if result.revoke_problem:
         out.warn(f"the cached session token could not be revoked: {result.revoke_problem}")
     for problem in result.secret_problems:
-        out.warn(f"a secret could not be deleted (--force): {problem}")
+        out.warn(
+            f"a secret could not be deleted and is an orphan now ({problem}); once the backend"
+            " works, tiledb-client profile prune removes it"
+        )
     if out.json_mode:
         out.json(
             {
