@@ -117,7 +117,7 @@ class TestProfileDirectory:
         findings = {f.subject: f for f in report.findings if f.section == "files"}
         directory = findings[str(store.directory)]
         assert directory.severity == "error"
-        assert "other users can write to it (mode 0777)" in directory.message
+        assert "mode 0777, other users can write to it" in directory.message
         assert directory.fix == f"chmod 700 {store.directory}"
         owner = findings[str(store.path)]
         assert owner.severity == "error"
@@ -125,7 +125,7 @@ class TestProfileDirectory:
         assert owner.fix is not None and owner.fix.startswith('chown "$(id -un)"')
         secret = findings[str(passphrase_file)]
         assert secret.severity == "warning"
-        assert "other users can read it (mode 0644)" in secret.message
+        assert "mode 0644, other users can read it" in secret.message
 
     def test_doctor_reports_group_write(self, store: ProfileStore) -> None:
         store.directory.chmod(0o770)

@@ -19,7 +19,7 @@ import os
 import stat
 from pathlib import Path
 
-__all__ = ["group_can_write", "others_can_change", "others_can_read"]
+__all__ = ["group_can_write", "mode_of", "others_can_change", "others_can_read"]
 
 
 def _owner_name(uid: int) -> str:
@@ -49,6 +49,14 @@ def _stat(path: Path) -> os.stat_result | None:
         return None
 
 
+def mode_of(path: Path) -> str:
+    """Return the permission bits of ``path`` in octal, e.g. ``"0644"`` (``"?"`` if unknown)."""
+    try:
+        return f"{stat.S_IMODE(path.stat().st_mode):04o}"
+    except OSError:
+        return "?"
+
+
 def others_can_change(path: Path) -> str | None:
     """Return why another user can replace or change ``path``, or ``None``.
 
@@ -62,7 +70,7 @@ def others_can_change(path: Path) -> str | None:
     -------
     str or None
         e.g. ``"it is owned by user 'bob' (uid 1001), not by you"`` or ``"other users can
-        write to it (mode 0777)"``.
+        write to it"``.
     """
     info = _stat(path)
     if info is None:
@@ -72,7 +80,7 @@ def others_can_change(path: Path) -> str | None:
     mode = stat.S_IMODE(info.st_mode)
     sticky_directory = stat.S_ISDIR(info.st_mode) and mode & stat.S_ISVTX
     if mode & stat.S_IWOTH and not sticky_directory:
-        return f"other users can write to it (mode {mode:04o})"
+        return "other users can write to it"
     return None
 
 
@@ -82,14 +90,14 @@ def group_can_write(path: Path) -> str | None:
     Returns
     -------
     str or None
-        e.g. ``"members of group 'staff' can write to it (mode 0775)"``.
+        e.g. ``"members of group 'staff' can write to it"``.
     """
     info = _stat(path)
     if info is None:
         return None
     mode = stat.S_IMODE(info.st_mode)
     if mode & stat.S_IWGRP:
-        return f"members of {_group_name(info.st_gid)} can write to it (mode {mode:04o})"
+        return f"members of {_group_name(info.st_gid)} can write to it"
     return None
 
 
@@ -99,15 +107,14 @@ def others_can_read(path: Path) -> str | None:
     Returns
     -------
     str or None
-        e.g. ``"other users can read it (mode 0644)"`` or ``"members of group 'ops' can
-        read it (mode 0640)"``.
+        e.g. ``"other users can read it"`` or ``"members of group 'ops' can read it"``.
     """
     info = _stat(path)
     if info is None:
         return None
     mode = stat.S_IMODE(info.st_mode)
     if mode & stat.S_IROTH:
-        return f"other users can read it (mode {mode:04o})"
+        return "other users can read it"
     if mode & stat.S_IRGRP:
-        return f"members of {_group_name(info.st_gid)} can read it (mode {mode:04o})"
+        return f"members of {_group_name(info.st_gid)} can read it"
     return None

@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Literal
 
 from tiledb.client.basics.errors import BackendUnavailableError, SecretBackendError
-from tiledb.client.basics.file_safety import others_can_change, others_can_read
+from tiledb.client.basics.file_safety import mode_of, others_can_change, others_can_read
 
 __all__ = [
     "InsecureFileWarning",
@@ -177,14 +177,16 @@ def _check_file_safety(path: Path, label: str) -> None:
     change = others_can_change(path)
     if change is not None:
         raise SecretBackendError(
-            f"Refusing the passphrase in {label}: {change}. Another user could choose the"
+            f"Refusing the passphrase in {label}: {change} (mode {mode_of(path)}). Another"
+            " user could choose the"
             " passphrase of a new vault, or lock you out. Make the file yours and writable"
             " by you only (chmod 600)."
         )
     read = others_can_read(path)
     if read is not None:
         message = (
-            f"The passphrase in {label} is not private: {read}. Anyone who reads it can"
+            f"The passphrase in {label} is not private: {read} (mode {mode_of(path)})."
+            " Anyone who reads it can"
             " decrypt the secrets vault; chmod 600 it unless only you run here."
         )
         warnings.warn(message, InsecureFileWarning, stacklevel=2)

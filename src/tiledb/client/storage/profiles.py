@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from tiledb.client.basics.errors import ConfigurationError
-from tiledb.client.basics.file_safety import others_can_change
+from tiledb.client.basics.file_safety import mode_of, others_can_change
 from tiledb.client.basics.files import (
     LockBusyError,
     hold_lock,
@@ -326,7 +326,8 @@ class ProfileStore:
             if problem is not None:
                 fix = "make it yours (chown)" if "owned by" in problem else f"chmod go-w {path}"
                 raise ConfigurationError(
-                    f"Refusing to use the profile {what} {path}: {problem}. Another user could"
+                    f"Refusing to use the profile {what} {path}: {problem} (mode"
+                    f" {mode_of(path)}). Another user could"
                     f" point your profiles at a server of theirs and receive your token: {fix}."
                 )
 

@@ -37,13 +37,14 @@ def _mode_finding(path: Path, expected: int, what: str, *, refused: str | None =
             fix = f'chown "$(id -un)" {quoted} && {fix}'
         why = f" (refused: {refused})" if refused else ""
         severity: Severity = "error" if refused else "warning"
-        return Finding("files", str(path), severity, f"{what}: {change}{why}", fix)
+        message = f"{what}: mode {mode:04o}, {change}{why}"
+        return Finding("files", str(path), severity, message, fix)
     loose = group_can_write(path)
     if loose is None and mode & 0o077 & ~expected:
-        loose = others_can_read(path) or f"other users can open it (mode {mode:04o})"
+        loose = others_can_read(path) or "other users can open it"
     if loose is not None:
-        return Finding("files", str(path), "warning", f"{what}: {loose}", fix)
-    return Finding("files", str(path), "ok", f"{what}: mode {mode:04o}, yours")
+        return Finding("files", str(path), "warning", f"{what}: mode {mode:04o}, {loose}", fix)
+    return Finding("files", str(path), "ok", f"{what}: mode {mode:04o}")
 
 
 def _passphrase_file_findings() -> list[Finding]:
