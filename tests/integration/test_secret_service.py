@@ -168,3 +168,32 @@ def test_stopped_secret_service_times_out(
         secret_service_bus.keyring.send_signal(signal.SIGCONT)
     monkeypatch.delenv(TIMEOUT_ENV)
     assert KeyringBackend().get(keys[0]) == "value"
+
+
+def test_stopped_secret_service_fails_fast_then_answers_again(
+    monkeypatch: pytest.MonkeyPatch, secret_service_bus: SecretServiceBus, keys: list[str]
+) -> None:
+    backend = KeyringBackend()
+    backend.set(keys[0], "value")
+    monkeypatch.setenv(TIMEOUT_ENV, "1")
+    secret_service_bus.keyring.send_signal(signal.SIGSTOP)
+    try:
+        with pytest.raises(BackendUnavailableError, match="did not answer within 1 s"):
+            backend.get(keys[0])
+        start = time.monotonic()
+        with pytest.raises(BackendUnavailableError, match="has not answered an earlier call"):
+            backend.get(keys[0])  # the first read still waits on D-Bus: no queueing behind it
+        assert time.monotonic() - start < 0.5
+    finally:
+        secret_service_bus.keyring.send_signal(signal.SIGCONT)
+    deadline = time.monotonic() + 10
+    while (
+        True
+    ):  # the stopped read returns once the daemon runs again; then the same backend answers
+        try:
+            assert backend.get(keys[0]) == "value"
+            break
+        except BackendUnavailableError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)

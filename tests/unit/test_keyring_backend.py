@@ -259,11 +259,26 @@ class TestTimeouts:
         assert 0.25 < time.monotonic() - start < 2
         assert not availability.available
         assert "did not answer within 0.3 s" in availability.reason
+        backend, _ = make(SleepyRing)
         start = time.monotonic()
         with pytest.raises(BackendUnavailableError, match=f"{TIMEOUT_ENV}=<seconds>") as info:
             backend.set(KEY, "s3cret-value")
         assert 0.25 < time.monotonic() - start < 2
         assert "0.3 s" in str(info.value)
+        assert "s3cret-value" not in str(info.value)
+
+    def test_later_calls_do_not_queue_behind_a_hung_one(
+        self, monkeypatch: pytest.MonkeyPatch, make: Callable
+    ) -> None:
+        monkeypatch.setenv(TIMEOUT_ENV, "0.5")
+        backend, _ = make(SleepyRing)
+        with pytest.raises(BackendUnavailableError, match=r"did not answer within 0\.5 s"):
+            backend.get(KEY)
+        start = time.monotonic()
+        with pytest.raises(BackendUnavailableError) as info:
+            backend.set(KEY, "s3cret-value")
+        assert time.monotonic() - start < 0.2  # at once, not after another 0.5 s
+        assert "has not answered an earlier call (read)" in str(info.value)
         assert "s3cret-value" not in str(info.value)
 
     def test_hanging_detection(self, monkeypatch: pytest.MonkeyPatch, arm: Callable) -> None:

@@ -13,22 +13,21 @@ see :mod:`tiledb.client.secrets._keyring_choice`.
 
 Every operation, backend detection included, runs in a worker thread and is
 abandoned after ``$TILEDB_CLIENT_KEYRING_TIMEOUT`` seconds (default
-:data:`DEFAULT_TIMEOUT`). ``keyring`` is imported on first use, never at import.
+:data:`DEFAULT_TIMEOUT`). Operations of one instance run one at a time; while an
+abandoned one is still waiting for the keyring, later ones fail at once (they
+do not queue behind it), and once it returns the backend answers again (see
+:class:`~tiledb.client.basics.deadline.Lane`). ``keyring`` is imported on first
+use, never at import.
 """
 
 from __future__ import annotations
 
 import contextlib
 import logging
-import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING, ClassVar, TypeVar
 
-from tiledb.client.basics.deadline import (
-    DeadlineExceeded,
-    call_with_deadline,
-    timeout_from_env,
-)
+from tiledb.client.basics.deadline import DeadlineExceeded, Lane, StillRunning, timeout_from_env
 from tiledb.client.basics.errors import BackendUnavailableError, SecretBackendError
 from tiledb.client.secrets import _chunks
 from tiledb.client.secrets._keyring_choice import Failure, describe, resolve
@@ -144,25 +143,32 @@ class KeyringBackend(SecretBackend):
         self._given = ring
         self._entries: _Entries | None = None
         self._label = ""
-        self._lock = threading.Lock()  # one keyring operation at a time per instance
+        self._lane = Lane()  # one keyring operation at a time per instance, never stuck behind one
 
-    def _within_lock(self, op: Callable[[_Entries], T]) -> T:
-        with self._lock:
-            if self._entries is None:
-                ring, label = resolve(self._given)
-                logger.debug("keyring backend in use: %s", label)
-                self._entries, self._label = _Entries(ring), label
-            return op(self._entries)
+    def _on_lane(self, op: Callable[[_Entries], T]) -> T:
+        if self._entries is None:
+            ring, label = resolve(self._given)
+            logger.debug("keyring backend in use: %s", label)
+            self._entries, self._label = _Entries(ring), label
+        return op(self._entries)
 
     def _run(self, action: str, op: Callable[[_Entries], T], secret: str | None = None) -> T:
         """Run ``op`` within the timeout; failures become a :class:`Failure`."""
         timeout = keyring_timeout()
         try:
-            return call_with_deadline(
-                lambda: self._within_lock(op), timeout, name=f"tiledb-client keyring {action}"
+            return self._lane.call(
+                lambda: self._on_lane(op), timeout, name=f"tiledb-client keyring {action}"
             )
         except (Failure, SecretBackendError):
             raise
+        except StillRunning as stuck:
+            failure = Failure(
+                f"{self._label or 'the OS keyring'} has not answered an earlier call"
+                f" ({stuck.what.removeprefix('tiledb-client keyring ')}) for {stuck.waiting:.0f} s,"
+                " so this one was not sent",
+                "If it is waiting for you to unlock it, unlock it and retry; if its daemon is"
+                " stopped or hung, restart it. Calls are sent again as soon as it answers.",
+            )
         except DeadlineExceeded:
             failure = Failure(
                 f"{self._label or 'the OS keyring'} did not answer within {timeout:g} s"
