@@ -8,11 +8,13 @@ import warnings
 from pathlib import Path
 
 import pytest
+from tests.backends import CHEAP_POLICY
 
 import tiledb
 import tiledb.client
 from tiledb.client.basics.models import User, UserSelfWorkspace, WorkspaceRole
 from tiledb.client.client import ClientError, ConfigurationError, LoginError, Workspace
+from tiledb.client.secrets import encrypted_file, registry
 from tiledb.client.session import current as session_module
 from tiledb.client.session.settings import PlaintextSecretWarning
 from tiledb.client.storage.profiles import ProfileStore
@@ -207,12 +209,53 @@ def test_overwrite_revokes_the_old_session_token(local_server: LocalServer, vaul
 def test_revoked_cached_token_is_replaced(local_server: LocalServer, vault: Path) -> None:
     configure_ada(local_server)
     tiledb.client.login()
+    first = tiledb.client.Config()["rest.token"]
     for token in local_server.tokens:
         if token.name.startswith("login-session"):
             local_server.revoke_token(token.token_id)
-    tiledb.client.login()
-    assert tiledb.client.get_user().username == DEFAULT_USERNAME
+    tiledb.client.login()  # trusts the cached token: the server is not asked
+    assert tiledb.client.Config()["rest.token"] == first
+    assert len(token_requests(local_server)) == 1
+    assert tiledb.client.get_user().username == DEFAULT_USERNAME  # refused once, renewed
     assert len(token_requests(local_server)) == 2
+    renewed = tiledb.client.Config()["rest.token"]
+    assert renewed != first
+    assert tiledb.default_ctx().config()["rest.token"] == renewed  # core gets it too
+    tiledb.client.logout()
+    assert [t.active for t in local_server.tokens if t.name.startswith("login-session")] == [
+        False,
+        False,
+    ]
+
+
+class ReadRecordingVault(encrypted_file.EncryptedFileBackend):
+    """The real encrypted-file backend, recording which entries are read."""
+
+    def __init__(self) -> None:
+        super().__init__(kdf_policy=CHEAP_POLICY)
+        self.reads: list[str] = []
+
+    def get(self, key: str) -> str | None:
+        self.reads.append(key.split(":")[0])
+        return super().get(key)
+
+
+def test_cached_session_token_login_makes_no_request_and_reads_no_password(
+    local_server: LocalServer, vault: Path
+) -> None:
+    recording = ReadRecordingVault()
+    registry.use_backend(recording)
+    configure_ada(local_server)
+    tiledb.client.login()
+    assert recording.reads == ["session", "password"]  # nothing cached yet: mint
+    local_server.clear_requests()
+    recording.reads.clear()
+    tiledb.client.login()
+    assert local_server.requests == []
+    assert recording.reads == ["session"]
+    tiledb.client.get_self_user()
+    tiledb.client.get_self_user()
+    assert [r.route for r in local_server.requests] == ["/v4/users/self"]
 
 
 def test_wrong_password_is_a_login_error_without_the_password(

@@ -129,3 +129,40 @@ def test_a_secret_missing_from_its_backend_is_secret_not_found(
     )
     with pytest.raises(SecretNotFoundError, match="missing from the 'encrypted-file' backend"):
         resolve()
+
+
+@pytest.mark.parametrize("how", ["environment", "argument"])
+def test_a_shadowed_stored_secret_is_not_read(
+    store: ProfileStore, vault: Path, monkeypatch: pytest.MonkeyPatch, how: str
+) -> None:
+    from tiledb.client import client
+    from tiledb.client.secrets import encrypted_file
+
+    client.configure(token="stored-ws_abc123-tok", host="https://api.example.com")
+    # Reading the vault now fails: no passphrase source (and no terminal to ask on).
+    monkeypatch.delenv("TILEDB_CLIENT_PASSPHRASE")
+    encrypted_file.clear_key_cache()
+    arguments = {"token": "given-ws_abc123-tok"} if how == "argument" else None
+    if how == "environment":
+        monkeypatch.setenv("TILEDB_REST_TOKEN", "given-ws_abc123-tok")
+    settings = resolve(arguments=arguments)
+    assert settings.token is not None
+    assert settings.token.value == "given-ws_abc123-tok"
+    assert settings.backend is None
+    assert len(settings.shadowed) == 1
+    assert "shadows the credentials stored in profile 'default'" in settings.shadowed[0]
+
+
+def test_a_stored_password_is_read_only_when_needed(store: ProfileStore, vault: Path) -> None:
+    from tiledb.client import client
+    from tiledb.client.session.settings import StoredSecret
+
+    client.configure(
+        username="ada", password="pw-1843", workspace="acme", host="https://api.example.com"
+    )
+    settings = resolve()
+    assert settings.password is not None
+    assert isinstance(settings.password.value, StoredSecret)
+    assert "pw-1843" not in repr(settings.password.value)
+    assert ("password", "****", settings.password.source) in settings.rows()
+    assert settings.password.text() == "pw-1843"

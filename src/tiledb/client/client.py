@@ -195,7 +195,9 @@ class Client:
         with self._lock:
             if self._rest is not None and self._rest[0] is current:
                 return self._rest[1]
-        rest = current.rest(self)
+        from tiledb.client.session import current as sessions
+
+        rest = sessions.rest(current, self)
         with self._lock:
             self._rest = (current, rest)
         return rest

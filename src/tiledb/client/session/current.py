@@ -8,6 +8,7 @@ Nothing here writes ``os.environ``.
 
 from __future__ import annotations
 
+import functools
 import threading
 from collections.abc import Mapping
 from typing import Any
@@ -15,9 +16,9 @@ from typing import Any
 from tiledb.client.session.login import login_session
 from tiledb.client.session.session import Session
 from tiledb.client.session.tiledb_config import tiledb_params, update_default_ctx
-from tiledb.client.transport.rest import RestFactory
+from tiledb.client.transport.rest import RestClient, RestFactory
 
-__all__ = ["current", "forget", "install", "login", "peek"]
+__all__ = ["current", "forget", "install", "login", "peek", "rest"]
 
 _current: Session | None = None
 _lock = threading.RLock()
@@ -86,3 +87,38 @@ def login(
     session = login_session(profile_name, profile_dir, factory, arguments)
     install(session)
     return session
+
+
+def rest(session: Session, factory: RestFactory) -> RestClient:
+    """Return a REST client of ``session``.
+
+    When the session's token is a session token reused from the cache and the
+    server refuses it (HTTP 401), the client asks :func:`_renew` for a new one
+    and repeats the request once with it.
+    """
+    client = session.rest(factory)
+    if session.renew is not None:
+        client.renew_token_with(functools.partial(_renew, session))
+    return client
+
+
+def _renew(session: Session) -> str:
+    """Replace ``session``'s refused token: once, however many threads ask.
+
+    The replacement becomes the current session (and TileDB-Py's default context
+    gets its token) if ``session`` still is the current one.
+
+    Raises
+    ------
+    LoginError
+        When the stored password no longer makes a session token.
+    """
+    with _lock:
+        replacement = session.cache.renewed
+        if replacement is None:
+            assert session.renew is not None  # noqa: S101 - rest() attaches _renew only then
+            replacement = session.renew()
+            session.cache.renewed = replacement
+            if _current is session:
+                install(replacement)
+        return replacement.token

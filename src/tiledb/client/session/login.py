@@ -9,14 +9,15 @@ session current is :mod:`tiledb.client.session.current`'s job.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from typing import Any
 
 from tiledb.client.basics.errors import ConfigurationError, LoginError
 from tiledb.client.basics.protocol import workspace_from_token
-from tiledb.client.session.session import Session, parse_self_user
-from tiledb.client.session.session_tokens import obtain_session_token
-from tiledb.client.session.settings import resolve
+from tiledb.client.session.session import Session
+from tiledb.client.session.session_tokens import ObtainedToken, obtain_session_token
+from tiledb.client.session.settings import SessionSettings, resolve
 from tiledb.client.storage.profiles import resolve_profile_name
 from tiledb.client.transport.rest import RestFactory
 
@@ -75,19 +76,30 @@ def login_session(
             ca_file=settings.ca_file.value or None,
             settings=settings,
         )
-    obtained = obtain_session_token(settings, factory)
+    return _password_session(settings, factory, obtain_session_token(settings, factory))
+
+
+def _password_session(
+    settings: SessionSettings, factory: RestFactory, obtained: ObtainedToken
+) -> Session:
+    """The session of a session token; one reused from the cache can be renewed once."""
     api_token = obtained.token
-    workspace = settings.workspace.value or api_token.workspace_id
-    session = Session(
+    renew = functools.partial(_renewed, settings, factory) if obtained.reused else None
+    return Session(
         host=settings.host.value,
         token=api_token.api_key,
-        workspace=workspace,
+        workspace=settings.workspace.value or api_token.workspace_id,
         workspace_id=api_token.workspace_id,
         verify_ssl=bool(settings.verify_ssl.value),
         ca_file=settings.ca_file.value or None,
         settings=settings,
         session_token_id=api_token.token_id,
+        renew=renew,
     )
-    if obtained.self_user:
-        session.cache.self_user = parse_self_user(obtained.self_user)
-    return session
+
+
+def _renewed(settings: SessionSettings, factory: RestFactory) -> Session:
+    """A session like the refused one, with a new session token (and the cache updated)."""
+    return _password_session(
+        settings, factory, obtain_session_token(settings, factory, reuse=False)
+    )

@@ -33,6 +33,7 @@ class _Cache:
     lock: threading.Lock = field(default_factory=threading.Lock)
     self_user: tuple[User, list[UserSelfWorkspace]] | None = None
     workspace: Workspace | None = None
+    renewed: Session | None = None  # the session that replaced this one's refused token
 
 
 @dataclass(frozen=True)
@@ -56,6 +57,10 @@ class Session:
         Where each value came from.
     session_token_id : str or None
         Id of the session token made from a password, if any (``logout`` revokes it).
+    renew : callable or None
+        For a session token reused from the cache: makes the session that replaces
+        this one when the server refuses the token (see
+        :func:`tiledb.client.session.current.rest`).
     """
 
     host: str
@@ -66,6 +71,7 @@ class Session:
     ca_file: str | None
     settings: SessionSettings = field(repr=False)
     session_token_id: str | None = None
+    renew: Callable[[], Session] | None = field(default=None, repr=False, compare=False)
     cache: _Cache = field(default_factory=_Cache, repr=False, compare=False)
 
     @property

@@ -3,8 +3,15 @@
 A password profile never sends its password to TileDB core. At login the password
 is exchanged once for a session token (``POST /v4/tokens`` with HTTP Basic auth);
 the token is kept in the profile's own secret backend, next to the password, and
-reused by later logins while it is valid and the server still accepts it.
+reused by later logins until :data:`EXPIRY_MARGIN` before it expires.
 ``logout`` revokes it (``DELETE /v4/tokens/{id}``) and forgets it.
+
+A cached token is trusted without asking the server: login makes no request and
+does not even read the password. If the server has revoked it meanwhile, the
+first call that it refuses makes a new one (see
+:func:`tiledb.client.session.current.rest`). A revoked token grants nothing, so
+trusting it costs no security; what it costs is that the refusal surfaces at the
+first call instead of at login (docs/performance.md).
 """
 
 from __future__ import annotations
@@ -38,10 +45,9 @@ EXPIRY_MARGIN = timedelta(minutes=5)
 
 @dataclass(frozen=True)
 class ObtainedToken:
-    """A session token, and the ``/v4/users/self`` answer if checking it fetched one."""
+    """A session token, and whether it came from the cache (``reused``)."""
 
     token: APIToken
-    self_user: Any = None
     reused: bool = False
 
 
@@ -67,8 +73,21 @@ def cache_slot_of_profile(profile: Mapping[str, str]) -> tuple[SecretBackend, st
     return get_backend(backend_name), secret_entry_key(secret_id, "session")
 
 
-def obtain_session_token(settings: SessionSettings, factory: RestFactory) -> ObtainedToken:
+def obtain_session_token(
+    settings: SessionSettings, factory: RestFactory, *, reuse: bool = True
+) -> ObtainedToken:
     """Return a valid session token for a username/password session.
+
+    Parameters
+    ----------
+    settings : SessionSettings
+        The session's settings; the password is read from its backend only when a
+        new token must be made.
+    factory : RestFactory
+        Makes the REST client that makes a new token.
+    reuse : bool
+        Reuse the cached token if it is not near its expiry (no request is made);
+        False makes a new one (the cached one was refused).
 
     Raises
     ------
@@ -79,13 +98,11 @@ def obtain_session_token(settings: SessionSettings, factory: RestFactory) -> Obt
         When the server cannot be reached.
     """
     slot = _cache_slot(settings)
-    if slot is not None:
+    if reuse and slot is not None:
         cached = _load(slot, settings)
         if cached is not None:
-            self_user = _check(cached, settings, factory, slot)
-            if self_user is not None:
-                logger.debug("reusing session token %s", cached.token_id)
-                return ObtainedToken(cached, self_user, reused=True)
+            logger.debug("reusing session token %s", cached.token_id)
+            return ObtainedToken(cached, reused=True)
     token = _mint(settings, factory)
     if slot is not None:
         _save(slot, token, settings)
@@ -112,34 +129,9 @@ def _load(slot: tuple[SecretBackend, str], settings: SessionSettings) -> APIToke
     return token
 
 
-def _check(
-    token: APIToken,
-    settings: SessionSettings,
-    factory: RestFactory,
-    slot: tuple[SecretBackend, str],
-) -> Any:
-    """Ask the server whether a cached token still works; return its self answer."""
-    rest = factory.new_rest(
-        settings.host.value,
-        token=token.api_key,
-        verify_ssl=bool(settings.verify_ssl.value),
-        ca_file=settings.ca_file.value or None,
-    )
-    with rest:
-        try:
-            return rest.get("/v4/users/self") or {}
-        except RestError as exc:
-            if exc.status not in (401, 403):
-                raise
-    logger.info("the cached session token was refused; making a new one")
-    backend, key = slot
-    backend.delete(key)
-    return None
-
-
 def _mint(settings: SessionSettings, factory: RestFactory) -> APIToken:
     username = str(settings.username.value)
-    password = str(settings.password.value) if settings.password else ""
+    password = settings.password.text() if settings.password else ""
     workspace = settings.workspace.value
     if not workspace:
         raise LoginError(

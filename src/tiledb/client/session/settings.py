@@ -5,8 +5,10 @@ variable, its profile key and whether it is secret. :func:`resolve` walks the
 sources in order, per field: explicit argument > ``TILEDB_*`` environment variable
 > profile > default. Credentials (a token, or a username and password) are taken
 as a unit from the highest source that has one, so an environment token shadows a
-stored password instead of mixing with it. Secrets held by a backend are read
-from that backend here, at session start.
+stored password instead of mixing with it. A stored token is read from its backend
+here, at session start; a stored password only when it is needed (a session token
+must be made), see :class:`StoredSecret`; a stored secret that an argument or the
+environment shadows is never read.
 
 Every value carries its source, so errors and ``whoami`` can say "host from
 profile 'prod', token from TILEDB_REST_TOKEN" with secrets masked.
@@ -36,6 +38,7 @@ __all__ = [
     "SETTINGS",
     "SessionSettings",
     "Setting",
+    "StoredSecret",
     "resolve",
 ]
 
@@ -97,6 +100,65 @@ class Resolved:
     def __repr__(self) -> str:
         return f"Resolved(source={self.source!r})"
 
+    def text(self) -> str:
+        """The value as text; a :class:`StoredSecret` is read from its backend now.
+
+        Raises
+        ------
+        SecretNotFoundError
+            When a stored secret is missing from its backend.
+        SecretBackendError
+            When its backend cannot be read.
+        """
+        return self.value.read() if isinstance(self.value, StoredSecret) else str(self.value)
+
+
+class StoredSecret:
+    """A profile's secret in a backend: where it is, read only by :meth:`read`. Never shown.
+
+    Parameters
+    ----------
+    backend : str
+        The backend's name, e.g. ``"keyring"``.
+    key : str
+        The entry, e.g. ``"password: default @ /home/ada/.tiledb/profiles.json [1f3a9c2e]"``.
+    kind : str
+        ``"token"`` or ``"password"``.
+    profile_name, where : str
+        The profile, e.g. ``"default"``, and its description, e.g.
+        ``"profile 'default' (/home/ada/.tiledb/profiles.json)"``.
+    """
+
+    __slots__ = ("backend", "key", "kind", "profile_name", "where")
+
+    def __init__(self, backend: str, key: str, kind: str, profile_name: str, where: str) -> None:
+        self.backend, self.key, self.kind = backend, key, kind
+        self.profile_name, self.where = profile_name, where
+
+    def read(self) -> str:
+        """Return the secret from its backend.
+
+        Raises
+        ------
+        SecretNotFoundError
+            When the backend has no such entry.
+        SecretBackendError
+            When the backend cannot be read (locked, unreachable, no passphrase).
+        """
+        from tiledb.client.secrets.registry import get_backend
+
+        value = get_backend(self.backend).get(self.key)
+        if value is None:
+            raise SecretNotFoundError(
+                f"The {self.kind} of {self.where} is missing from the {self.backend!r} backend. "
+                f"Store it again with: tiledb-client configure --profile {self.profile_name}"
+                " --overwrite"
+            )
+        return value
+
+    def __repr__(self) -> str:
+        return f"StoredSecret({self.kind} of {self.where} in {self.backend!r})"
+
 
 @dataclass(frozen=True)
 class SessionSettings:
@@ -140,10 +202,11 @@ class SessionSettings:
             resolved: Resolved | None = getattr(self, name)
             if resolved is None or resolved.value in (None, ""):
                 continue
+            value = resolved.value
             shown = (
-                mask(resolved.value, tail=name == "token")
+                mask(value if isinstance(value, str) else "(stored)", tail=name == "token")
                 if _BY_NAME[name].secret
-                else str(resolved.value)
+                else str(value)
             )
             rows.append((name, shown, resolved.source))
         return rows
@@ -260,7 +323,11 @@ def _with_credentials(
     profile: Mapping[str, str] | None,
     source: str,
 ) -> SessionSettings:
-    """Attach the credential of the highest source that has one."""
+    """Attach the credential of the highest source that has one.
+
+    A stored token is read from its backend only when no argument or environment
+    variable shadows it; a stored password is left for :meth:`Resolved.text`.
+    """
     layers: list[tuple[str | None, str | None, str, str]] = [
         (arguments.get("token"), arguments.get("password"), "argument", "argument"),
         (
@@ -280,9 +347,12 @@ def _with_credentials(
             break
     stored = _stored_credentials(settings.profile_name, profile, source)
     shadowed: tuple[str, ...] = ()
-    if found is None:
-        found = stored
-    elif stored is not None and (stored[0] or stored[1]) is not None:
+    if found is None and stored is not None:
+        token, password, backend = stored
+        if token is not None and isinstance(token.value, StoredSecret):
+            token = Resolved(token.value.read(), token.source)  # needed now, for the session
+        found = (token, password, backend)
+    elif found is not None and stored is not None:
         origin = (found[0] or found[1]).source  # type: ignore[union-attr]
         shadowed = (f"{origin} shadows the credentials stored in {source}",)
     token, password, backend = found or (None, None, None)
@@ -294,26 +364,24 @@ def _with_credentials(
 def _stored_credentials(
     name: str, profile: Mapping[str, str] | None, source: str
 ) -> tuple[Resolved | None, Resolved | None, str | None] | None:
-    """The credential a profile holds: in its backend, or (legacy) in plain text."""
+    """The credential a profile holds, without reading it: in its backend, or in plain text.
+
+    A credential in a backend comes as a :class:`Resolved` whose value is a
+    :class:`StoredSecret`; reading it is the caller's choice.
+    """
     if not profile:
         return None
     backend_name = profile.get(profile_keys.SECRET_BACKEND)
     if backend_name:
         from tiledb.client.secrets.base import SecretKind, secret_entry_key
-        from tiledb.client.secrets.registry import get_backend
 
         kind: SecretKind = "password" if profile.get(profile_keys.AUTH) == "password" else "token"
         secret_id = profile.get(profile_keys.SECRET_ID)
         if not secret_id:
             raise ConfigurationError(f"{source} names backend {backend_name!r} but no secret id.")
-        value = get_backend(backend_name).get(secret_entry_key(secret_id, kind))
-        if value is None:
-            raise SecretNotFoundError(
-                f"The {kind} of {source} is missing from the {backend_name!r} backend. "
-                f"Store it again with: tiledb-client configure --profile {name} --overwrite"
-            )
         where = f"{source} via {backend_name}"
-        resolved = Resolved(value, where)
+        stored = StoredSecret(backend_name, secret_entry_key(secret_id, kind), kind, name, source)
+        resolved = Resolved(stored, where)
         return (resolved, None, backend_name) if kind == "token" else (None, resolved, backend_name)
     plaintext = profile_keys.TOKEN if profile.get(profile_keys.TOKEN) else None
     plaintext = plaintext or (profile_keys.PASSWORD if profile.get(profile_keys.PASSWORD) else None)

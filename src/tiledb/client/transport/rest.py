@@ -13,13 +13,13 @@ this module is imported.
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import urlsplit
 
 from tiledb.client.basics.errors import ClientError
-from tiledb.client.basics.protocol import normalize_host
+from tiledb.client.basics.protocol import API_KEY_HEADER, normalize_host
 from tiledb.client.basics.retry_modes import RetryMode, RetryOrStr
 from tiledb.client.transport.retries import make_retry
 
@@ -121,6 +121,7 @@ class RestClient:
     ) -> None:
         self.host = normalize_host(host)
         self._origin = urlsplit(self.host).netloc
+        self._renew_token: Callable[[], str] | None = None
         self._verify: bool | str = ca_file if (verify_ssl and ca_file) else verify_ssl
         from tiledb.client.transport.http_session import new_http_session
 
@@ -134,6 +135,17 @@ class RestClient:
 
     def __repr__(self) -> str:
         return f"RestClient({self.host!r})"
+
+    def renew_token_with(self, renew: Callable[[], str]) -> None:
+        """On HTTP 401, get a new token from ``renew`` and repeat the request once with it.
+
+        Parameters
+        ----------
+        renew : callable
+            Returns the new token, e.g. a session token made from the stored password;
+            raises (e.g. :class:`~tiledb.client.errors.LoginError`) when it cannot.
+        """
+        self._renew_token = renew
 
     def close(self) -> None:
         """Close pooled connections."""
@@ -166,10 +178,19 @@ class RestClient:
             When the server cannot be reached, TLS fails, the answer is an HTTP
             error, or the body is not the expected JSON.
         """
-        import requests
-
         url = f"{self.host}/{path.lstrip('/')}"
         what = f"{method} {url}"
+        response = self._send(method, url, body, what)
+        if response.status_code == 401 and self._renew_token is not None:
+            self._http.headers[API_KEY_HEADER] = self._renew_token()
+            response = self._send(method, url, body, what)
+        return _decode(response, what)
+
+    def _send(
+        self, method: str, url: str, body: Mapping[str, Any] | None, what: str
+    ) -> requests.Response:
+        import requests
+
         try:
             response = self._http.request(
                 method,
@@ -193,7 +214,7 @@ class RestClient:
                 f"Cannot reach {self._origin} ({what}): {_short(exc)}. "
                 "Check the profile's host setting and your network."
             ) from None
-        return _decode(response, what)
+        return response
 
 
 def _decode(response: requests.Response, what: str) -> Any:
