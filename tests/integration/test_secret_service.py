@@ -6,6 +6,7 @@ missing daemon fails these tests, it never skips them.
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import signal
@@ -197,3 +198,42 @@ def test_stopped_secret_service_fails_fast_then_answers_again(
             if time.monotonic() > deadline:
                 raise
             time.sleep(0.05)
+
+
+def test_keyring_login_loads_no_other_keyring_backend(
+    keys: list[str], hermetic_env: Path, tmp_path: Path
+) -> None:
+    code = (
+        "import json, sys, tiledb.client\n"
+        "tiledb.client.configure(token='tok-ws_2b7c9d1e3f4a5b6c-x', host='http://127.0.0.1:9',"
+        " secret_backend='keyring')\n"
+    )
+    login = (
+        "import json, sys, tiledb.client\n"
+        "tiledb.client.login()\n"
+        "tiledb.client.Ctx()\n"
+        "print(json.dumps(sorted(sys.modules)))"
+    )
+    env = {**os.environ, "PYTHONPATH": SRC}
+    subprocess.run([sys.executable, "-c", code], env=env, check=True, timeout=60)
+    result = subprocess.run(
+        [sys.executable, "-c", login], env=env, capture_output=True, text=True, check=True
+    )
+    modules = set(json.loads(result.stdout.splitlines()[-1]))
+    assert "secretstorage" in modules  # the Secret Service was read
+    others = sorted(
+        name
+        for name in modules
+        if name.startswith(("keyring.backends.", "keyrings")) and "SecretService" not in name
+    )
+    assert others == []
+    assert "keyring" not in modules  # its Secret Service entries need only secretstorage
+    assert "requests" not in modules
+    KeyringBackend().delete(
+        secret_entry_key(
+            json.loads((hermetic_env / ".tiledb" / "profiles.json").read_text())["default"][
+                "client.secret_id"
+            ],
+            "token",
+        )
+    )

@@ -480,3 +480,25 @@ def test_concurrent_logins_and_calls(local_server: LocalServer, vault: Path) -> 
             thread.join()
     assert not errors
     assert session_module.peek() is not None
+
+
+def test_threads_on_a_fresh_session_share_one_rest_client(
+    local_server: LocalServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TILEDB_REST_TOKEN", DEFAULT_TOKEN)
+    monkeypatch.setenv("TILEDB_REST_SERVER_ADDRESS", local_server.url)
+    tiledb.client.login()
+    barrier = threading.Barrier(16)
+    seen: list[int] = []
+
+    def work() -> None:
+        barrier.wait()
+        seen.append(tiledb.client.build(id))
+
+    threads = [threading.Thread(target=work) for _ in range(16)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(seen) == 16
+    assert len(set(seen)) == 1  # one REST client, so one connection pool

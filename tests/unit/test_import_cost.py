@@ -23,9 +23,9 @@ OWN_LAZY = [
 ]
 
 
-def loaded_after(code: str) -> set[str]:
+def loaded_after(code: str, **env_vars: str) -> set[str]:
     probe = f"{code}\nimport json, sys\nprint(json.dumps(sorted(sys.modules)))"
-    env = dict(os.environ, PYTHONPATH=SRC)
+    env = dict(os.environ, PYTHONPATH=SRC, **env_vars)
     out = subprocess.run(
         [sys.executable, "-c", probe], env=env, capture_output=True, text=True, check=True
     )
@@ -58,3 +58,15 @@ def test_requests_loads_when_a_request_is_made() -> None:
     assert "requests" in modules
     assert "keyring" not in modules
     assert "cryptography" not in modules
+
+
+def test_env_token_login_loads_no_heavy_dependency() -> None:
+    # No request is made: the token names its workspace, and core connects lazily.
+    modules = loaded_after(
+        "import tiledb.client\ntiledb.client.login()\ntiledb.client.Ctx()",
+        TILEDB_REST_TOKEN="tok-ws_2b7c9d1e3f4a5b6c-x",
+        TILEDB_REST_SERVER_ADDRESS="http://127.0.0.1:9",
+    )
+    assert "tiledb.client.session.current" in modules
+    assert [name for name in HEAVY if name in modules] == []
+    assert "tiledb.client.secrets.registry" not in modules

@@ -94,6 +94,7 @@ class Client:
         self, pool_threads: int | None = None, retry_mode: RetryOrStr = RetryMode.DEFAULT
     ) -> None:
         self._lock = threading.Lock()
+        self._building = threading.Lock()
         self._threads = pool_threads
         self._mode = RetryMode.maybe_from(retry_mode)
         self._executor: futures.ThreadPoolExecutor | None = None
@@ -190,17 +191,24 @@ class Client:
         )
 
     def rest_client(self) -> RestClient:
-        """Return the REST client of the current session (made once per session)."""
+        """Return the REST client of the current session (made once per session).
+
+        Threads that ask at once share one client, hence one connection pool.
+        """
         current = _current()
         with self._lock:
             if self._rest is not None and self._rest[0] is current:
                 return self._rest[1]
         from tiledb.client.session import current as sessions
 
-        rest = sessions.rest(current, self)
-        with self._lock:
-            self._rest = (current, rest)
-        return rest
+        with self._building:  # not self._lock: making the first client imports requests
+            with self._lock:
+                if self._rest is not None and self._rest[0] is current:
+                    return self._rest[1]
+            rest = sessions.rest(current, self)
+            with self._lock:
+                self._rest = (current, rest)
+            return rest
 
 
 client = Client()

@@ -18,11 +18,13 @@ from __future__ import annotations
 import contextlib
 import os
 import re
-import secrets
 import stat
 import time
 from collections.abc import Iterator
-from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # paths come from the callers: reading a profile needs no pathlib
+    from pathlib import Path
 
 try:
     import fcntl
@@ -134,6 +136,8 @@ def temporary_name_pattern(path: Path) -> re.Pattern[str]:
 
 def _new_temporary(path: Path) -> tuple[int, Path]:
     """Create a new, empty, 0600, ``flock``-ed temporary file next to ``path``."""
+    import secrets  # with random: only when a file is written
+
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
     flags |= getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0)
     for _ in range(100):

@@ -6,8 +6,6 @@ a token names. HTTP itself lives in :mod:`tiledb.client.transport`.
 
 from __future__ import annotations
 
-from urllib.parse import quote
-
 __all__ = ["API_KEY_HEADER", "normalize_host", "quote_segment", "workspace_from_token"]
 
 API_KEY_HEADER = "X-TILEDB-REST-API-KEY"
@@ -52,4 +50,6 @@ def quote_segment(value: str) -> str:
     >>> quote_segment("a b/c")
     'a%20b%2Fc'
     """
+    from urllib.parse import quote  # not at import: a login with a token needs no URL quoting
+
     return quote(value, safe="")

@@ -16,7 +16,6 @@ from __future__ import annotations
 import contextlib
 import functools
 import hmac
-import logging
 import os
 import secrets
 import threading
@@ -34,6 +33,7 @@ from tiledb.client.basics.files import (
     make_private_directories,
     replace_atomically,
 )
+from tiledb.client.basics.logs import get_logger
 from tiledb.client.secrets import _vault, passphrase
 from tiledb.client.secrets._vault import FORMAT_NAME, FORMAT_VERSION, PRODUCTION_POLICY, KdfPolicy
 from tiledb.client.secrets.base import Availability, SecretBackend
@@ -50,7 +50,7 @@ __all__ = [
     "vault_path",
 ]
 
-logger = logging.getLogger(__name__)
+logger = get_logger(__name__)
 
 SECRETS_FILE_ENV = "TILEDB_CLIENT_SECRETS_FILE"
 LOCK_TIMEOUT_SECONDS = 30.0

@@ -9,7 +9,11 @@ and the key as the user name, so a Secret Service shows the label
 The keyring backend is chosen the way ``keyring`` chooses it, but afresh for each
 :class:`KeyringBackend` instance, and insecure choices (``fail``, ``null``, plaintext
 stores, priority below 1, a ``ChainerBackend`` with no secure member) are refused:
-see :mod:`tiledb.client.secrets._keyring_choice`.
+see :mod:`tiledb.client.secrets._keyring_choice`. Where keyring's choice is its
+Secret Service backend without asking it (Linux, nothing configured), its entries
+are used through ``secretstorage`` directly, without importing ``keyring`` (see
+:mod:`tiledb.client.secrets._secret_service`); if the Secret Service does not
+answer, keyring is asked after all.
 
 Every operation, backend detection included, runs in a worker thread and is
 abandoned after ``$TILEDB_CLIENT_KEYRING_TIMEOUT`` seconds (default
@@ -23,14 +27,20 @@ use, never at import.
 from __future__ import annotations
 
 import contextlib
-import logging
 from collections.abc import Callable
 from typing import TYPE_CHECKING, ClassVar, TypeVar
 
 from tiledb.client.basics.deadline import DeadlineExceeded, Lane, StillRunning, timeout_from_env
 from tiledb.client.basics.errors import BackendUnavailableError, SecretBackendError
+from tiledb.client.basics.logs import get_logger
 from tiledb.client.secrets import _chunks
 from tiledb.client.secrets._keyring_choice import Failure, describe, resolve
+from tiledb.client.secrets._secret_service import (
+    LABEL,
+    SecretServiceEntries,
+    direct_use_refused,
+    failure_kind,
+)
 from tiledb.client.secrets.base import Availability, SecretBackend
 
 if TYPE_CHECKING:
@@ -38,7 +48,7 @@ if TYPE_CHECKING:
 
 __all__ = ["DEFAULT_TIMEOUT", "SERVICE", "TIMEOUT_ENV", "KeyringBackend", "keyring_timeout"]
 
-logger = logging.getLogger(__name__)
+logger = get_logger(__name__)
 T = TypeVar("T")
 
 SERVICE = "tiledb-client"
@@ -113,6 +123,21 @@ class _Entries:
         return True
 
 
+def _keyring_failure_kind(exc: BaseException) -> str:
+    """Classify a ``keyring`` backend failure: ``"locked"``, ``"unreachable"`` or ``"failed"``."""
+    if isinstance(exc, OSError):
+        return "unreachable"
+    if not type(exc).__module__.startswith("keyring"):
+        return "failed"
+    from keyring import errors
+
+    if isinstance(exc, errors.KeyringLocked):
+        return "locked"
+    if isinstance(exc, (errors.InitError, errors.NoKeyringError)):
+        return "unreachable"
+    return "failed"
+
+
 def _mentions(exc: BaseException, secret: str) -> bool:
     text = f"{exc!s} {exc!r} {exc.args!r}"
     return any(piece in text for piece in [secret, *_chunks.split(secret)])
@@ -141,18 +166,36 @@ class KeyringBackend(SecretBackend):
 
     def __init__(self, *, ring: Ring | None = None) -> None:
         self._given = ring
-        self._entries: _Entries | None = None
+        self._entries: _chunks.EntryStore | None = None
         self._label = ""
         self._lane = Lane()  # one keyring operation at a time per instance, never stuck behind one
 
-    def _on_lane(self, op: Callable[[_Entries], T]) -> T:
+    def _on_lane(self, op: Callable[[_chunks.EntryStore], T]) -> T:
         if self._entries is None:
-            ring, label = resolve(self._given)
-            logger.debug("keyring backend in use: %s", label)
-            self._entries, self._label = _Entries(ring), label
+            refused = direct_use_refused() if self._given is None else "a keyring was given"
+            if refused is None:
+                self._entries, self._label = SecretServiceEntries(SERVICE), LABEL
+            else:
+                self._use_keyring(refused)
+        if isinstance(self._entries, SecretServiceEntries):
+            try:
+                return op(self._entries)
+            except Exception as exc:
+                if failure_kind(exc) != "unreachable":
+                    raise
+                self._use_keyring(f"the Secret Service did not answer ({describe(exc)})")
+        assert self._entries is not None  # noqa: S101 - set by _use_keyring
         return op(self._entries)
 
-    def _run(self, action: str, op: Callable[[_Entries], T], secret: str | None = None) -> T:
+    def _use_keyring(self, why: str) -> None:
+        """Let ``keyring`` choose the store (``why`` the Secret Service is not used directly)."""
+        ring, label = resolve(self._given)
+        logger.debug("keyring backend in use: %s (asked keyring: %s)", label, why)
+        self._entries, self._label = _Entries(ring), label
+
+    def _run(
+        self, action: str, op: Callable[[_chunks.EntryStore], T], secret: str | None = None
+    ) -> T:
         """Run ``op`` within the timeout; failures become a :class:`Failure`."""
         timeout = keyring_timeout()
         try:
@@ -181,15 +224,14 @@ class KeyringBackend(SecretBackend):
         raise failure
 
     def _classify(self, exc: Exception, secret: str | None) -> Failure:
-        from keyring import errors
-
         where = self._label or "the OS keyring"
         withheld = secret is not None and _mentions(exc, secret)
         detail = f"{type(exc).__name__} (details withheld: they contain the secret)"
         detail = detail if withheld else describe(exc)
-        if isinstance(exc, errors.KeyringLocked):
+        kind = failure_kind(exc) or _keyring_failure_kind(exc)
+        if kind == "locked":
             failure = Failure(f"{where} is locked ({detail})", "Unlock it, then retry.")
-        elif isinstance(exc, (errors.InitError, errors.NoKeyringError, OSError)):
+        elif kind == "unreachable":
             failure = Failure(f"{where} cannot be reached ({detail})")
         else:
             failure = Failure(f"{where} failed ({detail})", "", unavailable=False)
@@ -198,7 +240,9 @@ class KeyringBackend(SecretBackend):
         failure.__cause__ = None if withheld else exc
         return failure
 
-    def _call(self, action: str, key: str, op: Callable[[_Entries], T], secret: str = "") -> T:
+    def _call(
+        self, action: str, key: str, op: Callable[[_chunks.EntryStore], T], secret: str = ""
+    ) -> T:
         try:
             return self._run(action, op, secret or None)
         except Failure as failure:

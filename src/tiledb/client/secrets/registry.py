@@ -12,11 +12,11 @@ The selection rule lives in :func:`select_backend` and nowhere else.
 from __future__ import annotations
 
 import importlib
-import logging
 import os
 import threading
 
 from tiledb.client.basics.errors import BackendUnavailableError, ConfigurationError
+from tiledb.client.basics.logs import get_logger
 from tiledb.client.secrets.base import SecretBackend
 
 __all__ = [
@@ -31,7 +31,7 @@ __all__ = [
     "use_backend",
 ]
 
-logger = logging.getLogger(__name__)
+logger = get_logger(__name__)
 
 ENTRY_POINT_GROUP = "tiledb.client.secret_backends"
 BACKEND_ENV = "TILEDB_CLIENT_SECRET_BACKEND"

@@ -11,12 +11,14 @@ from __future__ import annotations
 import functools
 import threading
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tiledb.client.session.login import login_session
 from tiledb.client.session.session import Session
 from tiledb.client.session.tiledb_config import tiledb_params, update_default_ctx
-from tiledb.client.transport.rest import RestClient, RestFactory
+
+if TYPE_CHECKING:
+    from tiledb.client.transport.rest import RestClient, RestFactory
 
 __all__ = ["current", "forget", "install", "login", "peek", "rest"]
 

@@ -11,15 +11,17 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tiledb.client.basics.errors import ConfigurationError, LoginError
 from tiledb.client.basics.protocol import workspace_from_token
 from tiledb.client.session.session import Session
-from tiledb.client.session.session_tokens import ObtainedToken, obtain_session_token
 from tiledb.client.session.settings import SessionSettings, resolve
 from tiledb.client.storage.profiles import resolve_profile_name
-from tiledb.client.transport.rest import RestFactory
+
+if TYPE_CHECKING:  # a token login needs neither
+    from tiledb.client.session.session_tokens import ObtainedToken
+    from tiledb.client.transport.rest import RestFactory
 
 __all__ = ["login_session"]
 
@@ -76,6 +78,8 @@ def login_session(
             ca_file=settings.ca_file.value or None,
             settings=settings,
         )
+    from tiledb.client.session.session_tokens import obtain_session_token
+
     return _password_session(settings, factory, obtain_session_token(settings, factory))
 
 
@@ -100,6 +104,8 @@ def _password_session(
 
 def _renewed(settings: SessionSettings, factory: RestFactory) -> Session:
     """A session like the refused one, with a new session token (and the cache updated)."""
+    from tiledb.client.session.session_tokens import obtain_session_token
+
     return _password_session(
         settings, factory, obtain_session_token(settings, factory, reuse=False)
     )

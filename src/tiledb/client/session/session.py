@@ -8,22 +8,24 @@ user and workspace for its lifetime.
 
 from __future__ import annotations
 
-import logging
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tiledb.client.basics.errors import ClientError, ConfigurationError
-from tiledb.client.basics.models import User, UserSelfWorkspace, Workspace
+from tiledb.client.basics.logs import get_logger
 from tiledb.client.basics.protocol import quote_segment
 from tiledb.client.session.settings import SessionSettings
-from tiledb.client.transport.rest import RestClient, RestError, RestFactory
+
+if TYPE_CHECKING:  # loaded when the server is first asked: a login asks nothing
+    from tiledb.client.basics.models import User, UserSelfWorkspace, Workspace
+    from tiledb.client.transport.rest import RestClient, RestFactory
 
 __all__ = ["Session", "parse_self_user"]
 
-logger = logging.getLogger(__name__)
+logger = get_logger(__name__)
 
 
 @dataclass
@@ -102,6 +104,8 @@ class Session:
         """``GET /v4/workspaces/{workspace}``, once per session."""
         with self.cache.lock:
             if self.cache.workspace is None:
+                from tiledb.client.basics.models import Workspace
+
                 name = self.workspace or self.workspace_id
                 if not name:
                     raise ConfigurationError("Workspace is undefined.")
@@ -123,6 +127,8 @@ def parse_self_user(data: Any) -> tuple[User, list[UserSelfWorkspace]]:
     ClientError
         When the answer has no ``user`` object.
     """
+    from tiledb.client.basics.models import User, UserSelfWorkspace
+
     if not isinstance(data, Mapping) or not isinstance(data.get("user"), Mapping):
         raise ClientError("The server's answer to GET /v4/users/self has no 'user'.")
     workspaces = [
@@ -135,6 +141,8 @@ def parse_self_user(data: Any) -> tuple[User, list[UserSelfWorkspace]]:
 
 def _call(method: Callable[[str], Any], path: str, *, what: str, session: Session) -> Any:
     """Call the server; explain 401/403/404 in terms of the profile."""
+    from tiledb.client.transport.rest import RestError
+
     try:
         return method(path)
     except RestError as exc:

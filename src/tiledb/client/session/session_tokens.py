@@ -17,13 +17,13 @@ first call instead of at login (docs/performance.md).
 from __future__ import annotations
 
 import json
-import logging
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any
 
 from tiledb.client.basics.errors import LoginError, SecretBackendError
+from tiledb.client.basics.logs import get_logger
 from tiledb.client.basics.models import APIToken
 from tiledb.client.basics.protocol import quote_segment
 from tiledb.client.secrets.base import SecretBackend, secret_entry_key
@@ -37,7 +37,7 @@ if TYPE_CHECKING:
 
 __all__ = ["ObtainedToken", "obtain_session_token", "revoke_session_token"]
 
-logger = logging.getLogger(__name__)
+logger = get_logger(__name__)
 
 # A cached token this close to its expiry is replaced rather than reused.
 EXPIRY_MARGIN = timedelta(minutes=5)

@@ -17,7 +17,6 @@ profile 'prod', token from TILEDB_REST_TOKEN" with secrets masked.
 from __future__ import annotations
 
 import dataclasses
-import logging
 import os
 import warnings
 from collections.abc import Mapping
@@ -26,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from tiledb.client.basics.errors import ConfigurationError, SecretNotFoundError
-from tiledb.client.basics.masking import mask
+from tiledb.client.basics.logs import get_logger
 from tiledb.client.basics.protocol import normalize_host
 from tiledb.client.storage import profile_keys
 from tiledb.client.storage.profiles import ProfileStore, resolve_profile_dir, resolve_profile_name
@@ -42,7 +41,7 @@ __all__ = [
     "resolve",
 ]
 
-logger = logging.getLogger(__name__)
+logger = get_logger(__name__)
 
 DEFAULT_HOST = "https://api.tiledb.com"
 
@@ -51,9 +50,11 @@ class PlaintextSecretWarning(UserWarning):
     """A profile keeps a token or password in plain text in ``profiles.json``."""
 
 
-@dataclass(frozen=True)
 class Setting:
     """One session setting: its environment variable, profile key, secrecy and default.
+
+    A plain class, as :class:`Resolved`: a dataclass costs about a millisecond to
+    define, and this module is on every login's path.
 
     Attributes
     ----------
@@ -70,11 +71,24 @@ class Setting:
         The value when no source has one, e.g. ``"https://api.tiledb.com"``.
     """
 
-    name: str
-    env: str
-    profile_key: str | None
-    secret: bool = False
-    default: Any = None
+    __slots__ = ("default", "env", "name", "profile_key", "secret")
+
+    def __init__(
+        self,
+        name: str,
+        env: str,
+        profile_key: str | None,
+        secret: bool = False,
+        default: Any = None,
+    ) -> None:
+        self.name, self.env, self.profile_key = name, env, profile_key
+        self.secret, self.default = secret, default
+
+    def __repr__(self) -> str:
+        return (
+            f"Setting({self.name!r}, {self.env!r}, {self.profile_key!r},"
+            f" secret={self.secret}, default={self.default!r})"
+        )
 
 
 SETTINGS: tuple[Setting, ...] = (
@@ -90,12 +104,31 @@ SETTINGS: tuple[Setting, ...] = (
 _BY_NAME = {setting.name: setting for setting in SETTINGS}
 
 
-@dataclass(frozen=True)
 class Resolved:
-    """A value and where it came from (``"argument"``, ``"TILEDB_REST_TOKEN"``, ...)."""
+    """A value and where it came from (``"argument"``, ``"TILEDB_REST_TOKEN"``, ...).
+
+    Immutable; equal when value and source are. The value is never shown.
+    """
+
+    __slots__ = ("source", "value")
 
     value: Any
     source: str
+
+    def __init__(self, value: Any, source: str) -> None:
+        object.__setattr__(self, "value", value)
+        object.__setattr__(self, "source", source)
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise AttributeError(f"Resolved is immutable: cannot set {name!r}")
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Resolved):
+            return NotImplemented
+        return (self.value, self.source) == (other.value, other.source)
+
+    def __hash__(self) -> int:
+        return hash((self.source, repr(self.value)))
 
     def __repr__(self) -> str:
         return f"Resolved(source={self.source!r})"
@@ -197,6 +230,8 @@ class SessionSettings:
 
     def rows(self) -> list[tuple[str, str, str]]:
         """Return ``(setting, shown value, source)`` rows, secrets masked."""
+        from tiledb.client.basics.masking import mask
+
         rows = []
         for name in ("host", "workspace", "username", "token", "password", "verify_ssl", "ca_file"):
             resolved: Resolved | None = getattr(self, name)

@@ -9,10 +9,10 @@ swaps them into TileDB-Py's default context so that a plain
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
+from tiledb.client.basics.logs import get_logger
 from tiledb.client.basics.tiledb_py import default_ctx_var, set_default_ctx_for_new_threads
 from tiledb.client.basics.tiledb_py import tiledb_py as tiledb
 
@@ -27,7 +27,7 @@ __all__ = [
     "update_default_ctx",
 ]
 
-logger = logging.getLogger(__name__)
+logger = get_logger(__name__)
 
 RESTRICTED_KEYS = ("rest.server_address", "rest.username", "rest.password")
 """Keys a caller may not pass to ``Config``: the session decides them."""

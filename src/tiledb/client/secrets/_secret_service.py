@@ -1,0 +1,137 @@
+"""keyring's Secret Service entries, read and written with ``secretstorage`` alone.
+
+On Linux, ``keyring`` picks its ``SecretService`` backend unless something says
+otherwise, and that backend is a thin layer over ``secretstorage``: an entry is
+an item of the default collection with the attributes ``{"username": <key>,
+"service": "tiledb-client", "application": "Python keyring library"}`` and the
+label ``Password for '<key>' on 'tiledb-client'``. This module keeps exactly
+that layout with ``secretstorage`` directly, because importing ``keyring`` costs
+more than the rest of a login (its ``jaraco.context`` imports ``urllib.request``,
+``http.client``, ``email`` and ``ssl``, and its backend discovery scans every
+installed package's entry points).
+
+:func:`direct_use_refused` says when this shortcut is not keyring's own choice,
+so the caller must ask ``keyring`` (with all its refusals of insecure stores):
+``PYTHON_KEYRING_BACKEND``, a ``keyringrc.cfg``, ``KEYRING_PROPERTY_*`` settings,
+a KDE session (where keyring prefers KWallet), or no D-Bus session bus.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from contextlib import closing
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from secretstorage.collection import Collection
+
+__all__ = ["LABEL", "SecretServiceEntries", "direct_use_refused", "failure_kind"]
+
+APPLICATION = "Python keyring library"  # keyring.backends.SecretService.Keyring.appid
+LABEL = "keyring.backends.SecretService.Keyring (priority 5), through secretstorage"
+
+
+def _keyringrc() -> Path:
+    """Where keyring looks for its configuration on Linux (``keyring.util.platform_``)."""
+    root = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
+    return Path(root, "python_keyring", "keyringrc.cfg")
+
+
+def direct_use_refused() -> str | None:
+    """Return why keyring's own choice may not be its Secret Service backend, or ``None``.
+
+    Returns
+    -------
+    str or None
+        e.g. ``"PYTHON_KEYRING_BACKEND is set"``; ``None`` when keyring, asked,
+        would use ``keyring.backends.SecretService.Keyring`` (or find no secure store).
+    """
+    if not sys.platform.startswith("linux"):
+        return f"the platform is {sys.platform}"
+    if os.environ.get("PYTHON_KEYRING_BACKEND"):
+        return "PYTHON_KEYRING_BACKEND is set"
+    if any(name.startswith("KEYRING_PROPERTY_") for name in os.environ):
+        return "KEYRING_PROPERTY_* settings are set"
+    if "KDE" in os.environ.get("XDG_CURRENT_DESKTOP", "").upper().split(":"):
+        return "a KDE session, where keyring prefers KWallet"
+    if not os.environ.get("DBUS_SESSION_BUS_ADDRESS"):
+        return "no D-Bus session bus"
+    if _keyringrc().exists():
+        return f"{_keyringrc()} exists"
+    return None
+
+
+def failure_kind(exc: BaseException) -> str | None:
+    """Classify a ``secretstorage`` failure: ``"locked"``, ``"unreachable"``, ``"failed"``.
+
+    An ``OSError`` (no socket, connection refused) is ``"unreachable"``; ``None``
+    for any other exception that does not come from ``secretstorage``.
+    """
+    if isinstance(exc, OSError):
+        return "unreachable"
+    if not type(exc).__module__.startswith("secretstorage"):
+        return None
+    from secretstorage import exceptions
+
+    if isinstance(exc, (exceptions.LockedException, exceptions.PromptDismissedException)):
+        return "locked"
+    if isinstance(exc, exceptions.SecretServiceNotAvailableException):
+        return "unreachable"
+    return "failed"
+
+
+class SecretServiceEntries:
+    """The entries of one service in the default collection, as keyring keeps them.
+
+    Each operation opens its own D-Bus connection (as keyring does), so nothing
+    outlives it and a fork cannot share it.
+    """
+
+    def __init__(self, service: str) -> None:
+        self.service = service
+
+    @staticmethod
+    def _unlocked(collection: Collection) -> Collection:
+        if collection.is_locked():
+            collection.unlock()  # shows the keyring's unlock prompt, if there is one
+            if collection.is_locked():
+                from secretstorage.exceptions import LockedException
+
+                raise LockedException("Failed to unlock the collection!")
+        return collection
+
+    def _query(self, name: str) -> dict[str, str]:
+        return {"username": name, "service": self.service}
+
+    def get(self, name: str) -> str | None:
+        """Return the secret of entry ``name``, or ``None``."""
+        import secretstorage
+
+        with closing(secretstorage.dbus_init()) as connection:
+            collection = self._unlocked(secretstorage.get_default_collection(connection))
+            for item in collection.search_items(self._query(name)):
+                return item.get_secret().decode("utf-8")
+        return None
+
+    def set(self, name: str, value: str) -> None:
+        """Create or replace entry ``name``."""
+        import secretstorage
+
+        attributes = {**self._query(name), "application": APPLICATION}
+        label = f"Password for '{name}' on '{self.service}'"
+        with closing(secretstorage.dbus_init()) as connection:
+            collection = self._unlocked(secretstorage.get_default_collection(connection))
+            collection.create_item(label, attributes, value.encode("utf-8"), replace=True)
+
+    def delete(self, name: str) -> bool:
+        """Delete entry ``name`` (the first match, as keyring); return whether there was one."""
+        import secretstorage
+
+        with closing(secretstorage.dbus_init()) as connection:
+            collection = self._unlocked(secretstorage.get_default_collection(connection))
+            for item in collection.search_items(self._query(name)):
+                item.delete()
+                return True
+        return False
