@@ -237,3 +237,39 @@ def test_keyring_login_loads_no_other_keyring_backend(
             "token",
         )
     )
+
+
+def test_profile_list_asks_the_secret_service_once_for_all_profiles(
+    hermetic_env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tiledb.client.operations.profile_admin import list_profiles
+    from tiledb.client.storage.profiles import ProfileStore
+
+    store, backend = ProfileStore(), KeyringBackend()
+    registry.use_backend(backend)
+    profiles = {}
+    for index in range(40):
+        secret_id = f"p{index} @ {store.path} [{index:08x}]"
+        profiles[f"p{index}"] = {
+            "rest.server_address": "https://api.example.com",
+            "rest.workspace": "acme",
+            "client.auth": "token",
+            "client.secret_backend": "keyring",
+            "client.secret_id": secret_id,
+        }
+        if index % 3 == 0:
+            backend.set(secret_entry_key(secret_id, "token"), f"tok-{index}")
+    with store.edit() as document:
+        document.update(profiles)
+    calls: list[str] = []
+    real_get = KeyringBackend.get
+    monkeypatch.setattr(
+        KeyringBackend, "get", lambda self, key: calls.append(key) or real_get(self, key)
+    )
+    try:
+        states = {info.name: info.state for info in list_profiles()}
+        assert states == {f"p{i}": "present" if i % 3 == 0 else "missing" for i in range(40)}
+        assert calls == []  # answered by one contains_many, no secret read
+    finally:
+        for index in range(0, 40, 3):
+            backend.delete(secret_entry_key(profiles[f"p{index}"]["client.secret_id"], "token"))

@@ -44,7 +44,7 @@ from tiledb.client.storage import profile_keys
 from tiledb.client.storage.profiles import ProfileStore, resolve_profile_name
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from collections.abc import Iterable, Mapping
 
     from tiledb.client.transport.rest import RestFactory
 
@@ -149,6 +149,22 @@ class _SecretChecker:
 
     def __init__(self) -> None:
         self._broken: dict[str, str] = {}
+        self._known: dict[str, frozenset[str]] = {}  # backend -> keys found by prefetch
+
+    def prefetch(self, profiles: Iterable[Mapping[str, str]]) -> None:
+        """Ask each backend once about the secrets of all ``profiles`` (not one by one)."""
+        wanted: dict[str, list[str]] = {}
+        for profile in profiles:
+            key = _entry_key(profile)
+            if key is not None:
+                wanted.setdefault(profile[profile_keys.SECRET_BACKEND], []).append(key)
+        from tiledb.client.secrets.registry import get_backend
+
+        for backend_name, keys in wanted.items():
+            try:
+                self._known[backend_name] = get_backend(backend_name).contains_many(keys)
+            except ConfigurationError as exc:
+                self._broken[backend_name] = str(exc)
 
     def state(self, profile: Mapping[str, str]) -> tuple[SecretState, str]:
         backend_name = profile.get(profile_keys.SECRET_BACKEND)
@@ -164,14 +180,25 @@ class _SecretChecker:
         from tiledb.client.secrets.registry import get_backend
 
         kind: SecretKind = "password" if profile.get(profile_keys.AUTH) == "password" else "token"
+        key = secret_entry_key(secret_id, kind)
         try:
-            present = get_backend(backend_name).contains(secret_entry_key(secret_id, kind))
+            known = self._known.get(backend_name)
+            present = key in known if known is not None else get_backend(backend_name).contains(key)
         except ConfigurationError as exc:
             self._broken[backend_name] = str(exc)
             return "unknown", str(exc)
         if present:
             return "present", ""
         return "missing", f"the {kind} is not in the {backend_name!r} backend"
+
+
+def _entry_key(profile: Mapping[str, str]) -> str | None:
+    """The backend key of a profile's token or password, if it names a backend."""
+    secret_id = profile.get(profile_keys.SECRET_ID)
+    if not profile.get(profile_keys.SECRET_BACKEND) or not secret_id:
+        return None
+    kind: SecretKind = "password" if profile.get(profile_keys.AUTH) == "password" else "token"
+    return secret_entry_key(secret_id, kind)
 
 
 def _info(
@@ -225,8 +252,11 @@ def list_profiles(
         When the profile file cannot be read.
     """
     store = ProfileStore(profile_dir)
+    profiles = store.read()
     checker = _SecretChecker() if check_secrets else None
-    return [_info(name, profile, store, checker) for name, profile in store.read().items()]
+    if checker is not None:
+        checker.prefetch(profiles.values())
+    return [_info(name, profile, store, checker) for name, profile in profiles.items()]
 
 
 def profile_info(

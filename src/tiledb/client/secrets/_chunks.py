@@ -25,9 +25,7 @@ SHA-256 of the reassembled secret, so mixed pieces never pass as a secret.
 
 from __future__ import annotations
 
-import hashlib
 import re
-from dataclasses import dataclass
 from typing import Protocol
 
 from tiledb.client.basics.errors import SecretBackendError
@@ -71,11 +69,13 @@ class EntryStore(Protocol):
         """Delete the entry ``name``; return whether it existed."""
 
 
-@dataclass(frozen=True)
 class _Manifest:
-    slot: str
-    count: int
-    digest: str
+    """Where the pieces of a long secret are (a plain class: a dataclass costs ~1 ms)."""
+
+    __slots__ = ("count", "digest", "slot")
+
+    def __init__(self, slot: str, count: int, digest: str) -> None:
+        self.slot, self.count, self.digest = slot, count, digest
 
     def render(self) -> str:
         return f"{MARKER} v1 slot={self.slot} chunks={self.count} sha256={self.digest}"
@@ -86,6 +86,8 @@ def _utf16_size(text: str) -> int:
 
 
 def _digest(secret: str) -> str:
+    import hashlib  # not at import: only long (split) secrets need it
+
     return hashlib.sha256(secret.encode("utf-8", "surrogatepass")).hexdigest()
 
 

@@ -16,15 +16,16 @@ where it can tell, why this platform's own keyring is not in use.
 from __future__ import annotations
 
 import importlib
-import logging
 import os
 import sys
 from typing import TYPE_CHECKING
 
+from tiledb.client.basics.logs import get_logger
+
 if TYPE_CHECKING:
     from keyring.backend import KeyringBackend as Ring
 
-logger = logging.getLogger(__name__)
+logger = get_logger(__name__)
 
 REMEDY = (
     "Start and unlock an OS keyring (on Linux a Secret Service such as gnome-keyring on the"

@@ -23,7 +23,10 @@ from __future__ import annotations
 
 import abc
 from dataclasses import dataclass
-from typing import ClassVar, Literal
+from typing import TYPE_CHECKING, ClassVar, Literal
+
+if TYPE_CHECKING:
+    from collections.abc import Collection
 
 __all__ = ["Availability", "SecretBackend", "SecretKind", "secret_entry_key"]
 
@@ -121,6 +124,19 @@ class SecretBackend(abc.ABC):
             e.g. ``["token: default @ /home/ada/.tiledb/profiles.json [1f3a9c2e]"]``.
         """
         return None
+
+    def contains_many(self, keys: Collection[str]) -> frozenset[str]:
+        """Return those of ``keys`` under which a secret is stored.
+
+        The same as :meth:`contains` for each key; backends that can answer for
+        many keys at once (one file read, one connection) override this.
+
+        Parameters
+        ----------
+        keys : collection of str
+            e.g. the token keys of the 1,000 profiles of a profile file.
+        """
+        return frozenset(key for key in keys if self.contains(key))
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.name!r}>"

@@ -19,7 +19,7 @@ import hmac
 import os
 import secrets
 import threading
-from collections.abc import Iterator, Mapping
+from collections.abc import Collection, Iterator, Mapping
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -279,6 +279,11 @@ class EncryptedFileBackend(SecretBackend):
         """Return the name of every entry, sorted; needs no passphrase (names are in clear)."""
         vault = _read_vault(vault_path(), self.kdf_policy)
         return sorted(vault.entries) if vault is not None else []
+
+    def contains_many(self, keys: Collection[str]) -> frozenset[str]:
+        """Return those of ``keys`` that have an entry: one read of the vault, no passphrase."""
+        vault = _read_vault(vault_path(), self.kdf_policy)
+        return frozenset(key for key in keys if vault is not None and key in vault.entries)
 
     def _change(self, key: str, secret: str | None) -> bool:
         if not isinstance(key, str) or not key:

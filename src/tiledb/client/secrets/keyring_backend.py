@@ -27,8 +27,8 @@ use, never at import.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable
-from typing import TYPE_CHECKING, ClassVar, TypeVar
+from collections.abc import Callable, Collection
+from typing import TYPE_CHECKING, ClassVar, Protocol, TypeVar
 
 from tiledb.client.basics.deadline import DeadlineExceeded, Lane, StillRunning, timeout_from_env
 from tiledb.client.basics.errors import BackendUnavailableError, SecretBackendError
@@ -76,6 +76,13 @@ def _public(failure: Failure, action: str, key: str) -> SecretBackendError:
     error = cls(message.rstrip())
     error.__cause__ = failure.__cause__
     return error
+
+
+class _Store(_chunks.EntryStore, Protocol):
+    """Entries that can also be listed (``None``: this store cannot list them)."""
+
+    def names(self) -> list[str] | None:
+        """Every entry name, or ``None``."""
 
 
 class _Entries:
@@ -138,6 +145,14 @@ def _keyring_failure_kind(exc: BaseException) -> str:
     return "failed"
 
 
+def _present(entries: _Store, keys: list[str]) -> frozenset[str]:
+    """Those of ``keys`` with an entry: from the listing if the store has one, else read."""
+    names = entries.names()
+    if names is not None:
+        return frozenset(set(names).intersection(keys))
+    return frozenset(key for key in keys if entries.get(key) is not None)
+
+
 def _mentions(exc: BaseException, secret: str) -> bool:
     text = f"{exc!s} {exc!r} {exc.args!r}"
     return any(piece in text for piece in [secret, *_chunks.split(secret)])
@@ -166,11 +181,11 @@ class KeyringBackend(SecretBackend):
 
     def __init__(self, *, ring: Ring | None = None) -> None:
         self._given = ring
-        self._entries: _chunks.EntryStore | None = None
+        self._entries: _Store | None = None
         self._label = ""
         self._lane = Lane()  # one keyring operation at a time per instance, never stuck behind one
 
-    def _on_lane(self, op: Callable[[_chunks.EntryStore], T]) -> T:
+    def _on_lane(self, op: Callable[[_Store], T]) -> T:
         if self._entries is None:
             refused = direct_use_refused() if self._given is None else "a keyring was given"
             if refused is None:
@@ -193,9 +208,7 @@ class KeyringBackend(SecretBackend):
         logger.debug("keyring backend in use: %s (asked keyring: %s)", label, why)
         self._entries, self._label = _Entries(ring), label
 
-    def _run(
-        self, action: str, op: Callable[[_chunks.EntryStore], T], secret: str | None = None
-    ) -> T:
+    def _run(self, action: str, op: Callable[[_Store], T], secret: str | None = None) -> T:
         """Run ``op`` within the timeout; failures become a :class:`Failure`."""
         timeout = keyring_timeout()
         try:
@@ -240,9 +253,7 @@ class KeyringBackend(SecretBackend):
         failure.__cause__ = None if withheld else exc
         return failure
 
-    def _call(
-        self, action: str, key: str, op: Callable[[_chunks.EntryStore], T], secret: str = ""
-    ) -> T:
+    def _call(self, action: str, key: str, op: Callable[[_Store], T], secret: str = "") -> T:
         try:
             return self._run(action, op, secret or None)
         except Failure as failure:
@@ -280,6 +291,17 @@ class KeyringBackend(SecretBackend):
             raise ValueError("Refusing to store an empty secret.")
         _chunks.check_size(secret)
         self._call("store", key, lambda e: _chunks.write_secret(e, key, secret), secret)
+
+    def contains_many(self, keys: Collection[str]) -> frozenset[str]:
+        """Return those of ``keys`` that have an entry, in one call of the keyring.
+
+        The Secret Service answers from the items' attributes over one connection;
+        another keyring reads each entry.
+        """
+        wanted = list(keys)
+        return self._call(
+            "search", f"{len(wanted)} entries", lambda entries: _present(entries, wanted)
+        )
 
     def delete(self, key: str) -> bool:
         """Delete the secret under ``key`` and its pieces; return whether it existed."""

@@ -73,6 +73,23 @@ class BackendConformance:
         assert backend.get(key) is None
         assert backend.delete(key) is False
 
+    def test_contains_many_names_the_stored_keys(self, backend: SecretBackend, key: str) -> None:
+        other, missing = key.replace("token: ", "password: "), key.replace("token: ", "session: ")
+        long_one = key.replace("token: ", "token (long): ")
+        try:
+            backend.set(key, "one")
+            backend.set(other, "two")
+            backend.set(long_one, "x" * 5000)
+            assert backend.contains_many([key, other, missing, long_one]) == {
+                key,
+                other,
+                long_one,
+            }
+            assert backend.contains_many([]) == set()
+        finally:
+            for stored in (key, other, long_one):
+                backend.delete(stored)
+
     def test_set_replaces(self, backend: SecretBackend, key: str) -> None:
         backend.set(key, "first")
         backend.set(key, "second")
