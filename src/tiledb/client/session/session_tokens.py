@@ -17,8 +17,6 @@ first call instead of at login (docs/performance.md).
 from __future__ import annotations
 
 import json
-import uuid
-from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any
 
@@ -28,12 +26,12 @@ from tiledb.client.basics.models import APIToken
 from tiledb.client.basics.protocol import quote_segment
 from tiledb.client.secrets.base import SecretBackend, secret_entry_key
 from tiledb.client.storage import profile_keys
-from tiledb.client.transport.rest import BasicAuth, RestError, RestFactory
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # a login with a cached session token makes no request
     from collections.abc import Mapping
 
     from tiledb.client.session.settings import SessionSettings
+    from tiledb.client.transport.rest import RestFactory
 
 __all__ = ["ObtainedToken", "obtain_session_token", "revoke_session_token"]
 
@@ -43,12 +41,16 @@ logger = get_logger(__name__)
 EXPIRY_MARGIN = timedelta(minutes=5)
 
 
-@dataclass(frozen=True)
 class ObtainedToken:
     """A session token, and whether it came from the cache (``reused``)."""
 
-    token: APIToken
-    reused: bool = False
+    __slots__ = ("reused", "token")
+
+    def __init__(self, token: APIToken, reused: bool = False) -> None:
+        self.token, self.reused = token, reused
+
+    def __repr__(self) -> str:
+        return f"ObtainedToken(token_id={self.token.token_id!r}, reused={self.reused})"
 
 
 def _cache_slot(settings: SessionSettings) -> tuple[SecretBackend, str] | None:
@@ -130,6 +132,10 @@ def _load(slot: tuple[SecretBackend, str], settings: SessionSettings) -> APIToke
 
 
 def _mint(settings: SessionSettings, factory: RestFactory) -> APIToken:
+    import uuid
+
+    from tiledb.client.transport.rest import BasicAuth, RestError
+
     username = str(settings.username.value)
     password = settings.password.text() if settings.password else ""
     workspace = settings.workspace.value
@@ -210,6 +216,8 @@ def revoke_session_token(
     ClientError
         When the server cannot be reached or refuses for another reason.
     """
+    from tiledb.client.transport.rest import RestError
+
     if token is None or not token.token_id:
         return False
     rest = factory.new_rest(host, token=token.api_key, verify_ssl=verify_ssl, ca_file=ca_file)
