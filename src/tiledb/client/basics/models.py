@@ -14,11 +14,18 @@ membership of a workspace is ``workspace._self`` (also ``workspace.membership``)
 from __future__ import annotations
 
 import enum
-import pprint
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
+
+from tiledb.client.basics.api_token import (
+    APIToken,
+    _Model,
+    _str,
+    _wire_key,
+    parse_timestamp,
+)
 
 __all__ = [
     "APIToken",
@@ -64,82 +71,12 @@ class UserRole(_WireEnum):
     MEMBER = "member"
 
 
-def parse_timestamp(value: Any) -> datetime | None:
-    """Parse an ISO 8601 timestamp such as ``"2025-01-15T10:20:30Z"``.
-
-    Returns
-    -------
-    datetime or None
-        A timezone-aware datetime; ``None`` for a missing or unparsable value.
-    """
-    if not isinstance(value, str) or not value:
-        return None
-    text = value[:-1] + "+00:00" if value.endswith(("Z", "z")) else value
-    try:
-        return datetime.fromisoformat(text)
-    except ValueError:
-        return None
-
-
 def _role(enum_type: type[enum.Enum], value: Any) -> Any:
     """Return the enum member for ``value``, or the raw value when it is new to us."""
     try:
         return enum_type(value)
     except ValueError:
         return value
-
-
-def _str(data: Mapping[str, Any], key: str) -> str | None:
-    value = data.get(key)
-    return None if value is None else str(value)
-
-
-def _wire_value(value: Any) -> Any:
-    if isinstance(value, _Model):
-        return value.to_dict()
-    if isinstance(value, enum.Enum):
-        return value.value
-    if isinstance(value, list | tuple):
-        return [_wire_value(item) for item in value]
-    return value
-
-
-def _wire_key(name: str | None) -> dict[str, Any]:
-    """Field metadata naming the JSON key of an attribute (``None``: not on the wire)."""
-    return {"wire": name}
-
-
-class _Model:
-    """Readable multi-line repr, as the reference API prints its models, and ``to_dict``."""
-
-    def to_dict(self) -> dict[str, Any]:
-        """Return the object as the server sent it: wire keys, nested models as dicts.
-
-        Timestamps stay :class:`~datetime.datetime` objects and roles become their
-        wire strings, as the vendor's ``to_dict()`` gives them.
-
-        Examples
-        --------
-        >>> WorkspaceUser(user_id="usr_1", username="ada", role=WorkspaceRole.ADMIN).to_dict()
-        ... # doctest: +NORMALIZE_WHITESPACE
-        {'user_id': 'usr_1', 'username': 'ada', 'display_name': None, 'email': None,
-         'image_id': None, 'role': 'admin', 'added_by': None, 'created_at': None,
-         'deleted_at': None}
-        """
-        result: dict[str, Any] = {}
-        for item in fields(self):  # type: ignore[arg-type]
-            key = item.metadata.get("wire", item.name)
-            if key is not None:
-                result[key] = _wire_value(getattr(self, item.name))
-        return result
-
-    def __repr__(self) -> str:
-        shown = {
-            name: value
-            for name, value in asdict(self).items()  # type: ignore[call-overload]
-            if getattr(type(self), "__dataclass_fields__")[name].repr  # noqa: B009
-        }
-        return f"{type(self).__name__}({pprint.pformat(shown, sort_dicts=False)})"
 
 
 @dataclass(frozen=True, repr=False)
@@ -308,42 +245,3 @@ class Workspace(_Model):
             workspace_role=listed.membership.role if listed.membership else None,
             membership=listed.membership,
         )
-
-
-@dataclass(frozen=True, repr=False)
-class APIToken(_Model):
-    """An API token (``POST /v4/tokens``). ``api_key`` is the secret; it is never shown."""
-
-    token_id: str
-    api_key: str = field(repr=False)
-    name: str | None = None
-    workspace_id: str | None = None
-    scope: str | None = None
-    created_at: datetime | None = None
-    expires_at: datetime | None = None
-
-    @classmethod
-    def from_json(cls, data: Mapping[str, Any]) -> APIToken:
-        """Build from the ``data`` object of a token response."""
-        return cls(
-            token_id=str(data.get("token_id", "")),
-            api_key=str(data.get("api_key", "")),
-            name=_str(data, "name"),
-            workspace_id=_str(data, "workspace_id"),
-            scope=_str(data, "scope"),
-            created_at=parse_timestamp(data.get("created_at")),
-            expires_at=parse_timestamp(data.get("expires_at")),
-        )
-
-    def to_dict(self, *, include_api_key: bool = False) -> dict[str, Any]:
-        """Return the token with the wire's keys; ``api_key`` only when asked for.
-
-        Examples
-        --------
-        >>> sorted(APIToken(token_id="tok_1", api_key="s3cret").to_dict())
-        ['created_at', 'expires_at', 'name', 'scope', 'token_id', 'workspace_id']
-        """
-        result = super().to_dict()
-        if not include_api_key:
-            result.pop("api_key", None)
-        return result

@@ -21,7 +21,6 @@ from __future__ import annotations
 import os
 import sys
 from contextlib import closing
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -36,10 +35,10 @@ APPLICATION = "Python keyring library"  # keyring.backends.SecretService.Keyring
 LABEL = "keyring.backends.SecretService.Keyring (priority 5), through secretstorage"
 
 
-def _keyringrc() -> Path:
+def _keyringrc() -> str:
     """Where keyring looks for its configuration on Linux (``keyring.util.platform_``)."""
-    root = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
-    return Path(root, "python_keyring", "keyringrc.cfg")
+    root = os.environ.get("XDG_CONFIG_HOME") or os.path.expanduser("~/.config")  # noqa: PTH111
+    return os.path.join(root, "python_keyring", "keyringrc.cfg")  # noqa: PTH118
 
 
 def direct_use_refused() -> str | None:
@@ -61,7 +60,7 @@ def direct_use_refused() -> str | None:
         return "a KDE session, where keyring prefers KWallet"
     if not os.environ.get("DBUS_SESSION_BUS_ADDRESS"):
         return "no D-Bus session bus"
-    if _keyringrc().exists():
+    if os.path.exists(_keyringrc()):  # noqa: PTH110
         return f"{_keyringrc()} exists"
     return None
 

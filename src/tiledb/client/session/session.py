@@ -11,7 +11,6 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from tiledb.client.basics.errors import ClientError, ConfigurationError
@@ -20,6 +19,8 @@ from tiledb.client.basics.protocol import quote_segment
 from tiledb.client.session.settings import SessionSettings
 
 if TYPE_CHECKING:  # loaded when the server is first asked: a login asks nothing
+    from pathlib import Path
+
     from tiledb.client.basics.models import User, UserSelfWorkspace, Workspace
     from tiledb.client.transport.rest import RestClient, RestFactory
 

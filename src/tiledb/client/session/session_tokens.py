@@ -20,9 +20,9 @@ import json
 from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any
 
+from tiledb.client.basics.api_token import APIToken
 from tiledb.client.basics.errors import LoginError, SecretBackendError
 from tiledb.client.basics.logs import get_logger
-from tiledb.client.basics.models import APIToken
 from tiledb.client.basics.protocol import quote_segment
 from tiledb.client.secrets.base import SecretBackend, secret_entry_key
 from tiledb.client.storage import profile_keys

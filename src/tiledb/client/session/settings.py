@@ -16,19 +16,19 @@ profile 'prod', token from TILEDB_REST_TOKEN" with secrets masked.
 
 from __future__ import annotations
 
-import dataclasses
 import os
 import warnings
 from collections.abc import Mapping
-from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tiledb.client.basics.errors import ConfigurationError, SecretNotFoundError
 from tiledb.client.basics.logs import get_logger
 from tiledb.client.basics.protocol import normalize_host
 from tiledb.client.storage import profile_keys
-from tiledb.client.storage.profiles import ProfileStore, resolve_profile_dir, resolve_profile_name
+from tiledb.client.storage.profiles import ProfileStore, resolve_profile_name
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 __all__ = [
     "DEFAULT_HOST",
@@ -193,14 +193,16 @@ class StoredSecret:
         return f"StoredSecret({self.kind} of {self.where} in {self.backend!r})"
 
 
-@dataclass(frozen=True)
 class SessionSettings:
     """Everything a session needs, each value with its source. Secrets never shown.
+
+    Immutable (:meth:`replace` makes a changed copy). A plain class rather than a
+    dataclass, which would cost about a millisecond of every login to define.
 
     Attributes
     ----------
     profile_name, profile_file
-        The profile consulted (it need not exist).
+        The profile consulted (it need not exist); ``profile_path`` is the file as text.
     profile : dict or None
         Its non-secret keys, ``None`` when there is no such profile.
     host, workspace, username, verify_ssl, ca_file : Resolved
@@ -208,20 +210,86 @@ class SessionSettings:
         The credential in effect: a token, or a password (with ``username``).
     backend : str or None
         The backend that held the credential, when it came from one.
+    shadowed : tuple of str
+        e.g. ``("TILEDB_REST_TOKEN shadows the credentials stored in profile 'default'
+        (/home/ada/.tiledb/profiles.json)",)``.
     """
 
+    __slots__ = (
+        "backend",
+        "ca_file",
+        "host",
+        "password",
+        "profile",
+        "profile_name",
+        "profile_path",
+        "shadowed",
+        "token",
+        "username",
+        "verify_ssl",
+        "workspace",
+    )
+
     profile_name: str
-    profile_file: Path
-    profile: Mapping[str, str] | None = field(repr=False)
+    profile_path: str
+    profile: Mapping[str, str] | None
     host: Resolved
     workspace: Resolved
     username: Resolved
     verify_ssl: Resolved
     ca_file: Resolved
-    token: Resolved | None = field(default=None, repr=False)
-    password: Resolved | None = field(default=None, repr=False)
-    backend: str | None = None
-    shadowed: tuple[str, ...] = ()
+    token: Resolved | None
+    password: Resolved | None
+    backend: str | None
+    shadowed: tuple[str, ...]
+
+    def __init__(
+        self,
+        *,
+        profile_name: str,
+        profile_path: str,
+        profile: Mapping[str, str] | None,
+        host: Resolved,
+        workspace: Resolved,
+        username: Resolved,
+        verify_ssl: Resolved,
+        ca_file: Resolved,
+        token: Resolved | None = None,
+        password: Resolved | None = None,
+        backend: str | None = None,
+        shadowed: tuple[str, ...] = (),
+    ) -> None:
+        values = dict(locals())
+        del values["self"]
+        for name, value in values.items():
+            object.__setattr__(self, name, value)
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise AttributeError(f"SessionSettings is immutable: cannot set {name!r}")
+
+    def replace(self, **changes: Any) -> SessionSettings:
+        """Return a copy with ``changes``, e.g. ``settings.replace(backend="keyring")``."""
+        values = {name: getattr(self, name) for name in self.__slots__}
+        return SessionSettings(**{**values, **changes})
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, SessionSettings):
+            return NotImplemented
+        return all(getattr(self, name) == getattr(other, name) for name in self.__slots__)
+
+    # Unhashable, as a frozen dataclass holding a dict would be in practice.
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        shown = ("profile_name", "profile_path", "host", "workspace", "backend")
+        return "SessionSettings(" + ", ".join(f"{n}={getattr(self, n)!r}" for n in shown) + ")"
+
+    @property
+    def profile_file(self) -> Path:
+        """The profile file, e.g. ``Path("/home/ada/.tiledb/profiles.json")``."""
+        from pathlib import Path
+
+        return Path(self.profile_path)
 
     @property
     def auth_kind(self) -> str:
@@ -251,7 +319,7 @@ class SessionSettings:
         return "; ".join(f"{name} from {source}" for name, _, source in self.rows())
 
 
-def _profile_source(name: str, path: Path) -> str:
+def _profile_source(name: str, path: str) -> str:
     return f"profile {name!r} ({path})"
 
 
@@ -317,9 +385,9 @@ def resolve(
     arguments = dict(arguments or {})
     environ = os.environ
     name = resolve_profile_name(profile_name)
-    store = ProfileStore(resolve_profile_dir(profile_dir))
+    store = ProfileStore(profile_dir)
     profile = store.get(name)
-    source = _profile_source(name, store.path)
+    source = _profile_source(name, store.file)
 
     host = _pick("host", arguments, environ, profile, source)
     host = Resolved(normalize_host(str(host.value)), host.source)
@@ -328,7 +396,7 @@ def resolve(
         verify = Resolved(_parse_bool(verify.value, f"verify_ssl ({verify.source})"), verify.source)
     settings = SessionSettings(
         profile_name=name,
-        profile_file=store.path,
+        profile_path=store.file,
         profile=profile,
         host=host,
         workspace=_pick("workspace", arguments, environ, profile, source),
@@ -339,9 +407,9 @@ def resolve(
     settings = _with_credentials(settings, arguments, environ, profile, source)
     if require_credentials and settings.token is None and settings.password is None:
         raise ConfigurationError(
-            f"No credentials found: profile {name!r} does not exist in {store.path}."
+            f"No credentials found: profile {name!r} does not exist in {store.file}."
             if profile is None
-            else f"No credentials found in profile {name!r} ({store.path})."
+            else f"No credentials found in profile {name!r} ({store.file})."
         )
     if require_credentials and settings.password is not None and not settings.username.value:
         raise ConfigurationError(
@@ -391,9 +459,7 @@ def _with_credentials(
         origin = (found[0] or found[1]).source  # type: ignore[union-attr]
         shadowed = (f"{origin} shadows the credentials stored in {source}",)
     token, password, backend = found or (None, None, None)
-    return dataclasses.replace(
-        settings, token=token, password=password, backend=backend, shadowed=shadowed
-    )
+    return settings.replace(token=token, password=password, backend=backend, shadowed=shadowed)
 
 
 def _stored_credentials(

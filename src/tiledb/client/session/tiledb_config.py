@@ -9,6 +9,7 @@ swaps them into TileDB-Py's default context so that a plain
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -122,7 +123,7 @@ def tiledb_params(session: Session) -> dict[str, str]:
     has_profile = settings.profile is not None
     params = {
         "profile_name": settings.profile_name if has_profile else "",
-        "profile_dir": str(settings.profile_file.parent) if has_profile else "",
+        "profile_dir": os.path.dirname(settings.profile_path) if has_profile else "",  # noqa: PTH120
         "rest.server_address": session.host,
         "rest.token": session.token,
         "rest.username": "",

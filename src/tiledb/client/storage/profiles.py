@@ -24,8 +24,7 @@ import copy
 import json
 import os
 from collections.abc import Iterator, Mapping
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tiledb.client.basics.errors import ConfigurationError
 from tiledb.client.basics.file_safety import mode_of, others_can_change
@@ -56,6 +55,15 @@ LOCK_TIMEOUT_SECONDS = 30.0
 
 Profile = dict[str, str]
 
+if TYPE_CHECKING:
+    from pathlib import Path
+
+
+def _directory_text(profile_dir: str | os.PathLike[str] | None) -> str:
+    """The profile directory as an absolute path string (no ``pathlib``: see ProfileStore)."""
+    chosen = profile_dir or os.environ.get(PROFILE_DIR_ENV) or os.path.join("~", ".tiledb")  # noqa: PTH118
+    return os.path.abspath(os.path.expanduser(os.fspath(chosen)))  # noqa: PTH100, PTH111
+
 
 def resolve_profile_dir(profile_dir: str | os.PathLike[str] | None = None) -> Path:
     """Return the profile directory in use.
@@ -71,8 +79,9 @@ def resolve_profile_dir(profile_dir: str | os.PathLike[str] | None = None) -> Pa
         ``profile_dir``, else ``$TILEDB_PROFILE_DIR``, else ``~/.tiledb``; absolute,
         e.g. ``Path("/home/ada/.tiledb")``.
     """
-    chosen = profile_dir or os.environ.get(PROFILE_DIR_ENV) or Path("~", ".tiledb")
-    return Path(chosen).expanduser().absolute()
+    from pathlib import Path
+
+    return Path(_directory_text(profile_dir))
 
 
 def resolve_profile_name(profile_name: str | None = None) -> str:
@@ -119,17 +128,34 @@ class ProfileStore:
     """
 
     def __init__(self, directory: str | os.PathLike[str] | None = None) -> None:
-        self.directory = resolve_profile_dir(directory)
-        self.path = self.directory / FILE_NAME
+        # Strings, and Path objects only when asked for: pathlib (with urllib.parse and
+        # ipaddress) is a noticeable part of a login, which only reads the file.
+        self._directory = _directory_text(directory)
+        self.file = os.path.join(self._directory, FILE_NAME)  # noqa: PTH118
+        """The profile file, e.g. ``"/home/ada/.tiledb/profiles.json"``."""
+
+    @property
+    def directory(self) -> Path:
+        """The profile directory, e.g. ``Path("/home/ada/.tiledb")``."""
+        from pathlib import Path
+
+        return Path(self._directory)
+
+    @property
+    def path(self) -> Path:
+        """The profile file, e.g. ``Path("/home/ada/.tiledb/profiles.json")``."""
+        from pathlib import Path
+
+        return Path(self.file)
 
     def __repr__(self) -> str:
-        return f"ProfileStore({str(self.directory)!r})"
+        return f"ProfileStore({self._directory!r})"
 
     # -- reading ---------------------------------------------------------------
 
     def exists(self) -> bool:
         """Return whether the profile file exists."""
-        return self.path.is_file()
+        return os.path.isfile(self.file)  # noqa: PTH113
 
     def read(self) -> dict[str, Profile]:
         """Return every profile in the file, by name (``{}`` when there is no file).
@@ -153,12 +179,13 @@ class ProfileStore:
     def _read_document(self) -> tuple[dict[str, Any], dict[str, Profile]]:
         self._refuse_if_others_can_change()
         try:
-            text = self.path.read_text(encoding="utf-8")
+            with open(self.file, encoding="utf-8") as handle:  # noqa: PTH123
+                text = handle.read()
         except FileNotFoundError:
             return {"version": FORMAT_VERSION}, {}
         except (OSError, UnicodeDecodeError) as exc:
             raise ConfigurationError(
-                f"Cannot read the profile file {self.path}: {exc}. Check its permissions."
+                f"Cannot read the profile file {self.file}: {exc}. Check its permissions."
             ) from exc
         return self._parse(text)
 
@@ -186,7 +213,7 @@ class ProfileStore:
                         break
         if problem is not None:
             raise ConfigurationError(
-                f"The profile file {self.path} is not a TileDB profile file: {problem}. "
+                f"The profile file {self.file} is not a TileDB profile file: {problem}. "
                 "It was left untouched; fix or move it, then try again."
             )
         profiles = {name: value for name, value in document.items() if name != "version"}
