@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from tiledb.client.basics.errors import ClientError, ConfigurationError
@@ -29,19 +28,23 @@ __all__ = ["Session", "parse_self_user"]
 logger = get_logger(__name__)
 
 
-@dataclass
 class _Cache:
     """Server answers kept for the life of a session."""
 
-    lock: threading.Lock = field(default_factory=threading.Lock)
-    self_user: tuple[User, list[UserSelfWorkspace]] | None = None
-    workspace: Workspace | None = None
-    renewed: Session | None = None  # the session that replaced this one's refused token
+    __slots__ = ("lock", "renewed", "self_user", "workspace")
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.self_user: tuple[User, list[UserSelfWorkspace]] | None = None
+        self.workspace: Workspace | None = None
+        self.renewed: Session | None = None  # the session that replaced this one's refused token
 
 
-@dataclass(frozen=True)
 class Session:
     """An established session. The token is never shown.
+
+    Immutable. A plain class rather than a dataclass, which would cost about a
+    millisecond of every login to define.
 
     Attributes
     ----------
@@ -66,16 +69,58 @@ class Session:
         :func:`tiledb.client.session.current.rest`).
     """
 
+    __slots__ = (
+        "ca_file",
+        "cache",
+        "host",
+        "renew",
+        "session_token_id",
+        "settings",
+        "token",
+        "verify_ssl",
+        "workspace",
+        "workspace_id",
+    )
+
     host: str
-    token: str = field(repr=False)
+    token: str
     workspace: str | None
     workspace_id: str | None
     verify_ssl: bool
     ca_file: str | None
-    settings: SessionSettings = field(repr=False)
-    session_token_id: str | None = None
-    renew: Callable[[], Session] | None = field(default=None, repr=False, compare=False)
-    cache: _Cache = field(default_factory=_Cache, repr=False, compare=False)
+    settings: SessionSettings
+    session_token_id: str | None
+    renew: Callable[[], Session] | None
+    cache: _Cache
+
+    def __init__(
+        self,
+        *,
+        host: str,
+        token: str,
+        workspace: str | None,
+        workspace_id: str | None,
+        verify_ssl: bool,
+        ca_file: str | None,
+        settings: SessionSettings,
+        session_token_id: str | None = None,
+        renew: Callable[[], Session] | None = None,
+    ) -> None:
+        values = dict(locals())
+        del values["self"]
+        for name, value in values.items():
+            object.__setattr__(self, name, value)
+        object.__setattr__(self, "cache", _Cache())
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise AttributeError(f"Session is immutable: cannot set {name!r}")
+
+    def __repr__(self) -> str:
+        return (
+            f"Session(host={self.host!r}, workspace={self.workspace!r},"
+            f" workspace_id={self.workspace_id!r}, verify_ssl={self.verify_ssl!r},"
+            f" ca_file={self.ca_file!r}, session_token_id={self.session_token_id!r})"
+        )
 
     @property
     def profile_name(self) -> str:
