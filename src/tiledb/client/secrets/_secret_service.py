@@ -21,13 +21,14 @@ from __future__ import annotations
 import os
 import sys
 from contextlib import closing
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
     from jeepney.io.blocking import DBusConnection
     from secretstorage.collection import Collection
+    from secretstorage.dhcrypto import Session
 
 __all__ = ["LABEL", "SecretServiceEntries", "direct_use_refused", "failure_kind"]
 
@@ -110,20 +111,40 @@ class SecretServiceEntries:
     def get(self, name: str) -> str | None:
         """Return the secret of entry ``name``, or ``None``.
 
-        As keyring's ``get_password``, with two round trips fewer and without
-        ``cryptography``'s legacy OpenSSL backend (``secretstorage``'s
-        ``Item.get_secret`` passes ``default_backend()``, which imports it).
+        As keyring's ``get_password``, in two round trips after connecting: one
+        batch asks whether the default collection is locked, searches it and opens
+        an encrypted session (Diffie-Hellman); then the secret is fetched. A locked
+        or missing default collection takes keyring's way (unlock prompt, creation).
         """
+        from jeepney.io.blocking import open_dbus_connection
+        from secretstorage.exceptions import SecretServiceNotAvailableException
+
+        try:
+            connection = open_dbus_connection()
+        except KeyError as exc:  # DBUS_SESSION_BUS_ADDRESS unset
+            raise SecretServiceNotAvailableException(f"{exc.args[0]} is unset") from exc
+        except (ConnectionError, ValueError) as exc:  # as secretstorage.dbus_init
+            raise SecretServiceNotAvailableException(str(exc)) from exc
+        with closing(connection):
+            found = _search_unlocked(connection, self._query(name))
+            if found is None:
+                return self._get_after_unlock(name)
+            paths, session = found
+            for path in paths:
+                return _secret_of(connection, path, session).decode("utf-8")
+        return None
+
+    def _get_after_unlock(self, name: str) -> str | None:
+        """``get`` through secretstorage's collection, which unlocks (or creates) it."""
         import secretstorage
-        from secretstorage.collection import COLLECTION_IFACE
-        from secretstorage.util import DBusAddressWrapper
+        from secretstorage.util import open_session
 
         with closing(secretstorage.dbus_init()) as connection:
             collection = self._unlocked(secretstorage.get_default_collection(connection))
-            wrapper = DBusAddressWrapper(collection.collection_path, COLLECTION_IFACE, connection)
-            (paths,) = wrapper.call("SearchItems", "a{ss}", self._query(name))
-            for path in paths:
-                return _secret_of(connection, path).decode("utf-8")
+            for item in collection.search_items(self._query(name)):
+                return _secret_of(connection, item.item_path, open_session(connection)).decode(
+                    "utf-8"
+                )
         return None
 
     def names(self) -> list[str]:
@@ -196,19 +217,80 @@ def _attributes(connection: DBusConnection, paths: list[str]) -> Iterator[dict[s
                 yield dict(value)
 
 
-def _secret_of(connection: DBusConnection, item_path: str) -> bytes:
+def _search_unlocked(
+    connection: DBusConnection, query: dict[str, str]
+) -> tuple[list[str], Session] | None:
+    """Search the default collection and open a session, pipelined in one round trip.
+
+    Returns ``None`` when the default collection is locked or does not exist.
+    """
+    from jeepney import DBusErrorResponse, MessageType, Properties, new_method_call
+    from secretstorage.collection import COLLECTION_IFACE, DEFAULT_COLLECTION
+    from secretstorage.defines import ALGORITHM_DH, SS_PATH
+    from secretstorage.dhcrypto import Session
+    from secretstorage.exceptions import ItemNotFoundException
+    from secretstorage.util import SERVICE_IFACE, DBusAddressWrapper, open_session
+
+    collection = DBusAddressWrapper(DEFAULT_COLLECTION, COLLECTION_IFACE, connection)
+    service = DBusAddressWrapper(SS_PATH, SERVICE_IFACE, connection)
+    session = Session()  # our Diffie-Hellman key pair
+    public_key = ("ay", session.my_public_key.to_bytes(128, "big"))
+    locked, search, opened = _pipelined(
+        connection,
+        [
+            Properties(collection).get("Locked"),
+            new_method_call(collection, "SearchItems", "a{ss}", (query,)),
+            new_method_call(service, "OpenSession", "sv", (ALGORITHM_DH, public_key)),
+        ],
+    )
+    for reply in (locked, search):
+        if reply.header.message_type == MessageType.error:
+            try:  # secretstorage's translation: no collection, no service, ...
+                collection.send_and_get_reply(Properties(collection).get("Locked"))
+            except ItemNotFoundException:
+                return None  # no default collection: keyring's way creates it
+            raise DBusErrorResponse(reply)
+    if locked.body[0][1]:
+        return None
+    if opened.header.message_type == MessageType.error:
+        session = open_session(connection)  # e.g. a service without the DH algorithm
+    else:
+        (_, server_key), path = opened.body
+        session.set_server_public_key(int.from_bytes(server_key, "big"))
+        session.object_path = path
+    return list(search.body[0]), session
+
+
+def _pipelined(connection: DBusConnection, messages: list[Any]) -> list[Any]:
+    """Send ``messages`` at once; return their replies, in order."""
+    from jeepney import HeaderFields
+
+    serials = []
+    for message in messages:
+        serial = next(connection.outgoing_serial)
+        connection.send(message, serial=serial)
+        serials.append(serial)
+    replies: dict[int, Any] = {}
+    while len(replies) < len(serials):
+        reply = connection.receive(timeout=None)  # bounded by the backend's deadline
+        serial = reply.header.fields.get(HeaderFields.reply_serial)
+        if serial in serials:
+            replies[serial] = reply
+    return [replies[serial] for serial in serials]
+
+
+def _secret_of(connection: DBusConnection, item_path: str, session: Session) -> bytes:
     """The secret of an item of an unlocked collection (``secretstorage.Item.get_secret``)."""
     from secretstorage.item import ITEM_IFACE
-    from secretstorage.util import DBusAddressWrapper, open_session
+    from secretstorage.util import DBusAddressWrapper
 
-    session = open_session(connection)  # Diffie-Hellman, AES-128-CBC: never in clear on D-Bus
     item = DBusAddressWrapper(item_path, ITEM_IFACE, connection)
     (secret,) = item.call("GetSecret", "o", session.object_path)
     if not session.encrypted:  # a Secret Service without the DH algorithm
         return bytes(secret[2])
     from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
-    assert session.aes_key is not None  # noqa: S101 - set by open_session when encrypted
+    assert session.aes_key is not None  # noqa: S101 - set with the server's public key
     decryptor = Cipher(algorithms.AES(session.aes_key), modes.CBC(bytes(secret[1]))).decryptor()
     padded = decryptor.update(bytes(secret[2])) + decryptor.finalize()
     return padded[: -padded[-1]]
