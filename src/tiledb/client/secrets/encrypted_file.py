@@ -17,13 +17,11 @@ import contextlib
 import functools
 import hmac
 import os
-import secrets
 import threading
 from collections.abc import Collection, Iterator, Mapping
 from pathlib import Path
 from typing import Any, ClassVar
 
-import platformdirs
 from cryptography.exceptions import UnsupportedAlgorithm
 
 from tiledb.client.basics.errors import SecretBackendError, VaultTamperedError, WrongPassphraseError
@@ -63,7 +61,7 @@ LOCK_TIMEOUT_SECONDS = 30.0
 # or passphrase misses. It holds derived keys only, never a passphrase.
 _key_cache: dict[tuple[str, bytes, str, bytes], bytes] = {}
 _key_cache_lock = threading.Lock()
-_FINGERPRINT_KEY = secrets.token_bytes(32)
+_FINGERPRINT_KEY = os.urandom(32)  # what secrets.token_bytes returns; without random
 
 
 def vault_path() -> Path:
@@ -78,6 +76,8 @@ def vault_path() -> Path:
     chosen = os.environ.get(SECRETS_FILE_ENV)
     if chosen:
         return Path(chosen).expanduser().absolute()
+    import platformdirs  # with tempfile, shutil and random: only without the variable
+
     return platformdirs.user_data_path("tiledb-client", appauthor=False) / "secrets.vault"
 
 
