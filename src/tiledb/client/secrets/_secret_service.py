@@ -222,13 +222,14 @@ def _search_unlocked(
 ) -> tuple[list[str], Session] | None:
     """Search the default collection and open a session, pipelined in one round trip.
 
-    Returns ``None`` when the default collection is locked or does not exist.
+    Returns ``None`` when the default collection is locked, or the batch fails (no
+    default collection, no Secret Service): the caller then takes keyring's way,
+    which unlocks or creates the collection, or reports the failure.
     """
-    from jeepney import DBusErrorResponse, MessageType, Properties, new_method_call
+    from jeepney import MessageType, Properties, new_method_call
     from secretstorage.collection import COLLECTION_IFACE, DEFAULT_COLLECTION
     from secretstorage.defines import ALGORITHM_DH, SS_PATH
     from secretstorage.dhcrypto import Session
-    from secretstorage.exceptions import ItemNotFoundException
     from secretstorage.util import SERVICE_IFACE, DBusAddressWrapper, open_session
 
     collection = DBusAddressWrapper(DEFAULT_COLLECTION, COLLECTION_IFACE, connection)
@@ -243,13 +244,8 @@ def _search_unlocked(
             new_method_call(service, "OpenSession", "sv", (ALGORITHM_DH, public_key)),
         ],
     )
-    for reply in (locked, search):
-        if reply.header.message_type == MessageType.error:
-            try:  # secretstorage's translation: no collection, no service, ...
-                collection.send_and_get_reply(Properties(collection).get("Locked"))
-            except ItemNotFoundException:
-                return None  # no default collection: keyring's way creates it
-            raise DBusErrorResponse(reply)
+    if any(reply.header.message_type == MessageType.error for reply in (locked, search)):
+        return None  # no default collection, no service, ...: keyring's way says which
     if locked.body[0][1]:
         return None
     if opened.header.message_type == MessageType.error:
