@@ -566,7 +566,7 @@ def main() -> None:
     print(
         f"\nKDF alone: {kdf['seconds'] * 1000:.0f} ms, {kdf['mib']:.0f} MiB, CPU"
         f" {kdf['cpu'] * 1000:.0f} ms (median of 5). The encrypted-file row is shown without"
-        " them: its wall and CPU time less the time its own key derivation took in that run,"
+        " them: its wall and CPU time less the time its own key derivation took in that run"
         f" (median {statistics.median(enc.kdf_walls) * 1000:.0f} ms), its memory less the"
         " KDF's. Every row is compared with the floor"
         " of our virtualenv (pure TileDB-Py): in the vendor's, `import tiledb` itself loads"
