@@ -246,6 +246,7 @@ def test_cached_session_token_login_makes_no_request_and_reads_no_password(
     recording = ReadRecordingVault()
     registry.use_backend(recording)
     configure_ada(local_server)
+    recording.reads.clear()
     tiledb.client.login()
     assert recording.reads == ["session", "password"]  # nothing cached yet: mint
     local_server.clear_requests()

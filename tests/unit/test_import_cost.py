@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+import sysconfig
 from pathlib import Path
 
 SRC = str(Path(__file__).resolve().parents[2] / "src")
@@ -70,3 +71,29 @@ def test_env_token_login_loads_no_heavy_dependency() -> None:
     assert "tiledb.client.session.current" in modules
     assert [name for name in HEAVY if name in modules] == []
     assert "tiledb.client.secrets.registry" not in modules
+
+
+def test_env_token_login_loads_no_module_it_does_not_use() -> None:
+    # Each costs milliseconds of every script's start-up (docs/performance.md): pathlib
+    # with urllib.parse and ipaddress, logging, tempfile with shutil and random, and
+    # the dataclass-heavy server models. Load them where they are used, not at import.
+    probe = (
+        "import json, sys, tiledb\n"
+        "before = set(sys.modules)\n"
+        "import tiledb.client\ntiledb.client.login()\ntiledb.client.Ctx()\n"
+        "print(json.dumps(sorted(set(sys.modules) - before)))"
+    )
+    env = dict(
+        os.environ,
+        # -S: no .pth files, so no editable-install finder preloading pathlib for us
+        PYTHONPATH=os.pathsep.join([SRC, sysconfig.get_paths()["purelib"]]),
+        TILEDB_REST_TOKEN="tok-ws_2b7c9d1e3f4a5b6c-x",
+        TILEDB_REST_SERVER_ADDRESS="http://127.0.0.1:9",
+    )
+    out = subprocess.run(
+        [sys.executable, "-S", "-c", probe], env=env, capture_output=True, text=True, check=True
+    )
+    new = set(json.loads(out.stdout.splitlines()[-1]))
+    unused = ["pathlib", "urllib.parse", "logging", "tempfile", "random"]
+    unused.append("tiledb.client.basics.models")
+    assert [name for name in unused if name in new] == []

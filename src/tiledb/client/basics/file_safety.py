@@ -17,7 +17,13 @@ from __future__ import annotations
 
 import os
 import stat
-from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # a login checks its profile file without importing pathlib
+    from pathlib import Path
+    from typing import TypeAlias
+
+    AnyPath: TypeAlias = str | Path
 
 __all__ = ["group_can_write", "mode_of", "others_can_change", "others_can_read"]
 
@@ -40,29 +46,29 @@ def _group_name(gid: int) -> str:
         return f"gid {gid}"
 
 
-def _stat(path: Path) -> os.stat_result | None:
+def _stat(path: AnyPath) -> os.stat_result | None:
     if os.name != "posix":
         return None
     try:
-        return path.stat()
+        return os.stat(path)  # noqa: PTH116 - a str or a Path
     except OSError:
         return None
 
 
-def mode_of(path: Path) -> str:
+def mode_of(path: AnyPath) -> str:
     """Return the permission bits of ``path`` in octal, e.g. ``"0644"`` (``"?"`` if unknown)."""
     try:
-        return f"{stat.S_IMODE(path.stat().st_mode):04o}"
+        return f"{stat.S_IMODE(os.stat(path).st_mode):04o}"  # noqa: PTH116
     except OSError:
         return "?"
 
 
-def others_can_change(path: Path) -> str | None:
+def others_can_change(path: AnyPath) -> str | None:
     """Return why another user can replace or change ``path``, or ``None``.
 
     Parameters
     ----------
-    path : pathlib.Path
+    path : str or pathlib.Path
         A file or directory, e.g. ``Path("/home/ada/.tiledb")``; symbolic links are
         followed. A path that cannot be examined gives ``None``.
 

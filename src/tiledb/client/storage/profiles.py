@@ -348,7 +348,7 @@ class ProfileStore:
         self._refuse_if_others_can_change()
 
     def _refuse_if_others_can_change(self) -> None:
-        for what, path in (("directory", self.directory), ("file", self.path)):
+        for what, path in (("directory", self._directory), ("file", self.file)):
             problem = others_can_change(path)
             if problem is not None:
                 fix = "make it yours (chown)" if "owned by" in problem else f"chmod go-w {path}"
