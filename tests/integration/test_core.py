@@ -63,7 +63,8 @@ def test_core_gets_the_session_token_never_the_password(
         tiledb.ArraySchema.load(URI)
     records = local_server_process.requests
     basic = [r.route for r in records if r.auth and r.auth.scheme == "basic"]
-    assert basic == ["/v4/workspaces/acme", "/v4/tokens"]  # Basic auth once, at login
+    # Basic auth only at login: the workspace id lookup (by name), then the token request.
+    assert basic == ["/v4/workspaces/acme", "/v4/tokens"]
     sent = array_requests(local_server_process)
     assert sent
     for record in sent:

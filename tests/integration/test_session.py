@@ -136,7 +136,7 @@ def test_legacy_plaintext_profile_logs_in_with_a_warning(local_server: LocalServ
 # -- password profiles ---------------------------------------------------------------
 
 
-def test_password_login_exchanges_the_password_once(
+def test_password_login_sends_the_password_only_to_make_a_session_token(
     local_server: LocalServer,
     secret_backend: str,
     hermetic_env: Path,
@@ -156,6 +156,7 @@ def test_password_login_exchanges_the_password_once(
     tiledb.client.login()
     assert tiledb.client.get_user().username == DEFAULT_USERNAME
     basic = [r for r in local_server.requests if r.auth and r.auth.scheme == "basic"]
+    # A workspace given by name: its id is resolved first (password sent twice).
     assert [r.route for r in basic] == ["/v4/workspaces/acme", "/v4/tokens"]
     token_auth = [r for r in local_server.requests if r.auth and r.auth.scheme == "token"]
     assert [r.route for r in token_auth] == ["/v4/users/self"]
@@ -175,6 +176,37 @@ def test_password_login_exchanges_the_password_once(
     files = all_text_under(hermetic_env)
     assert DEFAULT_PASSWORD not in files
     assert session_token not in files
+
+
+def test_the_password_is_sent_once_when_the_workspace_id_is_known(
+    local_server: LocalServer, vault: Path
+) -> None:
+    def basic_routes() -> list[str]:
+        return [r.route for r in local_server.requests if r.auth and r.auth.scheme == "basic"]
+
+    # Configured by id: one request carries the password.
+    tiledb.client.configure(
+        username=DEFAULT_USERNAME,
+        password=DEFAULT_PASSWORD,
+        workspace=DEFAULT_WORKSPACE_ID,
+        host=local_server.url,
+        profile_name="by-id",
+    )
+    tiledb.client.login(profile_name="by-id")
+    assert basic_routes() == ["/v4/tokens"]
+    # Configured by name: the first login resolves the id (twice); once the session
+    # token recorded the id, a new token needs the password once.
+    local_server.clear_requests()
+    configure_ada(local_server)
+    tiledb.client.login()
+    assert basic_routes() == ["/v4/workspaces/acme", "/v4/tokens"]
+    for token in local_server.tokens:
+        if token.name.startswith("login-session"):
+            local_server.revoke_token(token.token_id)
+    local_server.clear_requests()
+    tiledb.client.login()
+    assert basic_routes() == ["/v4/tokens"]
+    assert tiledb.client.get_user().username == DEFAULT_USERNAME
 
 
 def test_session_token_is_reused_then_revoked_by_logout(

@@ -131,7 +131,8 @@ class Client:
         new_mode = RetryMode.maybe_from(mode)
         with self._lock:
             self._mode = new_mode
-            self._rest = None
+            dropped, self._rest = self._rest, None
+        _close(dropped)
 
     def set_default_retries(self) -> None:
         """Retry on HTTP 503 only (the default mode); same as ``retry_mode("default")``."""
@@ -153,7 +154,8 @@ class Client:
             old = self._executor
             self._threads = threads
             self._executor = None
-            self._rest = None
+            dropped, self._rest = self._rest, None
+        _close(dropped)
         if old is not None:
             old.shutdown(wait=False)
 
@@ -193,7 +195,9 @@ class Client:
     def rest_client(self) -> RestClient:
         """Return the REST client of the current session (made once per session).
 
-        Threads that ask at once share one client, hence one connection pool.
+        Threads that ask at once share one client, hence one connection pool. The
+        client of a previous session, or one dropped by :meth:`retry_mode` or
+        :meth:`set_threads`, is closed (calls still running on it finish first).
         """
         current = _current()
         with self._lock:
@@ -207,8 +211,15 @@ class Client:
                     return self._rest[1]
             rest = sessions.rest(current, self)
             with self._lock:
-                self._rest = (current, rest)
-            return rest
+                dropped, self._rest = self._rest, (current, rest)
+        _close(dropped)
+        return rest
+
+
+def _close(entry: tuple[Session, RestClient] | None) -> None:
+    """Close a REST client the :class:`Client` no longer hands out."""
+    if entry is not None:
+        entry[1].close()
 
 
 client = Client()

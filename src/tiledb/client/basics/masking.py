@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-__all__ = ["mask"]
+import unicodedata
+from collections.abc import Iterable
+
+__all__ = ["mask", "printable", "scrub"]
 
 
 def mask(secret: str | None, *, tail: bool = True) -> str:
@@ -20,7 +23,7 @@ def mask(secret: str | None, *, tail: bool = True) -> str:
     Examples
     --------
     >>> mask("tdb1a2b3c-ws_2b7c9d1e3f4a5b6c-9z8y7x6w5v")
-    '****w5v (41 chars)'
+    '****w5v (40 chars)'
     >>> mask("correct horse battery staple", tail=False)
     '****'
     """
@@ -29,3 +32,34 @@ def mask(secret: str | None, *, tail: bool = True) -> str:
     if not tail or len(secret) < 24:
         return "****"
     return f"****{secret[-3:]} ({len(secret)} chars)"
+
+
+def printable(text: str, *, limit: int = 500) -> str:
+    r"""``text`` with control and format characters replaced by ``?``, cut to ``limit``.
+
+    For text from elsewhere (a server's error message) shown on a terminal: no escape
+    sequence, no line break, no invisible character gets through.
+
+    Examples
+    --------
+    >>> printable("bad\x1b[31mred")
+    'bad?[31mred'
+    """
+    cleaned = "".join(
+        "?" if unicodedata.category(char) in ("Cc", "Cf", "Cs", "Zl", "Zp") else char
+        for char in text[: limit + 1]
+    )
+    return cleaned if len(cleaned) <= limit else cleaned[: limit - 3] + "..."
+
+
+def scrub(text: str, secrets: Iterable[str]) -> str:
+    """``text`` with each of ``secrets`` (4 characters or longer) replaced by ``****``.
+
+    Examples
+    --------
+    >>> scrub("unknown token tdb-abc-123", ["tdb-abc-123"])
+    'unknown token ****'
+    """
+    for secret in sorted({s for s in secrets if s and len(s) >= 4}, key=len, reverse=True):
+        text = text.replace(secret, "****")
+    return text

@@ -1,9 +1,10 @@
 """Pieces shared by the commands: the error type, common options, reading secrets.
 
-Secrets are read from standard input (``--token-stdin`` / ``--password-stdin``; one
-trailing newline removed) or from a hidden ``getpass`` prompt on a terminal. Without
-a terminal and without the flag, the command fails at once rather than block. A
-secret is never accepted as a command-line argument.
+Secrets are read from standard input (``--token-stdin`` / ``--password-stdin``: UTF-8,
+one line) or from a hidden ``getpass`` prompt on a terminal, and checked like every
+secret by :func:`~tiledb.client.basics.inputs.clean_secret`. Without a terminal and
+without the flag, the command fails at once rather than block. A secret is never
+accepted as a command-line argument.
 """
 
 from __future__ import annotations
@@ -12,6 +13,9 @@ import argparse
 import getpass
 import sys
 from typing import Any
+
+from tiledb.client.basics.errors import ConfigurationError
+from tiledb.client.basics.inputs import MAX_SECRET_LENGTH, CredentialKind, clean_secret
 
 __all__ = [
     "CliError",
@@ -74,33 +78,60 @@ def stdin_is_terminal() -> bool:
         return False
 
 
-def _from_stdin(label: str, flag: str) -> str:
-    data = sys.stdin.read() if sys.stdin is not None else ""
-    if data.endswith("\r\n"):
-        data = data[:-2]
-    elif data.endswith("\n"):
-        data = data[:-1]
-    if not data:
+def _read_stdin_bytes(limit: int) -> bytes:
+    stream = sys.stdin
+    if stream is None:
+        return b""
+    buffer = getattr(stream, "buffer", None)
+    if buffer is not None:
+        data: bytes = buffer.read(limit)
+        return data
+    return str(stream.read(limit)).encode("utf-8", "surrogateescape")
+
+
+def _from_stdin(label: CredentialKind, flag: str) -> str:
+    source = f"standard input ({flag})"
+    # Read a little more than the longest secret (UTF-8: up to 4 bytes a character), so
+    # that an endless or huge pipe is refused instead of filling the memory.
+    data = _read_stdin_bytes(4 * MAX_SECRET_LENGTH + 3)
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise CliError(
+            f"The {label} read from {source} is not valid UTF-8 text (an invalid byte at"
+            f" offset {exc.start}).",
+            f"Give the {label} as UTF-8 text, exactly as issued.",
+        ) from None
+    if not text.strip("\r\n"):
         raise CliError(
             f"{flag} was given, but standard input held no {label}.",
             "Pipe exactly one line, e.g."
             f" `printenv TOKEN_VAR | tiledb-client configure ... {flag}`.",
         )
-    if "\n" in data or "\r" in data:
+    return _cleaned(text, label, source)
+
+
+def _cleaned(text: str, label: CredentialKind, source: str) -> str:
+    """The secret checked by the library's one rule set (:func:`clean_secret`)."""
+    try:
+        return clean_secret(text, label, source=source)
+    except ConfigurationError as exc:
         raise CliError(
-            f"The {label} read from standard input ({flag}) spans several lines.",
-            "Give exactly one line (one trailing newline is removed).",
-        )
-    return data
+            str(exc), "Give exactly one line (one trailing newline is removed)."
+        ) from None
 
 
-def read_secret(label: str, *, from_stdin: bool, flag: str) -> str:
+def read_secret(label: CredentialKind, *, from_stdin: bool, flag: str) -> str:
     """Return a secret from standard input, or a hidden prompt on a terminal.
+
+    The secret is checked by :func:`~tiledb.client.basics.inputs.clean_secret`:
+    surrounding whitespace of a token and a trailing line break are removed;
+    control characters, invalid UTF-8 and over-long input are refused.
 
     Parameters
     ----------
-    label : str
-        What is asked for, e.g. ``"token"``.
+    label : {"token", "password"}
+        What is asked for.
     from_stdin : bool
         The ``--token-stdin``-like flag was given.
     flag : str
@@ -109,7 +140,9 @@ def read_secret(label: str, *, from_stdin: bool, flag: str) -> str:
     Raises
     ------
     CliError
-        When nothing was given, or there is neither the flag nor a terminal.
+        When nothing was given, the input breaks a rule of
+        :func:`~tiledb.client.basics.inputs.clean_secret`, or there is neither the
+        flag nor a terminal.
     """
     if from_stdin:
         return _from_stdin(label, flag)
@@ -121,7 +154,7 @@ def read_secret(label: str, *, from_stdin: bool, flag: str) -> str:
     value = getpass.getpass(f"{label.capitalize()} (input hidden): ")
     if not value:
         raise CliError(f"No {label} entered.")
-    return value
+    return _cleaned(value, label, "the prompt")
 
 
 def prompt_value(label: str, default: str | None = None) -> str | None:

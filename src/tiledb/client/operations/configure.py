@@ -17,6 +17,7 @@ import warnings
 from typing import Any
 
 from tiledb.client.basics.errors import ConfigurationError, SecretBackendError
+from tiledb.client.basics.inputs import check_name, clean_secret
 from tiledb.client.basics.protocol import normalize_host, workspace_from_token
 from tiledb.client.operations.profile_secrets import (
     delete_profile_secrets,
@@ -37,17 +38,19 @@ logger = logging.getLogger(__name__)
 def _split_token(token: Any) -> tuple[str, str | None]:
     """Return the token string and the workspace it names (str or APIToken-like)."""
     if isinstance(token, str):
-        return token, workspace_from_token(token)
-    api_key = getattr(token, "api_key", None)
-    if not isinstance(api_key, str) or not api_key:
+        api_key = clean_secret(token, "token", source="the token argument")
+        return api_key, workspace_from_token(api_key)
+    given = getattr(token, "api_key", None)
+    if not isinstance(given, str) or not given:
         raise ConfigurationError("The token must be a string or an APIToken with an api_key.")
+    api_key = clean_secret(given, "token", source="the api_key of the token argument")
     return api_key, getattr(token, "workspace_id", None) or workspace_from_token(api_key)
 
 
 def _checked_host(host: str | None) -> str:
-    if not host or not str(host).strip():
+    if host is None or (isinstance(host, str) and not host.strip()):
         raise ConfigurationError("Host is required.")
-    normalized = normalize_host(str(host))
+    normalized = normalize_host(host, source="the host argument")
     hostname = normalized.split("://", 1)[1].split("/", 1)[0]
     if hostname.startswith("app."):
         warnings.warn(
@@ -94,7 +97,8 @@ def configure(
         workspace = workspace or token_workspace
         username = None
     elif username and password:
-        secret, kind = password, "password"
+        secret = clean_secret(password, "password", source="the password argument")
+        kind = "password"
     elif username or password:
         raise ConfigurationError(
             "Both username and password are required when using username/password authentication."
@@ -106,6 +110,9 @@ def configure(
             "Workspace is required. Provide workspace or use a token with a workspace id in"
             " format ws_*."
         )
+    workspace = check_name(str(workspace), "the workspace")
+    if username is not None:
+        username = check_name(username, "the username")
     name = resolve_profile_name(profile_name)
     store = ProfileStore(profile_dir)
     if not overwrite and store.get(name) is not None:

@@ -17,6 +17,7 @@ from tiledb.client.session.session_tokens import (
     load_cached_token,
     revoke_session_token,
 )
+from tiledb.client.session.settings import resolve_tls
 from tiledb.client.storage import profile_keys
 from tiledb.client.storage.profiles import ProfileStore, resolve_profile_dir, resolve_profile_name
 from tiledb.client.transport.rest import RestFactory
@@ -62,16 +63,13 @@ def logout(
     revoked = False
     if cached is not None:
         token, record = cached
+        verify, ca_file = resolve_tls(profile, f"profile {name!r} ({path})")
         revoked = revoke_session_token(
             token,
             factory,
             host=str(record.get("host") or profile.get(profile_keys.HOST, "")),
-            verify_ssl="false"
-            not in (
-                profile.get(profile_keys.VERIFY_SSL),
-                profile.get(profile_keys.VERIFY_SSL_LEGACY),
-            ),
-            ca_file=profile.get(profile_keys.CA_FILE) or None,
+            verify_ssl=bool(verify.value),
+            ca_file=ca_file.value or None,
         )
     ends_current = current is not None and (current.profile_name, current.profile_file) == (
         name,

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from tiledb.client.basics.errors import ConfigurationError
-from tiledb.client.basics.protocol import workspace_from_token
+from tiledb.client.basics.protocol import normalize_host, workspace_from_token
 from tiledb.client.secrets.base import SecretKind
 from tiledb.client.secrets.registry import select_backend
 from tiledb.client.storage import profile_keys
@@ -143,6 +143,20 @@ def _profile_item(name: str, profile: Mapping[str, str], path: Path) -> Migratio
         "workspace": profile.get(profile_keys.WORKSPACE),
         "username": profile.get(profile_keys.USERNAME),
     }
+    if common["host"]:
+        try:
+            normalize_host(common["host"], source=f"the host of profile {name!r}")
+        except ConfigurationError as exc:  # e.g. user:password@ in the host: never shown
+            fix = f"; fix it with: tiledb-client configure --profile {name} --overwrite"
+            return MigrationItem(
+                name,
+                path,
+                "profiles.json",
+                "error",
+                f"{exc}{fix}",
+                kinds=tuple(found),
+                **{**common, "host": None},
+            )
     if not found:
         stored = profile.get(profile_keys.SECRET_BACKEND)
         reason = f"already in the {stored!r} backend" if stored else "holds no secret"

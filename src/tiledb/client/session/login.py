@@ -26,6 +26,14 @@ if TYPE_CHECKING:  # a token login needs neither
 __all__ = ["login_session"]
 
 
+def _shown_name(profile_name: str | None) -> str:
+    """The profile name to mention in an error, even when it is itself the error."""
+    try:
+        return resolve_profile_name(profile_name)
+    except ConfigurationError:
+        return str(profile_name)
+
+
 def login_session(
     profile_name: str | None,
     profile_dir: str | None,
@@ -57,7 +65,7 @@ def login_session(
         raise
     except ConfigurationError as exc:
         raise LoginError(
-            f"Failed to load configuration profile {resolve_profile_name(profile_name)!r}: {exc}"
+            f"Failed to load configuration profile {_shown_name(profile_name)!r}: {exc}"
             " Use configure() (tiledb-client configure) to store credentials first."
         ) from exc
     if settings.token is not None:

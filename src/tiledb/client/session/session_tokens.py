@@ -1,7 +1,9 @@
 """Session tokens: what a username and password are exchanged for.
 
 A password profile never sends its password to TileDB core. At login the password
-is exchanged once for a session token (``POST /v4/tokens`` with HTTP Basic auth);
+is exchanged for a session token (``POST /v4/tokens`` with HTTP Basic auth; when the
+workspace is known only by name, ``GET /v4/workspaces/{name}`` first resolves its id,
+with the password too);
 the token is kept in the profile's own secret backend, next to the password, and
 reused by later logins until :data:`EXPIRY_MARGIN` before it expires.
 ``logout`` revokes it (``DELETE /v4/tokens/{id}``) and forgets it.
@@ -100,38 +102,60 @@ def obtain_session_token(
         When the server cannot be reached.
     """
     slot = _cache_slot(settings)
-    if reuse and slot is not None:
-        cached = _load(slot, settings)
-        if cached is not None:
+    known_workspace_id = None
+    if slot is not None:
+        cached, known_workspace_id = _load(slot, settings)
+        if reuse and cached is not None:
             logger.debug("reusing session token %s", cached.token_id)
             return ObtainedToken(cached, reused=True)
-    token = _mint(settings, factory)
+    token = _mint(settings, factory, known_workspace_id)
     if slot is not None:
         _save(slot, token, settings)
     return ObtainedToken(token)
 
 
-def _load(slot: tuple[SecretBackend, str], settings: SessionSettings) -> APIToken | None:
+def _load(
+    slot: tuple[SecretBackend, str], settings: SessionSettings
+) -> tuple[APIToken | None, str | None]:
+    """The cached token if it can be reused, and the workspace id it was made for.
+
+    The id (of the same account and workspace name) spares the next token request
+    a lookup of the workspace by name: the password is then sent once.
+    """
     try:
         cached = load_cached_token(slot)
     except SecretBackendError as exc:
         logger.warning("cannot read the cached session token: %s", exc)
-        return None
+        return None, None
     if cached is None:
-        return None
+        return None, None
     token, record = cached
-    expires = token.expires_at
-    fresh = expires is None or expires > datetime.now(timezone.utc) + EXPIRY_MARGIN
     same_account = (
         record.get("host") == settings.host.value
         and record.get("username") == settings.username.value
     )
-    if not (fresh and same_account and token.api_key and token.token_id):
-        return None
-    return token
+    if not same_account:
+        return None, None
+    same_workspace = record.get("workspace") == settings.workspace.value
+    known_id = token.workspace_id if same_workspace and token.workspace_id else None
+    expires = token.expires_at
+    fresh = expires is None or expires > datetime.now(timezone.utc) + EXPIRY_MARGIN
+    if not (fresh and token.api_key and token.token_id):
+        return None, known_id
+    return token, known_id
 
 
-def _mint(settings: SessionSettings, factory: RestFactory) -> APIToken:
+def _mint(
+    settings: SessionSettings, factory: RestFactory, known_workspace_id: str | None = None
+) -> APIToken:
+    """Exchange the password for a session token of the workspace.
+
+    The token request needs the workspace id. When the workspace is configured by
+    id (``ws_...``), or an earlier session token of the same account and workspace
+    recorded it, the password is sent once (``POST /v4/tokens``); otherwise the name
+    is first resolved with ``GET /v4/workspaces/{name}``, which also needs the
+    password (the protocol has no other way to learn the id): twice.
+    """
     import uuid
 
     from tiledb.client.transport.rest import BasicAuth, RestError
@@ -152,8 +176,8 @@ def _mint(settings: SessionSettings, factory: RestFactory) -> APIToken:
     )
     with rest:
         try:
-            workspace_id = workspace
-            if not workspace.startswith("ws_"):
+            workspace_id = workspace if workspace.startswith("ws_") else known_workspace_id
+            if not workspace_id:
                 found = rest.get(f"/v4/workspaces/{quote_segment(workspace)}")
                 workspace_id = str((found or {}).get("workspace_id") or "")
             data = rest.post(
@@ -192,6 +216,7 @@ def _save(slot: tuple[SecretBackend, str], token: APIToken, settings: SessionSet
         "expires_at": token.expires_at.isoformat() if token.expires_at else None,
         "host": settings.host.value,
         "username": settings.username.value,
+        "workspace": settings.workspace.value,
     }
     try:
         backend.set(key, json.dumps(record))

@@ -22,6 +22,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from tiledb.client.basics.errors import ConfigurationError, SecretNotFoundError
+from tiledb.client.basics.inputs import CredentialKind, check_name, clean_secret
 from tiledb.client.basics.logs import get_logger
 from tiledb.client.basics.protocol import normalize_host
 from tiledb.client.storage import profile_keys
@@ -39,6 +40,7 @@ __all__ = [
     "Setting",
     "StoredSecret",
     "resolve",
+    "resolve_tls",
 ]
 
 logger = get_logger(__name__)
@@ -169,10 +171,13 @@ class StoredSecret:
         self.profile_name, self.where = profile_name, where
 
     def read(self) -> str:
-        """Return the secret from its backend.
+        """Return the secret from its backend, checked (:func:`clean_secret`).
 
         Raises
         ------
+        ConfigurationError
+            When the stored value breaks a rule of :func:`clean_secret` (e.g. a
+            control character); the message names the profile, never the value.
         SecretNotFoundError
             When the backend has no such entry.
         SecretBackendError
@@ -187,7 +192,8 @@ class StoredSecret:
                 f"Store it again with: tiledb-client configure --profile {self.profile_name}"
                 " --overwrite"
             )
-        return value
+        kind: CredentialKind = "token" if self.kind == "token" else "password"
+        return clean_secret(value, kind, source=f"{self.where} via {self.backend}")
 
     def __repr__(self) -> str:
         return f"StoredSecret({self.kind} of {self.where} in {self.backend!r})"
@@ -352,6 +358,47 @@ def _pick(
     return Resolved(setting.default, "default")
 
 
+def resolve_tls(
+    profile: Mapping[str, str] | None,
+    profile_source: str,
+    arguments: Mapping[str, Any] | None = None,
+) -> tuple[Resolved, Resolved]:
+    """Resolve ``verify_ssl`` and ``ca_file`` as every session setting is resolved.
+
+    Argument > ``TILEDB_SSL_VERIFY`` / ``TILEDB_SSL_CA_FILE`` > the profile
+    (``ssl.verify``, or the vendor's ``rest.verify_ssl``; ``ssl.ca_file``) > verify
+    with the system's CAs. Booleans read ``true/false``, ``1/0``, ``yes/no``,
+    ``on/off``. Used by :func:`resolve` for a login and by ``logout`` for the
+    revocation, so both talk to the server the same way.
+
+    Parameters
+    ----------
+    profile : mapping or None
+        The profile's keys, e.g. ``{"ssl.verify": "false"}``.
+    profile_source : str
+        How to name it, e.g. ``"profile 'default' (/home/ada/.tiledb/profiles.json)"``.
+    arguments : mapping, optional
+        Explicit ``verify_ssl`` / ``ca_file`` that win over everything.
+
+    Returns
+    -------
+    tuple of (Resolved, Resolved)
+        ``verify_ssl`` (a bool) and ``ca_file`` (a path or ``None``), with sources.
+
+    Raises
+    ------
+    ConfigurationError
+        When a verify value is not a boolean.
+    """
+    arguments = arguments or {}
+    environ = os.environ
+    verify = _pick("verify_ssl", arguments, environ, profile, profile_source)
+    if isinstance(verify.value, str):
+        verify = Resolved(_parse_bool(verify.value, f"verify_ssl ({verify.source})"), verify.source)
+    ca_file = _pick("ca_file", arguments, environ, profile, profile_source)
+    return verify, ca_file
+
+
 def resolve(
     profile_name: str | None = None,
     profile_dir: str | os.PathLike[str] | None = None,
@@ -390,19 +437,19 @@ def resolve(
     source = _profile_source(name, store.file)
 
     host = _pick("host", arguments, environ, profile, source)
-    host = Resolved(normalize_host(str(host.value)), host.source)
-    verify = _pick("verify_ssl", arguments, environ, profile, source)
-    if isinstance(verify.value, str):
-        verify = Resolved(_parse_bool(verify.value, f"verify_ssl ({verify.source})"), verify.source)
+    host = Resolved(
+        normalize_host(str(host.value), source=f"the host from {host.source}"), host.source
+    )
+    verify, ca_file = resolve_tls(profile, source, arguments)
     settings = SessionSettings(
         profile_name=name,
         profile_path=store.file,
         profile=profile,
         host=host,
-        workspace=_pick("workspace", arguments, environ, profile, source),
-        username=_pick("username", arguments, environ, profile, source),
+        workspace=_named("workspace", _pick("workspace", arguments, environ, profile, source)),
+        username=_named("username", _pick("username", arguments, environ, profile, source)),
         verify_ssl=verify,
-        ca_file=_pick("ca_file", arguments, environ, profile, source),
+        ca_file=ca_file,
     )
     settings = _with_credentials(settings, arguments, environ, profile, source)
     if require_credentials and settings.token is None and settings.password is None:
@@ -443,9 +490,9 @@ def _with_credentials(
     found: tuple[Resolved | None, Resolved | None, str | None] | None = None
     for layer_token, layer_password, token_source, password_source in layers:
         if layer_token:
-            found = (Resolved(layer_token, token_source), None, None)
+            found = (_secret(layer_token, "token", token_source), None, None)
         elif layer_password:
-            found = (None, Resolved(layer_password, password_source), None)
+            found = (None, _secret(layer_password, "password", password_source), None)
         if found:
             break
     stored = _stored_credentials(settings.profile_name, profile, source)
@@ -474,9 +521,11 @@ def _stored_credentials(
         return None
     backend_name = profile.get(profile_keys.SECRET_BACKEND)
     if backend_name:
-        from tiledb.client.secrets.base import SecretKind, secret_entry_key
+        from tiledb.client.secrets.base import secret_entry_key
 
-        kind: SecretKind = "password" if profile.get(profile_keys.AUTH) == "password" else "token"
+        kind: CredentialKind = (
+            "password" if profile.get(profile_keys.AUTH) == "password" else "token"
+        )
         secret_id = profile.get(profile_keys.SECRET_ID)
         if not secret_id:
             raise ConfigurationError(f"{source} names backend {backend_name!r} but no secret id.")
@@ -495,5 +544,21 @@ def _stored_credentials(
     # One channel only: a warning the caller can filter (the command line shows it on
     # standard error). Logging it as well printed it twice where logging is not set up.
     warnings.warn(message, PlaintextSecretWarning, stacklevel=4)
-    resolved = Resolved(profile[plaintext], f"{source}, plain text")
-    return (resolved, None, None) if plaintext == profile_keys.TOKEN else (None, resolved, None)
+    plain_kind: CredentialKind = "token" if plaintext == profile_keys.TOKEN else "password"
+    resolved = _secret(profile[plaintext], plain_kind, f"{source}, plain text")
+    return (resolved, None, None) if plain_kind == "token" else (None, resolved, None)
+
+
+def _named(name: str, resolved: Resolved) -> Resolved:
+    """A username or workspace, checked (:func:`check_name`) when it is set."""
+    if isinstance(resolved.value, str) and resolved.value:
+        check_name(resolved.value, f"the {name} from {resolved.source}")
+    return resolved
+
+
+def _secret(value: Any, kind: CredentialKind, source: str) -> Resolved:
+    """A secret from ``source``, checked and cleaned (:func:`clean_secret`)."""
+    where = "the token argument" if source == "argument" and kind == "token" else source
+    if source == "argument" and kind == "password":
+        where = "the password argument"
+    return Resolved(clean_secret(value, kind, source=where), source)

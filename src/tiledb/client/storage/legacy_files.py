@@ -98,11 +98,11 @@ def _token_of(api_key: Any) -> str | None:
     return None
 
 
-def _host_of(value: Any) -> str:
+def _host_of(value: Any, path: Path) -> str:
     host = str(value or "").strip().rstrip("/")
     if host.endswith("/v1"):
         host = host[: -len("/v1")]
-    return normalize_host(host) if host else "https://api.tiledb.com"
+    return normalize_host(host, source=f"the host in {path}") if host else "https://api.tiledb.com"
 
 
 def _verify_of(value: Any) -> bool:
@@ -136,7 +136,7 @@ def read_cloud_json(path: Path) -> CloudJson | None:
     password = document.get("password")
     return CloudJson(
         path=path,
-        host=_host_of(document.get("host")),
+        host=_host_of(document.get("host"), path),
         username=str(username) if username else None,
         verify_ssl=_verify_of(document.get("verify_ssl", True)),
         token=_token_of(document.get("api_key")),

@@ -34,6 +34,7 @@ from tiledb.client.basics.files import (
     make_private_directories,
     replace_atomically,
 )
+from tiledb.client.basics.inputs import check_name
 from tiledb.client.basics.json_text import NotJsonError, parse_json
 from tiledb.client.storage.profile_keys import (
     DEFAULT_PROFILE_NAME,
@@ -95,9 +96,20 @@ def resolve_profile_name(profile_name: str | None = None) -> str:
     Returns
     -------
     str
-        ``profile_name``, else ``$TILEDB_PROFILE_NAME``, else ``"default"``.
+        ``profile_name``, else ``$TILEDB_PROFILE_NAME`` (an empty value counts as
+        unset), else ``"default"``.
+
+    Raises
+    ------
+    ConfigurationError
+        When the name given is not a valid profile name: an empty ``profile_name``
+        (``--profile ""``) is a mistake, not a request for the default profile.
     """
-    return profile_name or os.environ.get(PROFILE_NAME_ENV) or DEFAULT_PROFILE_NAME
+    name = profile_name if profile_name is not None else os.environ.get(PROFILE_NAME_ENV)
+    if not name and profile_name is None:
+        return DEFAULT_PROFILE_NAME
+    _check_profile_name(str(name))
+    return str(name)
 
 
 def _check_profile_name(name: str) -> None:
@@ -106,8 +118,7 @@ def _check_profile_name(name: str) -> None:
             f"Invalid profile name {name!r}: use a non-empty name without leading or trailing"
             " spaces, other than 'version'."
         )
-    if any(ord(char) < 32 for char in name):
-        raise ConfigurationError(f"Invalid profile name {name!r}: control characters.")
+    check_name(name, "invalid profile name")  # "Invalid profile name 'a\tb' contains ..."
 
 
 class ProfileStore:

@@ -85,6 +85,11 @@ def _parser() -> argparse.ArgumentParser:
         metavar="COUNT[:STATUS]",
         help="answer the first COUNT requests with STATUS (default 503)",
     )
+    add(
+        "--redirect-to",
+        metavar="URL",
+        help="answer every request with a 307 redirect to the same path under URL",
+    )
     add("--quiet", action="store_true", help="no request log on stderr")
     return p
 
@@ -211,6 +216,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     try:
         server.fail_next(fail_status, fail_count)
+        server.redirect_all(args.redirect_to)
         lines = [server.url] + ([str(server.ca_file)] if args.tls else [])
         if args.url_file:  # first: once the URL is printed, everything is in place
             _write_atomic(args.url_file, "\n".join(lines) + "\n")

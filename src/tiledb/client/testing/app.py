@@ -31,14 +31,22 @@ _REASONS = {
 
 @dataclass
 class Response:
-    """What to answer: a status, a JSON payload (``None``: no body) and extra headers."""
+    """What to answer: a status, a JSON payload (``None``: no body) and extra headers.
+
+    ``raw`` replaces the JSON body by these bytes (an injected malformed answer);
+    ``silent`` means: never answer at all (an injected hang).
+    """
 
     status: int
     payload: Any = None
     headers: dict[str, str] = field(default_factory=dict)
+    raw: bytes | None = None
+    silent: bool = False
 
     def body(self) -> bytes:
         """Return the encoded JSON body (empty when there is no payload)."""
+        if self.raw is not None:
+            return self.raw
         if self.payload is None:
             return b""
         return json.dumps(self.payload, indent=2).encode("utf-8") + b"\n"

@@ -30,6 +30,9 @@ class Owner(Protocol):
     def log(self, line: str) -> None:
         """Write one line to the server's log."""
 
+    def wait_until_stopped(self) -> None:
+        """Block until the server stops."""
+
     def _answer(
         self, method: str, target: str, headers: Headers, body: bytes
     ) -> tuple[Response, Any]:
@@ -88,6 +91,11 @@ class _Handler(BaseHTTPRequestHandler):
             response, auth = owner._answer(self.command, self.path, headers, body)
         record = RecordedRequest(self.command, self.path, headers, body, auth, response.status)
         owner._record(record)
+        if response.silent:  # an injected hang: hold the connection, never answer
+            owner.log(f"{self.client_address[0]} {record.describe()} (silent: no answer)")
+            owner.wait_until_stopped()
+            self.close_connection = True
+            return
         if owner.delay > 0:
             time.sleep(owner.delay)
         payload = response.body()

@@ -14,7 +14,8 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any, TextIO
 
-from .app import API_KEY_HEADER, Response, error_body, handle
+from .app import API_KEY_HEADER, Response, handle
+from .faults import Fault, FaultQueue
 from .handler import HOST, HTTPServer
 from .records import Headers, RecordedRequest
 from .seed import Role, Seed, SeedToken, SeedUser, SeedWorkspace, format_time, new_api_key
@@ -78,7 +79,8 @@ class LocalServer:
         self._record_stream: TextIO | None = None
         self._lock = threading.Lock()
         self._requests: list[RecordedRequest] = []
-        self._failures: list[tuple[int, str]] = []
+        self.faults = FaultQueue()
+        self._stopped = threading.Event()
         self._httpd: HTTPServer | None = None
         self._thread: threading.Thread | None = None
         self._tmpdir: Path | None = None
@@ -100,6 +102,7 @@ class LocalServer:
                 self.tls_files = generate_tls_files(folder, ca_file=self._ca_path)
                 context = server_context(self.tls_files)
             self._stopping = False
+            self._stopped.clear()
             self._httpd = HTTPServer(self, self._port, context)
         except BaseException:
             self._cleanup()
@@ -122,6 +125,7 @@ class LocalServer:
         if httpd is None:
             return
         self._stopping = True
+        self._stopped.set()
         httpd.shutdown()
         httpd.close_connections()
         httpd.server_close()
@@ -184,13 +188,11 @@ class LocalServer:
     def _answer(
         self, method: str, target: str, headers: Headers, body: bytes
     ) -> tuple[Response, Any]:
-        with self._lock:
-            failure = self._failures.pop(0) if self._failures else None
-        if failure is None:
+        fault = self.faults.next(target)
+        if fault is None:
             return handle(self.state, method, target, headers, body)
         auth = self.state.authenticate(headers.get(API_KEY_HEADER), headers.get("Authorization"))
-        status, message = failure
-        return Response(status, error_body(status, message)), auth
+        return fault.response(), auth
 
     def _record(self, record: RecordedRequest) -> None:
         with self._lock:
@@ -210,10 +212,32 @@ class LocalServer:
         with self._lock:
             self._requests.clear()
 
+    # -- injected faults (see .faults) -------------------------------------------------
     def fail_next(self, status: int = 503, count: int = 1, message: str = "injected") -> None:
         """Answer the next ``count`` requests with ``status`` (e.g. to test retries)."""
-        with self._lock:
-            self._failures.extend([(status, f"{message} (HTTP {status})")] * count)
+        self.faults.add(Fault(status, f"{message} (HTTP {status})"), count)
+
+    def answer_next(
+        self, body: bytes, status: int = 200, count: int = 1, headers: dict[str, str] | None = None
+    ) -> None:
+        """Answer the next ``count`` requests with a raw ``body`` (e.g. ``b"{not json"``)."""
+        self.faults.add(Fault(status, body=body, headers=dict(headers or {})), count)
+
+    def redirect_next(self, location: str, status: int = 302, count: int = 1) -> None:
+        """Answer the next ``count`` requests with a redirect to ``location``."""
+        self.faults.add(Fault(status, headers={"Location": location}, body=b""), count)
+
+    def silence_next(self, count: int = 1) -> None:
+        """Accept the next ``count`` requests and never answer them (until :meth:`stop`)."""
+        self.faults.add(Fault(silent=True), count)
+
+    def redirect_all(self, base_url: str | None) -> None:
+        """Redirect every request (307) to the same path under ``base_url``; ``None`` stops."""
+        self.faults.redirect_base = base_url.rstrip("/") if base_url else None
+
+    def wait_until_stopped(self) -> None:
+        """Block until :meth:`stop` (what a silent answer does)."""
+        self._stopped.wait()
 
     # -- data ----------------------------------------------------------------------------
     @property

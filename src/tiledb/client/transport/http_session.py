@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import requests
 import requests.adapters
+import requests.auth
 import urllib3
 
 from tiledb.client.basics.protocol import API_KEY_HEADER
@@ -34,7 +35,7 @@ class TokenSession(requests.Session):
 def new_http_session(
     *,
     token: str | None,
-    basic: tuple[str, str] | None,
+    basic: tuple[bytes, bytes] | None,
     verify: bool | str,
     retry: urllib3.Retry | bool,
     pool_size: int,
@@ -45,7 +46,7 @@ def new_http_session(
     ----------
     token : str or None
         Sent as ``X-TILEDB-REST-API-KEY``.
-    basic : tuple of (username, password), or None
+    basic : tuple of (username, password) as UTF-8 bytes, or None
         HTTP Basic credentials.
     verify : bool or str
         ``requests``' ``verify``: a CA bundle path, or whether to verify at all.
@@ -62,7 +63,7 @@ def new_http_session(
     if token:
         session.headers[API_KEY_HEADER] = token
     if basic is not None:
-        session.auth = basic
+        session.auth = requests.auth.HTTPBasicAuth(*basic)
     adapter = requests.adapters.HTTPAdapter(
         pool_connections=4, pool_maxsize=pool_size, max_retries=retry
     )

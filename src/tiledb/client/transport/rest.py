@@ -15,16 +15,21 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import Any, Protocol, cast
 from urllib.parse import urlsplit
 
-from tiledb.client.basics.errors import ClientError
+from tiledb.client.basics.masking import scrub
 from tiledb.client.basics.protocol import API_KEY_HEADER, normalize_host
 from tiledb.client.basics.retry_modes import RetryMode, RetryOrStr
+from tiledb.client.transport.answers import decode, read_body
+from tiledb.client.transport.call_budget import (
+    DEADLINE_ENV,
+    CallBudget,
+    request_deadline,
+    running,
+)
+from tiledb.client.transport.errors import RestError
 from tiledb.client.transport.retries import make_retry
-
-if TYPE_CHECKING:
-    import requests
 
 __all__ = [
     "BasicAuth",
@@ -43,20 +48,6 @@ def default_pool_size() -> int:
     return min(32, (os.cpu_count() or 1) + 4)
 
 
-class RestError(ClientError):
-    """A request to the server failed.
-
-    Attributes
-    ----------
-    status : int or None
-        The HTTP status, or ``None`` when no answer arrived.
-    """
-
-    def __init__(self, message: str, *, status: int | None = None) -> None:
-        super().__init__(message)
-        self.status = status
-
-
 @dataclass(frozen=True)
 class BasicAuth:
     """Username and password for HTTP Basic auth; the password is never shown."""
@@ -66,6 +57,13 @@ class BasicAuth:
 
     def __repr__(self) -> str:
         return f"BasicAuth(username={self.username!r}, password=<hidden>)"
+
+    def encoded(self) -> tuple[bytes, bytes]:
+        """Username and password as UTF-8, as RFC 7617 (``charset="UTF-8"``) sends them.
+
+        ``requests`` would encode text as Latin-1 and fail on any other character.
+        """
+        return self.username.encode("utf-8"), self.password.encode("utf-8")
 
 
 class RestFactory(Protocol):
@@ -121,13 +119,14 @@ class RestClient:
     ) -> None:
         self.host = normalize_host(host)
         self._origin = urlsplit(self.host).netloc
+        self._secrets = tuple(s for s in (token, basic.password if basic else None) if s)
         self._renew_token: Callable[[], str] | None = None
         self._verify: bool | str = ca_file if (verify_ssl and ca_file) else verify_ssl
         from tiledb.client.transport.http_session import new_http_session
 
         self._http = new_http_session(
             token=token,
-            basic=(basic.username, basic.password) if basic is not None else None,
+            basic=basic.encoded() if basic is not None else None,
             verify=self._verify,
             retry=make_retry(retry_mode),
             pool_size=pool_size or default_pool_size(),
@@ -161,106 +160,132 @@ class RestClient:
         """``GET`` ``path`` and return the ``data`` of the JSON answer."""
         return self.request("GET", path)
 
-    def post(self, path: str, body: Mapping[str, Any]) -> Any:
-        """``POST`` a JSON ``body`` to ``path`` and return the ``data`` of the answer."""
-        return self.request("POST", path, body=body)
+    def post(self, path: str, body: Mapping[str, Any], *, idempotent: bool = False) -> Any:
+        """``POST`` a JSON ``body`` to ``path`` and return the ``data`` of the answer.
+
+        A ``POST`` is not retried once it may have reached the server (on an HTTP
+        status or a lost answer) unless ``idempotent`` is true: ``POST /v4/tokens``
+        retried could mint two tokens.
+        """
+        return self.request("POST", path, body=body, idempotent=idempotent)
 
     def delete(self, path: str) -> Any:
         """``DELETE`` ``path``; return the ``data`` of the answer, if any."""
         return self.request("DELETE", path)
 
-    def request(self, method: str, path: str, *, body: Mapping[str, Any] | None = None) -> Any:
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        body: Mapping[str, Any] | None = None,
+        idempotent: bool | None = None,
+    ) -> Any:
         """Send a request and return the ``data`` member of the JSON answer.
+
+        The call, retries included, ends within its total deadline
+        (``$TILEDB_CLIENT_REQUEST_DEADLINE``, default 60 s); when it expires, the
+        error says what was tried.
+
+        Parameters
+        ----------
+        method, path : str
+            e.g. ``"GET"``, ``"/v4/users/self"``.
+        body : mapping, optional
+            Sent as JSON.
+        idempotent : bool, optional
+            Whether the request may be sent again after it may have reached the
+            server; default: every method but ``POST``.
 
         Raises
         ------
         RestError
             When the server cannot be reached, TLS fails, the answer is an HTTP
-            error, or the body is not the expected JSON.
+            error, the body is not the expected JSON, or the deadline passes. The
+            message never quotes what was sent (no header value, no secret).
         """
         url = f"{self.host}/{path.lstrip('/')}"
         what = f"{method} {url}"
-        response = self._send(method, url, body, what)
-        if response.status_code == 401 and self._renew_token is not None:
-            self._http.headers[API_KEY_HEADER] = self._renew_token()
-            response = self._send(method, url, body, what)
-        return _decode(response, what)
+        if idempotent is None:
+            idempotent = method.upper() != "POST"
+        status, reason, content, budget = self._send(method, url, body, what, idempotent)
+        if status == 401 and self._renew_token is not None:
+            token = self._renew_token()
+            self._secrets = (*self._secrets, token)
+            self._http.headers[API_KEY_HEADER] = token
+            status, reason, content, budget = self._send(method, url, body, what, idempotent)
+        return decode(status, reason, content, what=what, budget=budget, secrets=self._secrets)
 
     def _send(
-        self, method: str, url: str, body: Mapping[str, Any] | None, what: str
-    ) -> requests.Response:
+        self,
+        method: str,
+        url: str,
+        body: Mapping[str, Any] | None,
+        what: str,
+        idempotent: bool,
+    ) -> tuple[int, str | None, bytes, CallBudget]:
+        """One call, retries included, within its deadline: status, reason, body, budget."""
         import requests
 
+        from tiledb.client.transport.deadline_retry import DeadlineTimeout, attempt_outcome
+        from tiledb.client.transport.failures import describe_failure
+
+        budget = CallBudget(request_deadline(), idempotent=idempotent)
+        timeout = DeadlineTimeout(
+            connect=CONNECT_TIMEOUT_SECONDS, read=READ_TIMEOUT_SECONDS, budget=budget
+        )
         try:
-            response = self._http.request(
-                method,
-                url,
-                json=body,
-                timeout=(CONNECT_TIMEOUT_SECONDS, READ_TIMEOUT_SECONDS),
-                # Per request: requests lets $REQUESTS_CA_BUNDLE override Session.verify.
-                verify=self._verify,
+            with running(budget):
+                response = self._http.request(
+                    method,
+                    url,
+                    json=body,
+                    timeout=cast(Any, timeout),  # a urllib3.Timeout: requests passes it on
+                    # Per request: requests lets $REQUESTS_CA_BUNDLE override Session.verify.
+                    verify=self._verify,
+                    stream=True,
+                )
+                try:
+                    content = read_body(response, budget)
+                finally:
+                    response.close()
+        except (requests.exceptions.RequestException, ValueError, UnicodeError) as exc:
+            if not budget.last_recorded:
+                budget.record(attempt_outcome(None, exc))
+            raise self._failure(exc, what, budget, describe_failure(exc)) from None
+        if not budget.last_recorded:
+            budget.record(f"HTTP {response.status_code}", last=True)
+        return response.status_code, response.reason, content, budget
+
+    def _failure(self, exc: BaseException, what: str, budget: CallBudget, reason: str) -> RestError:
+        """The :class:`RestError` for a request that got no usable answer."""
+        import requests
+
+        tried = budget.report()
+        if isinstance(exc, ValueError | UnicodeError) and "header" in reason:
+            message = (
+                f"Cannot send {what}: {reason}. Store the credential again, exactly as issued"
+                " (tiledb-client configure --overwrite)."
             )
-        except requests.exceptions.SSLError as exc:
-            raise RestError(
-                f"TLS verification failed for {self._origin} ({what}): {_short(exc)}. "
-                "If the server uses a private CA, set ca_file (--ca-file) to its certificate."
-            ) from None
-        except requests.exceptions.Timeout:
-            raise RestError(
-                f"{self._origin} did not answer in time ({what}). Check the host and network."
-            ) from None
-        except requests.exceptions.RequestException as exc:
-            raise RestError(
-                f"Cannot reach {self._origin} ({what}): {_short(exc)}. "
-                "Check the profile's host setting and your network."
-            ) from None
-        return response
-
-
-def _decode(response: requests.Response, what: str) -> Any:
-    if response.status_code >= 400:
-        raise RestError(
-            f"{what} failed: HTTP {response.status_code}: {_server_message(response)}",
-            status=response.status_code,
-        )
-    if response.status_code == 204 or not response.content:
-        return None
-    try:
-        payload = response.json()
-    except ValueError:
-        raise RestError(
-            f"{what} returned a body that is not JSON (HTTP {response.status_code}). "
-            "Is the host a TileDB REST server?",
-            status=response.status_code,
-        ) from None
-    if not isinstance(payload, dict) or "data" not in payload:
-        raise RestError(
-            f"{what} returned JSON without a 'data' member. Is the host a TileDB REST server?",
-            status=response.status_code,
-        )
-    return payload["data"]
-
-
-def _server_message(response: requests.Response) -> str:
-    try:
-        payload = response.json()
-    except ValueError:
-        return response.reason or "no details"
-    if isinstance(payload, dict) and payload.get("message"):
-        return str(payload["message"])[:500]
-    return response.reason or "no details"
-
-
-def _short(exc: BaseException) -> str:
-    """The innermost reason of a requests exception, without its long URL chain."""
-    reason: BaseException = exc
-    while True:
-        inner = (
-            reason.args[0] if reason.args and isinstance(reason.args[0], BaseException) else None
-        )
-        inner = getattr(reason, "reason", None) or inner
-        if not isinstance(inner, BaseException) or inner is reason:
-            break
-        reason = inner
-    text = str(reason)
-    return text if len(text) <= 200 else text[:197] + "..."
+        elif budget.expired or budget.remaining() <= 0:
+            stopped = budget.stop_reason or f"no time left before the {budget.seconds:g} s deadline"
+            message = (
+                f"{what} got no answer: stopped retrying, {stopped} ({tried})."
+                f" Check the host and network, or allow more time with {DEADLINE_ENV}."
+            )
+        elif isinstance(exc, requests.exceptions.SSLError):
+            message = (
+                f"TLS verification failed for {self._origin} ({what}): {reason} ({tried})."
+                " If the server uses a private CA, set ca_file (--ca-file) to its certificate."
+            )
+        elif isinstance(exc, requests.exceptions.Timeout):
+            message = (
+                f"{self._origin} did not answer in time ({what}; {tried})."
+                " Check the host and network."
+            )
+        else:
+            message = (
+                f"Cannot reach {self._origin} ({what}): {reason} ({tried})."
+                " Check the profile's host setting and your network."
+            )
+        return RestError(scrub(message, self._secrets))

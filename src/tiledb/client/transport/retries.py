@@ -1,6 +1,10 @@
 """The ``urllib3.Retry`` policy of each retry mode.
 
-The modes themselves are :class:`~tiledb.client.basics.retry_modes.RetryMode`.
+The modes themselves are :class:`~tiledb.client.basics.retry_modes.RetryMode`. Every
+policy is a :class:`~tiledb.client.transport.deadline_retry.DeadlineRetry`: whatever
+the mode, a call ends within its total deadline
+(:mod:`~tiledb.client.transport.call_budget`), and a non-idempotent call
+(``POST /v4/tokens``) is never retried once it may have reached the server.
 """
 
 from __future__ import annotations
@@ -26,12 +30,12 @@ _STATUS_FORCELIST = {
 
 def make_retry(mode: RetryOrStr) -> urllib3.Retry | bool:
     """Return the ``urllib3.Retry`` policy of a retry mode (``False`` when disabled)."""
-    import urllib3
+    from tiledb.client.transport.deadline_retry import DeadlineRetry
 
     mode = RetryMode.maybe_from(mode)
     if mode is RetryMode.DISABLED:
         return False
-    return urllib3.Retry(
+    return DeadlineRetry(
         total=100,
         connect=CONNECT_RETRIES,
         read=CONNECT_RETRIES,

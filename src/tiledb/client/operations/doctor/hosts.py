@@ -8,8 +8,10 @@ import warnings
 from concurrent import futures
 from dataclasses import dataclass, field
 
+from tiledb.client.basics.errors import ConfigurationError
 from tiledb.client.basics.protocol import normalize_host
 from tiledb.client.operations.doctor.findings import Finding, Severity
+from tiledb.client.session.settings import resolve_tls
 from tiledb.client.storage import profile_keys
 
 __all__ = ["host_findings"]
@@ -23,8 +25,10 @@ class _Host:
     users: list[str] = field(default_factory=list)
 
 
-def _hosts(profiles: dict[str, dict[str, str]]) -> list[_Host]:
+def _hosts(profiles: dict[str, dict[str, str]]) -> tuple[list[_Host], list[tuple[str, str]]]:
+    """The hosts to probe, and ``(user, problem)`` for each host that is not usable."""
     hosts: dict[tuple[str, bool, str | None], _Host] = {}
+    unusable: list[tuple[str, str]] = []
     entries = [
         (name, profile) for name, profile in profiles.items() if profile.get(profile_keys.HOST)
     ]
@@ -32,35 +36,23 @@ def _hosts(profiles: dict[str, dict[str, str]]) -> list[_Host]:
     if env_host:
         entries.append(("$TILEDB_REST_SERVER_ADDRESS", {profile_keys.HOST: env_host}))
     for name, profile in entries:
-        verify = "false" not in (
-            profile.get(profile_keys.VERIFY_SSL, "").lower(),
-            profile.get(profile_keys.VERIFY_SSL_LEGACY, "").lower(),
-        )
-        key = (
-            normalize_host(profile[profile_keys.HOST]),
-            verify,
-            profile.get(profile_keys.CA_FILE) or None,
-        )
+        where = name if name.startswith("$") else f"profile {name!r}"
+        try:
+            url = normalize_host(profile[profile_keys.HOST], source=f"the host of {where}")
+            verify, ca_file = resolve_tls(profile, where)  # as a login would
+        except ConfigurationError as exc:
+            unusable.append((name, str(exc)))
+            continue
+        key = (url, bool(verify.value), ca_file.value or None)
         hosts.setdefault(key, _Host(*key)).users.append(name)
-    return list(hosts.values())
-
-
-def _short(exc: BaseException) -> str:
-    reason: BaseException = exc
-    for _ in range(10):
-        inner = getattr(reason, "reason", None)
-        if inner is None and reason.args and isinstance(reason.args[0], BaseException):
-            inner = reason.args[0]
-        if not isinstance(inner, BaseException):
-            break
-        reason = inner
-    text = str(reason) or type(reason).__name__
-    return text if len(text) <= 160 else text[:157] + "..."
+    return list(hosts.values()), unusable
 
 
 def _probe(host: _Host, timeout: float) -> tuple[bool, str, str | None, float]:
     """GET /v4/users/self without credentials: any HTTP answer means reachable."""
     import requests
+
+    from tiledb.client.transport.failures import describe_failure
 
     started = time.perf_counter()
     verify: bool | str = host.ca_file if (host.verify and host.ca_file) else host.verify
@@ -74,13 +66,23 @@ def _probe(host: _Host, timeout: float) -> tuple[bool, str, str | None, float]:
         )
     except requests.exceptions.SSLError as exc:
         fix = "give the server's CA with --ca-file (tiledb-client configure)"
-        return False, f"TLS verification failed: {_short(exc)}", fix, time.perf_counter() - started
+        return (
+            False,
+            f"TLS verification failed: {describe_failure(exc)}",
+            fix,
+            time.perf_counter() - started,
+        )
     except requests.exceptions.Timeout:
         elapsed = time.perf_counter() - started
         return False, f"no answer within {timeout:g} s", "check the host and network", elapsed
     except requests.exceptions.RequestException as exc:
         elapsed = time.perf_counter() - started
-        return False, f"cannot connect: {_short(exc)}", "check the host and network", elapsed
+        return (
+            False,
+            f"cannot connect: {describe_failure(exc)}",
+            "check the host and network",
+            elapsed,
+        )
     elapsed = time.perf_counter() - started
     return (
         True,
@@ -94,16 +96,25 @@ def host_findings(
     selected: str, profiles: dict[str, dict[str, str]], timeout: float
 ) -> list[Finding]:
     """Whether each profile's host answers, checked in parallel."""
-    hosts = _hosts(profiles)
+    hosts, unusable = _hosts(profiles)
+    findings = [
+        Finding(
+            "hosts",
+            user,
+            "error" if user in (selected, "$TILEDB_REST_SERVER_ADDRESS") else "warning",
+            problem,
+            "set a valid host: tiledb-client configure --overwrite (or fix the variable)",
+        )
+        for user, problem in unusable
+    ]
     if not hosts:
-        return []
+        return findings
     import urllib3
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", urllib3.exceptions.InsecureRequestWarning)
         with futures.ThreadPoolExecutor(min(8, len(hosts))) as pool:
             results = list(pool.map(lambda host: _probe(host, timeout), hosts))
-    findings = []
     for host, (reachable, message, fix, seconds) in zip(hosts, results, strict=True):
         used = f" (profiles: {', '.join(host.users)})"
         if reachable:
