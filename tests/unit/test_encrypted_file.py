@@ -10,6 +10,7 @@ import stat
 import subprocess
 import sys
 import textwrap
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -245,6 +246,32 @@ def test_absurd_kdf_params_are_refused(store: EncryptedFileBackend, vault: Path)
     save(vault, document)
     with pytest.raises(VaultTamperedError):
         store.get("k")
+
+
+@pytest.mark.parametrize(
+    ("name", "params"),
+    [
+        # each parameter within its maximum, together about 2 GiB and minutes of work
+        ("scrypt", {"n": 2**20, "r": 16, "p": 16}),
+        ("argon2id", {"memory_cost": 2**20, "iterations": 16, "lanes": 16}),
+        # a combination cryptography itself refuses (memory_cost < 8 * lanes)
+        ("argon2id", {"memory_cost": 8, "iterations": 1, "lanes": 2}),
+    ],
+    ids=["scrypt-work", "argon2id-work", "argon2id-lanes"],
+)
+def test_costly_or_impossible_kdf_combinations_are_refused_before_deriving(
+    vault: Path, name: str, params: dict[str, int]
+) -> None:
+    writer = EncryptedFileBackend(kdf_policy=SCRYPT_POLICY if name == "scrypt" else TEST_POLICY)
+    writer.set("k", "v")
+    document = load(vault)
+    document["kdf"] = {"name": name, "salt": document["kdf"]["salt"], **params}
+    save(vault, document)
+    encrypted_file.clear_key_cache()
+    started = time.perf_counter()
+    with pytest.raises(VaultTamperedError, match="KDF"):
+        writer.get("k")
+    assert time.perf_counter() - started < 1.0
 
 
 @pytest.mark.parametrize(

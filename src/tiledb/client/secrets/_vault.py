@@ -49,6 +49,16 @@ _MAXIMUM = {
     "argon2id": {"memory_cost": 2**20, "iterations": 16, "lanes": 16},  # 1 GiB
     "scrypt": {"n": 2**20, "r": 16, "p": 16},
 }
+# Together the parameters may cost at most 16 times the work of a new vault's: Argon2id
+# KiB x passes (new vaults 65536 x 3), scrypt n x r x p (new vaults 2**16 x 8 x 1), which
+# also keeps scrypt's memory (128 x n x r bytes) within 1 GiB.
+_MAXIMUM_WORK = {"argon2id": 16 * 65536 * 3, "scrypt": 16 * 2**16 * 8}
+
+
+def _work(kdf: Mapping[str, int]) -> int:
+    if kdf["name"] == "scrypt":
+        return kdf["n"] * kdf["r"] * kdf["p"]
+    return kdf["memory_cost"] * kdf["iterations"]
 
 
 @dataclass(frozen=True)
@@ -252,9 +262,17 @@ def _check_kdf(kdf: object, path: Path, policy: KdfPolicy) -> None:
                 f"The secrets vault {path} asks for {name} {param}={value!r}, outside the"
                 f" accepted {low}..{high}: it was tampered with (a downgrade?) or damaged."
             )
-    if not 16 <= len(_decode(kdf["salt"])) <= 64 or (
-        name == "scrypt" and kdf["n"] & (kdf["n"] - 1)
-    ):
+    if _work(kdf) > _MAXIMUM_WORK[name]:
+        raise VaultTamperedError(
+            f"The secrets vault {path} asks for {name} KDF parameters that together cost more than"
+            " 16 times a new vault's: it was tampered with (a memory or time bomb?) or damaged."
+        )
+    impossible = (
+        kdf["n"] & (kdf["n"] - 1)  # scrypt: n a power of two
+        if name == "scrypt"
+        else kdf["memory_cost"] < 8 * kdf["lanes"]  # Argon2id: 8 KiB per lane at least
+    )
+    if impossible or not 16 <= len(_decode(kdf["salt"])) <= 64:
         raise damaged
 
 
