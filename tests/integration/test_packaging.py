@@ -1,4 +1,10 @@
-"""``pip install .`` gives a ``tiledb.client`` that imports next to TileDB-Py."""
+"""``pip install .`` gives a ``tiledb.client`` that imports next to TileDB-Py.
+
+The check must hold however the package under test is itself installed (editable in
+``.venv``, a wheel in a ``tox`` environment, or not at all): the wheel built here goes
+into one directory and a copy of TileDB-Py without any ``tiledb/client`` into another,
+and a child Python sees only those two ahead of its own site-packages.
+"""
 
 from __future__ import annotations
 
@@ -12,24 +18,47 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 
 
+def _tiledb_py_alone(into: Path) -> Path:
+    """Copy TileDB-Py (its package and bundled libraries) into ``into``, minus ``client``."""
+    import tiledb
+
+    # tiledb.__file__ may be a portion of the namespace: take the one with __init__.py.
+    package = Path(tiledb.__file__).parent
+    site = package.parent
+    into.mkdir()
+    shutil.copytree(
+        package, into / "tiledb", ignore=shutil.ignore_patterns("client", "__pycache__")
+    )
+    for libs in site.glob("tiledb*.libs"):  # auditwheel's bundled shared libraries
+        (into / libs.name).symlink_to(libs, target_is_directory=True)
+    return into
+
+
 def test_wheel_installs_next_to_tiledb_py(tmp_path: Path) -> None:
     # Build from a copy: building in place would leave build/ and egg-info in the checkout.
     source = tmp_path / "source"
     source.mkdir()
-    for name in ("pyproject.toml", "README.md"):
+    for name in ("pyproject.toml", "README.md", "LICENSE"):
         shutil.copy(ROOT / name, source / name)
     shutil.copytree(ROOT / "src", source / "src", ignore=shutil.ignore_patterns("__pycache__"))
     pip = [sys.executable, "-m", "pip", "--disable-pip-version-check", "-q"]
-    subprocess.run(
+    build = subprocess.run(
         [*pip, "wheel", "--no-deps", "--no-build-isolation", "-w", str(tmp_path), str(source)],
-        check=True,
         cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=False,
     )
+    assert build.returncode == 0, build.stderr
+    assert "Warning" not in build.stderr, build.stderr  # e.g. setuptools' license deprecation
     (wheel,) = tmp_path.glob("tiledb_client_keyring-*.whl")
     names = zipfile.ZipFile(wheel).namelist()
     assert "tiledb/__init__.py" not in names  # TileDB-Py owns the tiledb package
     assert "tiledb/client/py.typed" in names
     assert "tiledb/client/testing/backend_conformance.py" in names
+    metadata = zipfile.ZipFile(wheel).read(next(n for n in names if n.endswith("/METADATA")))
+    assert b"License-Expression: MIT" in metadata
+    assert any(n.endswith("licenses/LICENSE") for n in names)
     entry_points = zipfile.ZipFile(wheel).read(
         next(n for n in names if n.endswith("entry_points.txt"))
     )
@@ -37,8 +66,9 @@ def test_wheel_installs_next_to_tiledb_py(tmp_path: Path) -> None:
 
     target = tmp_path / "site"
     subprocess.run([*pip, "install", "--no-deps", "--target", str(target), str(wheel)], check=True)
+    tiledb_py = _tiledb_py_alone(tmp_path / "tiledb-py")
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
-    env["PYTHONPATH"] = str(target)  # tiledb itself still comes from site-packages
+    env["PYTHONPATH"] = os.pathsep.join([str(tiledb_py), str(target)])
     code = (
         "import tiledb, tiledb.client, tiledb.client.client as c;"
         "print(tiledb.__file__); print(tiledb.client.__file__);"
@@ -49,6 +79,58 @@ def test_wheel_installs_next_to_tiledb_py(tmp_path: Path) -> None:
     )
     assert out.returncode == 0, out.stderr
     tiledb_file, client_file, is_subclass = out.stdout.split()
-    assert not tiledb_file.startswith(str(target))
-    assert client_file.startswith(str(target))
+    assert tiledb_file.startswith(str(tiledb_py))  # TileDB-Py's own tiledb/__init__.py
+    assert client_file.startswith(str(target))  # ours, found through TileDB-Py's extend_path
     assert is_subclass == "True"
+
+
+def _requirement_names(requirements: list[str]) -> set[str]:
+    import re
+
+    return {re.split(r"[<>=!~;\[ ]", r, maxsplit=1)[0].lower().replace("_", "-") for r in requirements}
+
+
+def test_types_environment_installs_everything_src_imports() -> None:
+    """``tox -e types`` (mypy --strict on src/) needs every third-party import of src/."""
+    import ast
+    import importlib.metadata
+    import tomllib
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    installed = _requirement_names(project["dependencies"])
+    installed |= _requirement_names(project["optional-dependencies"]["types"])
+    providers = importlib.metadata.packages_distributions()
+    needed: dict[str, str] = {}
+    for path in (ROOT / "src").rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Import):
+                modules = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                modules = [node.module]
+            else:
+                continue
+            for module in modules:
+                top = module.split(".")[0]
+                if top in sys.stdlib_module_names or top == "tiledb":
+                    continue
+                for dist in providers.get(top, [top]):
+                    needed.setdefault(dist.lower().replace("_", "-"), str(path.relative_to(ROOT)))
+    missing = {dist: where for dist, where in needed.items() if dist not in installed}
+    assert not missing, f"imported by src/ but not installed by `tox -e types`: {missing}"
+
+
+def test_ci_runs_the_tox_environments() -> None:
+    """scripts/test (what .ci/run runs) checks lint and types through tox, not on its own."""
+    import re
+
+    script = (ROOT / "scripts" / "test").read_text()
+    commands = [
+        line.strip()
+        for line in script.splitlines()
+        if line.strip() and not line.strip().startswith(("#", "echo"))
+    ]
+    tox = [line for line in commands if line.startswith(".venv/bin/tox -q -e ")]
+    assert len(tox) == 1
+    assert {"lint", "types"} <= set(tox[0].split()[-1].split(","))
+    assert not [line for line in commands if re.search(r"\b(mypy|ruff|lint-imports)\b", line)]
+    assert "exec scripts/test" in (ROOT / ".ci" / "run").read_text()
