@@ -74,6 +74,7 @@ class Cli:
         env: Mapping[str, str] | None = None,
         expect: int | None = 0,
         timeout: float = 60,
+        cwd: str | os.PathLike[str] | None = None,
     ) -> Result:
         import time
 
@@ -85,6 +86,7 @@ class Cli:
             capture_output=True,
             text=True,
             env=child_env(env),
+            cwd=cwd,
             timeout=timeout,
             check=False,
         )

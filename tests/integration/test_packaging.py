@@ -87,13 +87,15 @@ def test_wheel_installs_next_to_tiledb_py(tmp_path: Path) -> None:
 def _requirement_names(requirements: list[str]) -> set[str]:
     import re
 
-    return {re.split(r"[<>=!~;\[ ]", r, maxsplit=1)[0].lower().replace("_", "-") for r in requirements}
+    names = (re.split(r"[<>=!~;\[ ]", r, maxsplit=1)[0] for r in requirements)
+    return {name.lower().replace("_", "-") for name in names}
 
 
 def test_types_environment_installs_everything_src_imports() -> None:
     """``tox -e types`` (mypy --strict on src/) needs every third-party import of src/."""
     import ast
     import importlib.metadata
+
     import tomllib
 
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]

@@ -315,6 +315,25 @@ def test_unreachable_host_is_a_client_error_naming_it(vault: Path) -> None:
         tiledb.client.login()
 
 
+def test_unreachable_host_error_ends_with_the_setting_sources(vault: Path) -> None:
+    """As docs/api.md says of every error a request for the session meets."""
+    tiledb.client.configure(
+        username="ada", password="pw", workspace="acme", host="http://127.0.0.1:9"
+    )
+    with pytest.raises(ClientError) as password_login:
+        tiledb.client.login()
+    tiledb.client.configure(
+        token=DEFAULT_TOKEN, host="http://127.0.0.1:9", profile_name="token", overwrite=True
+    )
+    tiledb.client.login(profile_name="token")  # a token login makes no request
+    with pytest.raises(ClientError) as token_call:
+        tiledb.client.get_user()
+    for error, name in ((password_login.value, "default"), (token_call.value, "token")):
+        assert f"host from profile {name!r}" in error.problem
+        assert error.problem.endswith("]")  # the sources, then the hint
+        assert error.hint == "Check the profile's host setting and your network."
+
+
 def test_missing_profile_is_a_login_error() -> None:
     with pytest.raises(LoginError, match="profile 'nope'"):
         tiledb.client.login(profile_name="nope")
@@ -375,14 +394,14 @@ def test_configure_validation(vault: Path) -> None:
         tiledb.client.configure(host="h", token="t", workspace="w")
 
 
-def test_configure_token_wins_over_password(vault: Path) -> None:
+def test_configure_token_wins_over_password(vault: Path, local_tls_server: LocalServer) -> None:
     tiledb.client.configure(
         host="h.example",
         token="t-ws_1-x",
         username="ada",
         password="pw",
         verify_ssl=False,
-        ca_file="/etc/ca.pem",
+        ca_file=str(local_tls_server.ca_file),
         profile_name="both",
     )
     profile = ProfileStore().get("both")
@@ -391,7 +410,7 @@ def test_configure_token_wins_over_password(vault: Path) -> None:
     assert "rest.username" not in profile
     assert profile["rest.workspace"] == "ws_1"
     assert profile["ssl.verify"] == "false"
-    assert profile["ssl.ca_file"] == "/etc/ca.pem"
+    assert profile["ssl.ca_file"] == str(local_tls_server.ca_file)
 
 
 def test_overwrite_replaces_the_secret_and_leaves_no_orphan(vault: Path) -> None:

@@ -6,7 +6,11 @@ secret backends subclass :class:`ConfigurationError`: a missing or locked secret
 store is a configuration problem the user fixes by configuring something.
 
 Every message is written for the person at the terminal: it says what failed and,
-where there is one, what to do next. No message ever contains a secret.
+where there is one, what to do next. The "what to do" part may travel separately as
+the error's ``hint``, set where the cause is known (a wrong passphrase knows its
+source, a missing profile its name): ``str(error)`` is the problem followed by the
+hint, :attr:`~ExplainedError.problem` is the problem alone, and the command line shows
+them as ``Error:`` and ``Hint:``. No message ever contains a secret.
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ else:
     _TileDBError = tiledb_py.TileDBError
 
 __all__ = [
+    "ExplainedError",
     "ClientError",
     "ConfigurationError",
     "LoginError",
@@ -35,15 +40,48 @@ __all__ = [
 ]
 
 
-class ClientError(_TileDBError):
+class ExplainedError(_TileDBError):
+    """An error that says what failed and, in :attr:`hint`, what to do about it.
+
+    Parameters
+    ----------
+    problem : str
+        What failed, e.g. ``"The passphrase from $TILEDB_CLIENT_PASSPHRASE does not
+        unlock the secrets vault /srv/app/secrets.vault."``.
+    hint : str, optional
+        Keyword only. What to do, e.g. ``"Set TILEDB_CLIENT_PASSPHRASE to the passphrase
+        the vault was created with."``; never a secret.
+
+    Examples
+    --------
+    >>> error = ConfigurationError("No profile 'lab'.", hint="Run tiledb-client configure.")
+    >>> str(error), error.problem, error.hint
+    ("No profile 'lab'. Run tiledb-client configure.", "No profile 'lab'.", 'Run tiledb-client configure.')
+    """  # noqa: E501 - a doctest line
+
+    def __init__(self, *args: object, hint: str | None = None) -> None:
+        super().__init__(*args)
+        self.hint = hint or None
+
+    @property
+    def problem(self) -> str:
+        """What failed, without the hint."""
+        return super().__str__()
+
+    def __str__(self) -> str:
+        problem = self.problem
+        return f"{problem} {self.hint}" if self.hint and problem else problem or self.hint or ""
+
+
+class ClientError(ExplainedError):
     """Raise for client-related errors."""
 
 
-class ConfigurationError(_TileDBError):
+class ConfigurationError(ExplainedError):
     """Raise for errors during configuration."""
 
 
-class LoginError(_TileDBError):
+class LoginError(ExplainedError):
     """Raise for errors during login."""
 
 

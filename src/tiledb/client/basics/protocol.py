@@ -12,6 +12,7 @@ from tiledb.client.basics.errors import ConfigurationError
 
 __all__ = [
     "API_KEY_HEADER",
+    "is_plain_http_remote",
     "MAX_HOST_LENGTH",
     "normalize_host",
     "quote_segment",
@@ -167,6 +168,34 @@ def _shown(host: str) -> str:
         prefix = f"{scheme}://" if sep else ""
         host = prefix + "****@" + rest.rsplit("@", 1)[1]
     return repr(host[:200] + ("..." if len(host) > 200 else ""))
+
+
+def is_plain_http_remote(url: str) -> bool:
+    """Return whether ``url`` is plain ``http://`` to a host other than this machine.
+
+    Over such a host the token, password and session token travel unencrypted. Loopback
+    (``localhost``, ``127.0.0.0/8``, ``::1``) stays on this machine and is exempt.
+
+    Examples
+    --------
+    >>> is_plain_http_remote("http://tiledb.internal:8080"), is_plain_http_remote("https://h")
+    (True, False)
+    >>> is_plain_http_remote("http://127.0.0.1:40917"), is_plain_http_remote("http://[::1]:80")
+    (False, False)
+    """
+    import ipaddress
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(normalize_host(url))
+    if parts.scheme.lower() != "http":
+        return False
+    hostname = (parts.hostname or "").rstrip(".").lower()
+    if hostname == "localhost" or hostname.endswith(".localhost"):
+        return False
+    try:
+        return not ipaddress.ip_address(hostname).is_loopback
+    except ValueError:
+        return True
 
 
 def workspace_from_token(token: str) -> str | None:

@@ -126,22 +126,30 @@ class _StderrHandler(logging.Handler):
             self.out.warn(message)
 
 
-def _hint(exc: BaseException) -> str | None:
+def _problem_and_hint(exc: BaseException) -> tuple[str, str | None]:
+    """What failed, and what to do: the hint the error carries, else one by its class.
+
+    An error raised where its cause is known carries its own hint (a wrong passphrase
+    names its source, a missing profile its name). The fallbacks only send people to
+    ``doctor``, which never fails the way the command did.
+    """
     from tiledb.client.basics import errors
 
     if isinstance(exc, CliError):
-        return exc.hint
-    if isinstance(exc, errors.WrongPassphraseError):
-        return "Check TILEDB_CLIENT_PASSPHRASE or the file named by TILEDB_CLIENT_PASSPHRASE_FILE."
+        return str(exc), exc.hint
+    if isinstance(exc, errors.ExplainedError):
+        problem = exc.problem or type(exc).__name__
+        if exc.hint:
+            return problem, exc.hint
+    else:
+        problem = str(exc) or type(exc).__name__
     if isinstance(exc, errors.SecretBackendError):
-        return "Run `tiledb-client doctor` to see each backend and what it needs."
-    if isinstance(exc, errors.LoginError):
-        return "Check the profile with `tiledb-client whoami` and `tiledb-client doctor`."
+        return problem, "Run `tiledb-client doctor` to see each backend and what it needs."
     if isinstance(exc, errors.ClientError):
-        return "Run `tiledb-client doctor` to check that the host answers."
-    if isinstance(exc, errors.ConfigurationError):
-        return "Run `tiledb-client doctor` for a diagnosis."
-    return None
+        return problem, "Run `tiledb-client doctor` to check that the host answers."
+    if isinstance(exc, (errors.LoginError, errors.ConfigurationError)):
+        return problem, "Run `tiledb-client doctor` for a diagnosis."
+    return problem, None
 
 
 def _run(args: argparse.Namespace, out: Output, verbose: bool) -> int:
@@ -154,7 +162,7 @@ def _run(args: argparse.Namespace, out: Output, verbose: bool) -> int:
         _silence_stdout()
         return EXIT_FAILURE
     except (CliError, ClientError, ConfigurationError, LoginError) as exc:
-        out.error(str(exc) or type(exc).__name__, _hint(exc))
+        out.error(*_problem_and_hint(exc))
         if verbose:
             traceback.print_exception(exc, file=out.stderr)
         return EXIT_FAILURE

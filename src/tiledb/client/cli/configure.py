@@ -100,6 +100,7 @@ def _credentials(args: argparse.Namespace, out: Output, interactive: bool) -> di
 
 def run(args: argparse.Namespace, out: Output) -> int:
     """Run ``configure``."""
+    from tiledb.client.basics.ca_files import checked_ca_file
     from tiledb.client.basics.protocol import workspace_from_token
     from tiledb.client.client import configure
     from tiledb.client.storage.profiles import ProfileStore, resolve_profile_name
@@ -111,6 +112,8 @@ def run(args: argparse.Namespace, out: Output) -> int:
             f"Profile {name!r} already exists in {store.path}.",
             "Pass --overwrite to replace it (its old secret is deleted), or choose --profile.",
         )
+    # Everything that can be checked without the secret is checked before asking for it.
+    ca_file = checked_ca_file(args.ca_file) if args.ca_file else None
     interactive = stdin_is_terminal() and not (args.token_stdin or args.password_stdin)
     host = _host(args, interactive)
     credentials = _credentials(args, out, interactive)
@@ -126,14 +129,14 @@ def run(args: argparse.Namespace, out: Output) -> int:
             host,
             workspace=workspace,
             verify_ssl=not args.no_verify_ssl,
-            ca_file=args.ca_file,
+            ca_file=ca_file,
             **credentials,
         )
     configure(
         host=host,
         workspace=workspace,
         verify_ssl=False if args.no_verify_ssl else None,
-        ca_file=args.ca_file,
+        ca_file=ca_file,
         profile_name=name,
         profile_dir=args.profile_dir,
         overwrite=args.overwrite,

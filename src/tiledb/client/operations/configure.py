@@ -16,9 +16,14 @@ import logging
 import warnings
 from typing import Any
 
+from tiledb.client.basics.ca_files import checked_ca_file
 from tiledb.client.basics.errors import ConfigurationError, SecretBackendError
 from tiledb.client.basics.inputs import check_name, clean_secret
-from tiledb.client.basics.protocol import normalize_host, workspace_from_token
+from tiledb.client.basics.protocol import (
+    is_plain_http_remote,
+    normalize_host,
+    workspace_from_token,
+)
 from tiledb.client.operations.profile_secrets import (
     delete_profile_secrets,
     new_secret_id,
@@ -60,6 +65,15 @@ def _checked_host(host: str | None) -> str:
             UserWarning,
             stacklevel=4,  # the caller of tiledb.client.configure()
         )
+    if is_plain_http_remote(normalized):
+        warnings.warn(
+            f"The host {normalized} uses plain http://: the token or password, and every"
+            " session token, would cross the network unencrypted, and TileDB core sends the"
+            " API key on to wherever a redirect points. Use https:// unless the network"
+            " itself is trusted.",
+            UserWarning,
+            stacklevel=4,
+        )
     return normalized
 
 
@@ -91,6 +105,7 @@ def configure(
         ``overwrite`` is false, or no secret backend can store the secret.
     """
     normalized_host = _checked_host(host)
+    ca_path = checked_ca_file(ca_file) if ca_file else None
     if token:
         secret, token_workspace = _split_token(token)
         kind: SecretKind = "token"
@@ -130,8 +145,8 @@ def configure(
     if verify_ssl is False:
         profile[profile_keys.VERIFY_SSL] = "false"
         profile[profile_keys.VERIFY_SSL_LEGACY] = "false"
-    if ca_file:
-        profile[profile_keys.CA_FILE] = str(ca_file)
+    if ca_path:
+        profile[profile_keys.CA_FILE] = ca_path
     previous = store.get(name) if overwrite else None
     if previous is not None:
         # The old session token would stay valid on the server: revoke it (best effort).

@@ -27,12 +27,36 @@ if TYPE_CHECKING:
 
 logger = get_logger(__name__)
 
-REMEDY = (
-    "Start and unlock an OS keyring (on Linux a Secret Service such as gnome-keyring on the"
-    " D-Bus session bus named by DBUS_SESSION_BUS_ADDRESS), or use the encrypted file:"
-    " TILEDB_CLIENT_SECRET_BACKEND=encrypted-file with TILEDB_CLIENT_PASSPHRASE or"
+NEW_SECRETS_ELSEWHERE = (
+    "Or store new secrets in the encrypted file: --backend encrypted-file (or"
+    " TILEDB_CLIENT_SECRET_BACKEND=encrypted-file) with TILEDB_CLIENT_PASSPHRASE or"
     " TILEDB_CLIENT_PASSPHRASE_FILE."
 )
+"""What a failed store can do instead; reading an existing secret cannot (see base.py)."""
+
+
+def reach_remedy() -> str:
+    """Say how to reach this platform's keyring, e.g. from an SSH session without D-Bus.
+
+    Examples
+    --------
+    >>> reach_remedy()  # doctest: +SKIP
+    'There is no D-Bus session bus here (as over SSH or in a container): ...'
+    """
+    if sys.platform == "linux" and not os.environ.get("DBUS_SESSION_BUS_ADDRESS"):
+        return (
+            "There is no D-Bus session bus here (as over SSH or in a container): run the"
+            " command in your desktop session, or set DBUS_SESSION_BUS_ADDRESS to that"
+            " session's bus (usually unix:path=/run/user/<uid>/bus) with its keyring unlocked."
+        )
+    if sys.platform == "linux":
+        return (
+            "Start and unlock a Secret Service (such as gnome-keyring or KeePassXC) on the"
+            " D-Bus session bus named by DBUS_SESSION_BUS_ADDRESS."
+        )
+    return "Unlock the OS keyring (Keychain, Windows Credential Manager) and retry."
+
+
 _NATIVE = {
     "linux": "keyring.backends.SecretService.Keyring",
     "darwin": "keyring.backends.macOS.Keyring",
@@ -53,15 +77,18 @@ class Failure(Exception):  # noqa: N818 - internal; becomes a public error or a 
     diagnosis : str
         e.g. ``"keyring found no usable backend; no D-Bus session bus
         (DBUS_SESSION_BUS_ADDRESS not set)"``.
-    remedy : str
-        What to do about it; :data:`REMEDY` unless given.
+    remedy : str, optional
+        What to do about it; :func:`reach_remedy` when not given.
     unavailable : bool
         Whether the keyring cannot be used at all (rather than one call failing).
     """
 
-    def __init__(self, diagnosis: str, remedy: str = REMEDY, *, unavailable: bool = True):
+    def __init__(
+        self, diagnosis: str, remedy: str | None = None, *, unavailable: bool = True
+    ) -> None:
         super().__init__(diagnosis)
-        self.diagnosis, self.remedy, self.unavailable = diagnosis, remedy, unavailable
+        self.diagnosis, self.unavailable = diagnosis, unavailable
+        self.remedy = reach_remedy() if remedy is None else remedy
 
 
 def describe(exc: BaseException) -> str:

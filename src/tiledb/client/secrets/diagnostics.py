@@ -9,6 +9,7 @@ probing again, so a hanging keyring costs one timeout, not two.
 
 from __future__ import annotations
 
+import logging
 import os
 import time
 from dataclasses import dataclass
@@ -18,6 +19,8 @@ from tiledb.client.basics.errors import ConfigurationError
 from tiledb.client.secrets import registry
 
 __all__ = ["BackendStatus", "Selection", "backend_statuses", "explain_selection"]
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -101,17 +104,15 @@ def backend_statuses() -> list[BackendStatus]:
                 BackendStatus(name, "(failed to load)", plugin, False, str(exc), elapsed)
             )
             continue
-        availability = backend.probe()
+        try:
+            availability = backend.probe()
+            available, reason = availability.available, availability.reason
+        except Exception as exc:  # a probe must never raise; a plugin's still might
+            logger.debug("probe of secret backend %r raised", name, exc_info=True)
+            available, reason = False, f"its probe failed ({type(exc).__name__})"
         elapsed = time.perf_counter() - started
         statuses.append(
-            BackendStatus(
-                name,
-                backend.description,
-                plugin,
-                availability.available,
-                availability.reason,
-                elapsed,
-            )
+            BackendStatus(name, backend.description, plugin, available, reason, elapsed)
         )
     return statuses
 

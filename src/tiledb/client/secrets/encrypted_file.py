@@ -187,7 +187,8 @@ def _unlock(vault: _vault.Vault, *, new: bool = False) -> bytes:
         if derived:
             raise WrongPassphraseError(
                 f"The passphrase from {source.label} does not unlock the secrets vault"
-                f" {vault.path} (or the vault's header was changed)."
+                f" {vault.path} (or the vault's header was changed).",
+                hint=source.wrong_passphrase_hint(),
             )
         raise VaultTamperedError(f"The verifier of the secrets vault {vault.path} was changed.")
     if not new and not hmac.compare_digest(vault.mac_for(key), vault.mac):

@@ -34,7 +34,12 @@ from tiledb.client.basics.deadline import DeadlineExceeded, Lane, StillRunning, 
 from tiledb.client.basics.errors import BackendUnavailableError, SecretBackendError
 from tiledb.client.basics.logs import get_logger
 from tiledb.client.secrets import _chunks
-from tiledb.client.secrets._keyring_choice import Failure, describe, resolve
+from tiledb.client.secrets._keyring_choice import (
+    NEW_SECRETS_ELSEWHERE,
+    Failure,
+    describe,
+    resolve,
+)
 from tiledb.client.secrets._secret_service import (
     LABEL,
     SecretServiceEntries,
@@ -70,10 +75,17 @@ def keyring_timeout() -> float:
 
 
 def _public(failure: Failure, action: str, key: str) -> SecretBackendError:
-    """Turn ``failure`` into the public error for ``action`` (e.g. ``"read"``) on ``key``."""
+    """Turn ``failure`` into the public error for ``action`` (e.g. ``"read"``) on ``key``.
+
+    Its hint says how to reach the keyring; a failed store may also go elsewhere.
+    """
     cls = BackendUnavailableError if failure.unavailable else SecretBackendError
-    message = f"The OS keyring could not {action} {key!r}: {failure.diagnosis}. {failure.remedy}"
-    error = cls(message.rstrip())
+    hint = failure.remedy
+    if action == "store" and failure.unavailable:
+        hint = f"{hint} {NEW_SECRETS_ELSEWHERE}"
+    error = cls(
+        f"The OS keyring could not {action} {key!r}: {failure.diagnosis}.", hint=hint.strip()
+    )
     error.__cause__ = failure.__cause__
     return error
 

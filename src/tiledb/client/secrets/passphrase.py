@@ -106,6 +106,33 @@ class PassphraseSource:
             return _read_file(self.path or Path(), self.label)
         return _prompt(vault, confirm=confirm)
 
+    def wrong_passphrase_hint(self) -> str:
+        """Say how to give the right passphrase through this source (and what shadows what).
+
+        Examples
+        --------
+        >>> PassphraseSource("env", "$TILEDB_CLIENT_PASSPHRASE").wrong_passphrase_hint()
+        'Set TILEDB_CLIENT_PASSPHRASE to the passphrase the vault was created with.'
+        """
+        if self.kind == "env":
+            hint = f"Set {PASSPHRASE_ENV} to the passphrase the vault was created with."
+            if os.environ.get(PASSPHRASE_FILE_ENV):
+                hint += (
+                    f" It wins over {PASSPHRASE_FILE_ENV}: unset {PASSPHRASE_ENV} to use the"
+                    " file instead."
+                )
+            return hint
+        if self.kind == "file":
+            return (
+                f"Put the vault's passphrase in {self.path} (one line), or point"
+                f" {PASSPHRASE_FILE_ENV} at the file that holds it."
+            )
+        return (
+            "Type the passphrase the vault was created with (the first `configure` that used"
+            f" it chose it), or give it without a prompt in {PASSPHRASE_ENV} or a file named by"
+            f" {PASSPHRASE_FILE_ENV}."
+        )
+
     def check(self) -> str | None:
         """Return why the source cannot be read, or ``None`` when it can; never prompts."""
         if self.kind != "file":
@@ -214,7 +241,10 @@ def _read_file(path: Path, label: str) -> str:
     if text.endswith("\n"):
         text = text[:-2] if text.endswith("\r\n") else text[:-1]
     if not text:
-        raise SecretBackendError(f"The passphrase file {label} is empty.")
+        raise SecretBackendError(
+            f"{label[:1].upper()}{label[1:]} is empty: it should hold the vault's passphrase.",
+            hint=f"Write the passphrase into it (one line), or unset {PASSPHRASE_FILE_ENV}.",
+        )
     return text
 
 

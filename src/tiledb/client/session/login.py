@@ -64,9 +64,11 @@ def login_session(
     except LoginError:
         raise
     except ConfigurationError as exc:
+        # The hint comes from where the cause is known: a missing profile says to
+        # configure one, a wrong passphrase how to give the right one, and so on.
         raise LoginError(
-            f"Failed to load configuration profile {_shown_name(profile_name)!r}: {exc}"
-            " Use configure() (tiledb-client configure) to store credentials first."
+            f"Failed to load configuration profile {_shown_name(profile_name)!r}: {exc.problem}",
+            hint=exc.hint,
         ) from exc
     if settings.token is not None:
         token = str(settings.token.value)

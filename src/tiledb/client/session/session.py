@@ -203,4 +203,4 @@ def _call(method: Callable[[str], Any], path: str, *, what: str, session: Sessio
                 f"Cannot fetch {what} from {session.host} (HTTP {exc.status}). Check the"
                 f" profile's host and workspace. [{session.settings.summary()}]"
             ) from None
-        raise
+        raise session.settings.explain(exc) from None

@@ -199,7 +199,7 @@ def _mint(
                     f"The server at {settings.host.value} knows no workspace {workspace!r} for"
                     f" {username!r} (HTTP 404). [{settings.summary()}]"
                 ) from None
-            raise
+            raise settings.explain(exc) from None
     token = APIToken.from_json(data if isinstance(data, dict) else {})
     if not token.api_key:
         raise LoginError(f"The server at {settings.host.value} returned no session token.")

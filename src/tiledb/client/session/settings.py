@@ -21,7 +21,12 @@ import warnings
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from tiledb.client.basics.errors import ConfigurationError, SecretNotFoundError
+from tiledb.client.basics.errors import (
+    BackendUnavailableError,
+    ConfigurationError,
+    SecretBackendError,
+    SecretNotFoundError,
+)
 from tiledb.client.basics.inputs import CredentialKind, check_name, clean_secret
 from tiledb.client.basics.logs import get_logger
 from tiledb.client.basics.protocol import normalize_host
@@ -30,6 +35,8 @@ from tiledb.client.storage.profiles import ProfileStore, resolve_profile_name
 
 if TYPE_CHECKING:
     from pathlib import Path
+
+    from tiledb.client.transport.rest import RestError
 
 __all__ = [
     "DEFAULT_HOST",
@@ -185,12 +192,16 @@ class StoredSecret:
         """
         from tiledb.client.secrets.registry import get_backend
 
-        value = get_backend(self.backend).get(self.key)
+        try:
+            value = get_backend(self.backend).get(self.key)
+        except SecretBackendError as exc:
+            _with_profile_hint(exc, self.profile_name, self.backend)
+            raise
         if value is None:
             raise SecretNotFoundError(
-                f"The {self.kind} of {self.where} is missing from the {self.backend!r} backend. "
-                f"Store it again with: tiledb-client configure --profile {self.profile_name}"
-                " --overwrite"
+                f"The {self.kind} of {self.where} is missing from the {self.backend!r} backend.",
+                hint="Store it again with: tiledb-client configure --profile"
+                f" {self.profile_name} --overwrite",
             )
         kind: CredentialKind = "token" if self.kind == "token" else "password"
         return clean_secret(value, kind, source=f"{self.where} via {self.backend}")
@@ -324,6 +335,18 @@ class SessionSettings:
         """One line saying where each setting came from, e.g. for error messages."""
         return "; ".join(f"{name} from {source}" for name, _, source in self.rows())
 
+    def explain(self, error: RestError) -> RestError:
+        """Return ``error`` with where each setting came from, before its hint.
+
+        Every failure of a request made for the session says which profile or
+        variable gave the host and the credential, e.g. ``"Cannot reach 127.0.0.1:9
+        (...): Connection refused. [host from profile 'default' (...); token from
+        TILEDB_REST_TOKEN] Check the profile's host setting and your network."``.
+        """
+        return type(error)(
+            f"{error.problem} [{self.summary()}]", status=error.status, hint=error.hint
+        )
+
 
 def _profile_source(name: str, path: str) -> str:
     return f"profile {name!r} ({path})"
@@ -362,6 +385,8 @@ def resolve_tls(
     profile: Mapping[str, str] | None,
     profile_source: str,
     arguments: Mapping[str, Any] | None = None,
+    *,
+    profile_name: str | None = None,
 ) -> tuple[Resolved, Resolved]:
     """Resolve ``verify_ssl`` and ``ca_file`` as every session setting is resolved.
 
@@ -379,16 +404,20 @@ def resolve_tls(
         How to name it, e.g. ``"profile 'default' (/home/ada/.tiledb/profiles.json)"``.
     arguments : mapping, optional
         Explicit ``verify_ssl`` / ``ca_file`` that win over everything.
+    profile_name : str, optional
+        Keyword only. The profile's name, for the command in a hint, e.g. ``"lab"``.
 
     Returns
     -------
     tuple of (Resolved, Resolved)
-        ``verify_ssl`` (a bool) and ``ca_file`` (a path or ``None``), with sources.
+        ``verify_ssl`` (a bool) and ``ca_file`` (an absolute path, or ``None``), with
+        sources.
 
     Raises
     ------
     ConfigurationError
-        When a verify value is not a boolean.
+        When a verify value is not a boolean, or (verifying) the CA file is missing,
+        unreadable or holds no certificate: named, with where it came from.
     """
     arguments = arguments or {}
     environ = os.environ
@@ -396,7 +425,39 @@ def resolve_tls(
     if isinstance(verify.value, str):
         verify = Resolved(_parse_bool(verify.value, f"verify_ssl ({verify.source})"), verify.source)
     ca_file = _pick("ca_file", arguments, environ, profile, profile_source)
-    return verify, ca_file
+    return verify, _ca_file(ca_file, verify, profile_name)
+
+
+def _ca_file(ca_file: Resolved, verify: Resolved, name: str | None) -> Resolved:
+    """The CA file by absolute path, checked; ``ConfigurationError`` naming it otherwise.
+
+    Relative paths (stored by older versions, or given in the environment) are read from
+    the current directory, as TileDB core reads them.
+    """
+    if not ca_file.value or not verify.value:
+        return ca_file
+    from tiledb.client.basics.ca_files import absolute_ca_file, ca_file_problem
+
+    value = str(ca_file.value)
+    absolute = absolute_ca_file(value)
+    problem = ca_file_problem(absolute)
+    if problem is None:
+        return Resolved(absolute, ca_file.source)
+    relative = "" if value == absolute else f", given as the relative path {value!r}"
+    if ca_file.source == "argument":
+        hint = "Pass ca_file= the server's CA certificate (a PEM file)."
+    elif ca_file.source.startswith("TILEDB_"):
+        hint = f"Set {ca_file.source} to the server's CA certificate (a PEM file), or unset it."
+    else:
+        profile = f" --profile {name}" if name else ""
+        hint = (
+            "Put the file back, or store its new place (an absolute path):"
+            f" tiledb-client configure{profile} --overwrite --ca-file /path/to/ca.pem"
+        )
+    raise ConfigurationError(
+        f"The CA file {absolute} (ssl.ca_file from {ca_file.source}{relative}) {problem}.",
+        hint=hint,
+    )
 
 
 def resolve(
@@ -440,7 +501,7 @@ def resolve(
     host = Resolved(
         normalize_host(str(host.value), source=f"the host from {host.source}"), host.source
     )
-    verify, ca_file = resolve_tls(profile, source, arguments)
+    verify, ca_file = resolve_tls(profile, source, arguments, profile_name=name)
     settings = SessionSettings(
         profile_name=name,
         profile_path=store.file,
@@ -456,14 +517,39 @@ def resolve(
         raise ConfigurationError(
             f"No credentials found: profile {name!r} does not exist in {store.file}."
             if profile is None
-            else f"No credentials found in profile {name!r} ({store.file})."
+            else f"No credentials found in profile {name!r} ({store.file}).",
+            hint=_configure_hint(name, profile is not None),
         )
     if require_credentials and settings.password is not None and not settings.username.value:
         raise ConfigurationError(
-            f"A password was found ({settings.password.source}) but no username. "
-            "Set TILEDB_REST_USERNAME or configure the profile with a username."
+            f"A password was found ({settings.password.source}) but no username.",
+            hint="Set TILEDB_REST_USERNAME, or configure the profile with a username.",
         )
     return settings
+
+
+def _configure_hint(name: str, exists: bool) -> str:
+    """What to do when a profile holds no credentials: store some (or use the environment)."""
+    overwrite = " --overwrite" if exists else ""
+    return (
+        f"Use configure() (tiledb-client configure --profile {name}{overwrite}) to store"
+        " credentials first, or set TILEDB_REST_TOKEN."
+    )
+
+
+def _with_profile_hint(error: SecretBackendError, name: str, backend_name: str) -> None:
+    """Add to a backend's error the way out that needs the profile: keep the secret elsewhere.
+
+    A wrong passphrase is not such a case: its own hint says how to give the right one.
+    """
+    if not isinstance(error, BackendUnavailableError):
+        return
+    other = "keyring" if backend_name == "encrypted-file" else "encrypted-file"
+    elsewhere = (
+        f"Or keep this profile's secret in the {other} backend instead:"
+        f" tiledb-client configure --profile {name} --overwrite --backend {other}"
+    )
+    error.hint = f"{error.hint} {elsewhere}" if error.hint else elsewhere
 
 
 def _with_credentials(

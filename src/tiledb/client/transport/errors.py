@@ -21,6 +21,6 @@ class RestError(ClientError):
         The HTTP status, or ``None`` when no answer arrived.
     """
 
-    def __init__(self, message: str, *, status: int | None = None) -> None:
-        super().__init__(message)
+    def __init__(self, message: str, *, status: int | None = None, hint: str | None = None) -> None:
+        super().__init__(message, hint=hint)
         self.status = status

@@ -253,6 +253,14 @@ class RestClient:
             if not budget.last_recorded:
                 budget.record(attempt_outcome(None, exc))
             raise self._failure(exc, what, budget, describe_failure(exc)) from None
+        except OSError as exc:
+            # requests raises a bare OSError, before connecting, for a CA file it cannot use.
+            raise RestError(
+                f"Cannot use the CA file {self._verify} to verify {self._origin} ({what}):"
+                f" {exc.strerror or 'it does not exist or is not a file'}.",
+                hint="Point ca_file (--ca-file) at the server's CA certificate, by an absolute"
+                " path.",
+            ) from None
         if not budget.last_recorded:
             budget.record(f"HTTP {response.status_code}", last=True)
         return response.status_code, response.reason, content, budget
@@ -263,29 +271,22 @@ class RestClient:
 
         tried = budget.report()
         if isinstance(exc, ValueError | UnicodeError) and "header" in reason:
-            message = (
-                f"Cannot send {what}: {reason}. Store the credential again, exactly as issued"
-                " (tiledb-client configure --overwrite)."
+            message = f"Cannot send {what}: {reason}."
+            hint = (
+                "Store the credential again, exactly as issued (tiledb-client configure"
+                " --overwrite)."
             )
         elif budget.expired or budget.remaining() <= 0:
             stopped = budget.stop_reason or f"no time left before the {budget.seconds:g} s deadline"
-            message = (
-                f"{what} got no answer: stopped retrying, {stopped} ({tried})."
-                f" Check the host and network, or allow more time with {DEADLINE_ENV}."
-            )
+            message = f"{what} got no answer: stopped retrying, {stopped} ({tried})."
+            hint = f"Check the host and network, or allow more time with {DEADLINE_ENV}."
         elif isinstance(exc, requests.exceptions.SSLError):
-            message = (
-                f"TLS verification failed for {self._origin} ({what}): {reason} ({tried})."
-                " If the server uses a private CA, set ca_file (--ca-file) to its certificate."
-            )
+            message = f"TLS verification failed for {self._origin} ({what}): {reason} ({tried})."
+            hint = "If the server uses a private CA, set ca_file (--ca-file) to its certificate."
         elif isinstance(exc, requests.exceptions.Timeout):
-            message = (
-                f"{self._origin} did not answer in time ({what}; {tried})."
-                " Check the host and network."
-            )
+            message = f"{self._origin} did not answer in time ({what}; {tried})."
+            hint = "Check the host and network."
         else:
-            message = (
-                f"Cannot reach {self._origin} ({what}): {reason} ({tried})."
-                " Check the profile's host setting and your network."
-            )
-        return RestError(scrub(message, self._secrets))
+            message = f"Cannot reach {self._origin} ({what}): {reason} ({tried})."
+            hint = "Check the profile's host setting and your network."
+        return RestError(scrub(message, self._secrets), hint=hint)

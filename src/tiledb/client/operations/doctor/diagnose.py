@@ -8,13 +8,22 @@ is a ``"warning"``. Values of secret environment variables are masked; no secret
 is ever read out of a backend (presence is checked with ``contains``), and nothing
 prompts (not even for the vault passphrase).
 
+A diagnostic tool must not fail the way the setup it diagnoses fails: each check runs
+through :func:`_checked`, which turns any exception of the check into an ``"error"``
+finding naming the check, so the report always comes out.
+
 Used by ``tiledb-client doctor``.
 """
 
 from __future__ import annotations
 
+import logging
 import os
+from collections.abc import Callable
+from pathlib import Path
+from typing import TypeVar
 
+from tiledb.client.basics.errors import ExplainedError
 from tiledb.client.operations.doctor.backends import backend_findings, vault_findings
 from tiledb.client.operations.doctor.coexistence import coexistence_findings
 from tiledb.client.operations.doctor.environment import environment_findings, environment_in_effect
@@ -23,10 +32,51 @@ from tiledb.client.operations.doctor.findings import DoctorReport, Finding
 from tiledb.client.operations.doctor.hosts import host_findings
 from tiledb.client.operations.doctor.orphans import orphan_findings
 from tiledb.client.operations.doctor.profiles import profile_findings
-from tiledb.client.secrets.diagnostics import backend_statuses, explain_selection
+from tiledb.client.operations.doctor.tls import tls_findings
+from tiledb.client.secrets.diagnostics import (
+    BackendStatus,
+    Selection,
+    backend_statuses,
+    explain_selection,
+)
+from tiledb.client.storage import profile_keys
 from tiledb.client.storage.profiles import ProfileStore, resolve_profile_name
 
 __all__ = ["diagnose"]
+
+logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+
+def _describe(exc: BaseException) -> str:
+    """One line about a failure; only our own messages are quoted (others may hold anything)."""
+    if isinstance(exc, ExplainedError):
+        return str(exc)
+    if isinstance(exc, OSError) and exc.strerror:
+        where = f": {exc.filename}" if exc.filename else ""
+        return f"{type(exc).__name__} ({exc.strerror}{where})"
+    return type(exc).__name__
+
+
+def _checked(
+    section: str, what: str, check: Callable[[], T], fallback: T, findings: list[Finding]
+) -> T:
+    """Run one check; on any exception add an ``"error"`` finding and return ``fallback``."""
+    try:
+        return check()
+    except Exception as exc:
+        logger.debug("doctor check %r failed", what, exc_info=True)
+        findings.append(
+            Finding(
+                section,
+                what,
+                "error",
+                f"this check could not finish: {_describe(exc)}",
+                "fix what the message names; `tiledb-client -v doctor` shows the traceback",
+            )
+        )
+        return fallback
 
 
 def diagnose(
@@ -36,7 +86,7 @@ def diagnose(
     network: bool = True,
     host_timeout: float = 5.0,
 ) -> DoctorReport:
-    """Check everything a login depends on.
+    """Check everything a login depends on; never raises for a broken setup.
 
     Parameters
     ----------
@@ -53,27 +103,68 @@ def diagnose(
     -------
     DoctorReport
     """
-    name = resolve_profile_name(profile_name)
-    store = ProfileStore(profile_dir)
-    statuses = backend_statuses()
-    selection = explain_selection(statuses)
     findings: list[Finding] = []
-    profiles, found_in_files = file_findings(store)
-    findings += backend_findings(statuses, selection, profiles or {}, name)
-    findings += found_in_files
-    findings += environment_findings(name, store, profiles)
-    findings += coexistence_findings()
-    if profiles is not None:
-        findings += vault_findings(name, profiles)
-        findings += profile_findings(name, store, profiles)
-        findings += orphan_findings(store, statuses)
+    name = _checked(
+        "profiles",
+        "profile name",
+        lambda: resolve_profile_name(profile_name),
+        profile_name or os.environ.get(profile_keys.PROFILE_NAME_ENV) or "default",
+        findings,
+    )
+    store = _checked(
+        "files", "profile directory", lambda: ProfileStore(profile_dir), None, findings
+    )
+    statuses: list[BackendStatus] = _checked(
+        "backends", "secret backends", backend_statuses, [], findings
+    )
+    no_selection = Selection(None, "the backends could not be checked", False)
+    selection = _checked(
+        "backends", "new secrets", lambda: explain_selection(statuses), no_selection, findings
+    )
+    profiles: dict[str, dict[str, str]] | None = None
+    if store is not None:
+        nothing_read: tuple[dict[str, dict[str, str]] | None, list[Finding]] = (None, [])
+        profiles, found_in_files = _checked(
+            "files", str(store.path), lambda: file_findings(store), nothing_read, findings
+        )
+        findings += found_in_files
+    known = profiles or {}
+    checks: list[tuple[str, str, Callable[[], list[Finding]]]] = [
+        ("backends", "backends", lambda: backend_findings(statuses, selection, known, name)),
+    ]
+    if store is not None:
+        checks.append(
+            ("environment", "environment", lambda: environment_findings(name, store, profiles))
+        )
+    checks.append(("environment", "installed packages", coexistence_findings))
+    if profiles is not None and store is not None:
+        checks += [
+            ("backends", "vault", lambda: vault_findings(name, known)),
+            ("profiles", "profiles", lambda: profile_findings(name, store, known)),
+            ("profiles", "CA files and hosts", lambda: tls_findings(name, known)),
+            ("profiles", "orphan secrets", lambda: orphan_findings(store, statuses)),
+        ]
         if network:
-            findings += host_findings(name, profiles, host_timeout)
+            checks.append(("hosts", "hosts", lambda: host_findings(name, known, host_timeout)))
+    for section, what, check in checks:
+        findings += _checked(section, what, check, [], findings)
+    no_variables: list[tuple[str, str]] = []
+    environment = _checked(
+        "environment", "environment", environment_in_effect, no_variables, findings
+    )
     return DoctorReport(
         name,
-        store.path,
+        store.path if store is not None else Path(os.fspath(profile_dir or "?")),
         tuple(statuses),
         selection,
-        tuple(environment_in_effect()),
-        tuple(findings),
+        tuple(environment),
+        tuple(_in_section_order(findings)),
     )
+
+
+_ORDER = ("backends", "files", "environment", "profiles", "hosts")
+
+
+def _in_section_order(findings: list[Finding]) -> list[Finding]:
+    """Findings grouped by section (stable), as the checks ran within each."""
+    return sorted(findings, key=lambda f: _ORDER.index(f.section) if f.section in _ORDER else 9)

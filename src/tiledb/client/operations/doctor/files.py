@@ -76,6 +76,18 @@ def file_findings(store: ProfileStore) -> tuple[dict[str, dict[str, str]] | None
                 findings.append(
                     Finding("files", str(store.path), "error", str(exc), "fix or move the file")
                 )
+    elif store.path.exists() or (store.directory.exists() and not store.directory.is_dir()):
+        profiles = None
+        where = store.path if store.path.exists() else store.directory
+        findings.append(
+            Finding(
+                "files",
+                str(store.path),
+                "error",
+                f"{where} exists but is not a {'file' if where == store.path else 'directory'}",
+                f"move {where} away: the profiles are kept in {store.path}",
+            )
+        )
     else:
         findings.append(
             Finding(

@@ -83,6 +83,10 @@ def _probe(host: _Host, timeout: float) -> tuple[bool, str, str | None, float]:
             "check the host and network",
             elapsed,
         )
+    except OSError as exc:  # requests' bare OSError for a CA file it cannot use
+        elapsed = time.perf_counter() - started
+        message = f"not checked: the CA file {host.ca_file} cannot be used ({exc.strerror or exc})"
+        return False, message, "see the CA file finding under Profiles", elapsed
     elapsed = time.perf_counter() - started
     return (
         True,

@@ -1,0 +1,105 @@
+"""Each failure's hint fits its cause; none sends people to a command that fails the same way."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tiledb.client.testing import DEFAULT_TOKEN, LocalServer
+
+from .conftest import Cli, Result
+
+GENERIC = "to store credentials first"
+
+
+def error_and_hint(result: Result) -> tuple[str, str]:
+    lines = result.stderr.splitlines()
+    error = next(line for line in lines if line.startswith("Error: "))
+    hint = next((line for line in lines if line.startswith("Hint: ")), "")
+    return error, hint
+
+
+def configure_token(cli: Cli, url: str, *extra: str, env: dict[str, str] | None = None) -> None:
+    cli("configure", "--host", url, "--token-stdin", *extra, input=DEFAULT_TOKEN, env=env)
+
+
+@pytest.mark.parametrize("command", ["login", "whoami"])
+def test_wrong_passphrase_names_its_source_and_the_fix(
+    cli: Cli, local_server: LocalServer, vault: Path, command: str
+) -> None:
+    configure_token(cli, local_server.url)
+    failed = cli(command, env={"TILEDB_CLIENT_PASSPHRASE": "not the passphrase"}, expect=1)
+    error, hint = error_and_hint(failed)
+    assert "The passphrase from $TILEDB_CLIENT_PASSPHRASE does not unlock" in error
+    expected = "Set TILEDB_CLIENT_PASSPHRASE to the passphrase the vault was created with."
+    assert hint == f"Hint: {expected}"
+    assert GENERIC not in failed.stderr
+    assert "whoami" not in hint
+
+
+def test_wrong_passphrase_file_names_the_file(
+    cli: Cli, local_server: LocalServer, vault: Path, tmp_path: Path
+) -> None:
+    configure_token(cli, local_server.url)
+    wrong = tmp_path / "passphrase"
+    wrong.write_text("not the passphrase\n")
+    env = {"TILEDB_CLIENT_PASSPHRASE": "", "TILEDB_CLIENT_PASSPHRASE_FILE": str(wrong)}
+    error, hint = error_and_hint(cli("login", env=env, expect=1))
+    assert f"the file {wrong} ($TILEDB_CLIENT_PASSPHRASE_FILE)" in error
+    assert f"Put the vault's passphrase in {wrong}" in hint
+
+
+def test_empty_passphrase_file_reads_well(
+    cli: Cli, local_server: LocalServer, vault: Path, tmp_path: Path
+) -> None:
+    configure_token(cli, local_server.url)
+    empty = tmp_path / "passphrase"
+    empty.write_text("\n")
+    env = {"TILEDB_CLIENT_PASSPHRASE": "", "TILEDB_CLIENT_PASSPHRASE_FILE": str(empty)}
+    error, hint = error_and_hint(cli("login", env=env, expect=1))
+    assert f"The file {empty} ($TILEDB_CLIENT_PASSPHRASE_FILE) is empty" in error
+    assert "file the file" not in error
+    assert "Write the passphrase into it" in hint
+
+
+def test_keyring_profile_without_dbus_says_how_to_reach_it(
+    cli: Cli, local_server: LocalServer, secret_service: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    configure_token(cli, local_server.url, "--backend", "keyring")
+    monkeypatch.delenv("DBUS_SESSION_BUS_ADDRESS")  # as in an SSH session
+    for command in ("login", "whoami"):
+        failed = cli(command, expect=1)
+        error, hint = error_and_hint(failed)
+        assert "The OS keyring could not read" in error
+        assert "no D-Bus session bus" in hint
+        assert "DBUS_SESSION_BUS_ADDRESS" in hint
+        assert "tiledb-client configure --profile default --overwrite --backend encrypted-file" in (
+            hint
+        )
+        assert GENERIC not in failed.stderr
+        assert "whoami" not in hint
+
+
+def test_only_a_missing_profile_says_configure(cli: Cli) -> None:
+    error, hint = error_and_hint(cli("login", "--profile", "lab", expect=1))
+    assert "profile 'lab' does not exist" in error
+    assert "tiledb-client configure --profile lab" in hint
+
+
+def test_library_errors_carry_the_same_hint(
+    local_server: LocalServer, vault: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import tiledb.client
+
+    tiledb.client.configure(token=DEFAULT_TOKEN, host=local_server.url)
+    monkeypatch.setenv("TILEDB_CLIENT_PASSPHRASE", "not the passphrase")
+    from tiledb.client.secrets.encrypted_file import clear_key_cache
+
+    clear_key_cache()
+    with pytest.raises(tiledb.client.LoginError) as raised:
+        tiledb.client.login()
+    assert raised.value.hint is not None
+    assert raised.value.hint.startswith("Set TILEDB_CLIENT_PASSPHRASE")
+    assert str(raised.value).endswith(raised.value.hint)  # Python callers see it too
+    assert GENERIC not in str(raised.value)
