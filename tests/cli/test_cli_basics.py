@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import io
 import json
 import os
@@ -71,6 +72,49 @@ def test_usage_errors_exit_2(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["configure", "--tok", "abc"]) == 2  # no abbreviations
     err = capsys.readouterr().err
     assert "abc" not in err
+
+
+def _all_parsers(parser: argparse.ArgumentParser) -> list[argparse.ArgumentParser]:
+    found = [parser]
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for sub in action.choices.values():
+                found += _all_parsers(sub)
+    return found
+
+
+def test_no_option_is_guessed_from_a_prefix(capsys: pytest.CaptureFixture[str]) -> None:
+    parsers = _all_parsers(build_parser())
+    assert len(parsers) > len(COMMANDS)  # the profile subcommands included
+    assert [p.prog for p in parsers if p.allow_abbrev] == []
+    # `--profile` once meant `--profile-dir` here: it printed nothing, exit status 0.
+    assert main(["profile", "list", "--profile", "default"]) == 2
+    assert main(["profile", "show", "--profile-d", "lab"]) == 2
+    assert main(["login", "--prof", "lab"]) == 2
+    assert "unrecognized arguments" in capsys.readouterr().err
+
+
+def test_profile_subcommands_take_profile(cli: Cli, vault: Path) -> None:
+    cli(
+        "configure",
+        "--profile",
+        "lab",
+        "--host",
+        "127.0.0.1:9",
+        "--workspace",
+        "lab",
+        "--token-stdin",
+        input="tok",
+    )
+    assert cli("profile", "show", "--profile", "lab", "--json").json()["name"] == "lab"
+    assert cli("profile", "show", "lab", "--json").json()["name"] == "lab"
+    both = cli("profile", "show", "lab", "--profile", "other", expect=1)
+    assert "Two profiles given" in both.stderr
+    renamed = cli("profile", "rename", "--profile", "lab", "lab2", "--json").json()
+    assert (renamed["old"], renamed["new"]) == ("lab", "lab2")
+    assert "Which profile?" in cli("profile", "delete", "--yes", expect=1).stderr
+    cli("profile", "delete", "--profile", "lab2", "--yes")
+    assert cli("profile", "list", "--json").json()["profiles"] == []
 
 
 def test_secrets_are_refused_as_arguments(capsys: pytest.CaptureFixture[str]) -> None:

@@ -50,7 +50,16 @@ _SECRET_OPTIONS = ("--token", "--password", "--api-key", "--passphrase", "--secr
 
 
 class _Parser(argparse.ArgumentParser):
-    """An argument parser whose errors never repeat argument values (they may be secrets)."""
+    """An argument parser whose errors never repeat argument values (they may be secrets).
+
+    Options are never guessed from a prefix (``allow_abbrev=False``): ``--profile`` must
+    not quietly become ``--profile-dir``. Every subparser is a ``_Parser`` too
+    (``add_subparsers`` makes parsers of the parent's class), nested ones included.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs["allow_abbrev"] = False
+        super().__init__(*args, **kwargs)
 
     def error(self, message: str) -> NoReturn:
         if message.startswith("unrecognized arguments:"):
@@ -69,7 +78,6 @@ def build_parser() -> argparse.ArgumentParser:
         description=DESCRIPTION,
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
-        allow_abbrev=False,
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
     parser.add_argument(
@@ -79,7 +87,7 @@ def build_parser() -> argparse.ArgumentParser:
     original = commands.add_parser
 
     def add_parser(name: str, **kwargs: Any) -> argparse.ArgumentParser:
-        sub: argparse.ArgumentParser = original(name, allow_abbrev=False, **kwargs)
+        sub: argparse.ArgumentParser = original(name, **kwargs)
         sub.add_argument(
             "-v",
             "--verbose",

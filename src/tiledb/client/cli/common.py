@@ -22,6 +22,8 @@ __all__ = [
     "add_json",
     "add_profile_dir",
     "add_profile_options",
+    "add_profile_selector",
+    "chosen_profile",
     "confirm",
     "read_secret",
     "stdin_is_terminal",
@@ -61,6 +63,48 @@ def add_profile_options(parser: argparse.ArgumentParser) -> None:
         help="profile name (default: $TILEDB_PROFILE_NAME, else 'default')",
     )
     add_profile_dir(parser)
+
+
+def add_profile_selector(
+    parser: argparse.ArgumentParser, positional: str, help_text: str, *, required: bool
+) -> None:
+    """Add the profile a ``profile`` subcommand acts on: ``NAME`` or ``--profile NAME``.
+
+    Every command that acts on one profile takes ``--profile``; the ``profile``
+    subcommands also take the name as their first argument, as they always have.
+    Read it back with :func:`chosen_profile`.
+    """
+    parser.add_argument(positional, nargs="?", metavar=positional.upper(), help=help_text)
+    parser.add_argument(
+        "--profile",
+        metavar="NAME",
+        dest="profile_option",
+        help=f"the same as {positional.upper()}",
+    )
+    parser.set_defaults(profile_positional=positional, profile_required=required)
+
+
+def chosen_profile(args: argparse.Namespace) -> str | None:
+    """Return the profile named by ``NAME`` or ``--profile NAME`` (:func:`add_profile_selector`).
+
+    Raises
+    ------
+    CliError
+        When both are given and differ, or neither is given where one is required.
+    """
+    positional = args.profile_positional
+    given, option = getattr(args, positional), args.profile_option
+    if given is not None and option is not None and given != option:
+        raise CliError(
+            f"Two profiles given: {given!r} and --profile {option!r}.", "Give the profile once."
+        )
+    name = given if given is not None else option
+    if name is None and args.profile_required:
+        raise CliError(
+            "Which profile? None was given.",
+            f"Name it: {positional.upper()} or --profile {positional.upper()}.",
+        )
+    return name
 
 
 def add_json(parser: argparse.ArgumentParser) -> None:

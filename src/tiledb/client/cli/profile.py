@@ -5,7 +5,14 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from tiledb.client.cli.common import CliError, add_json, add_profile_dir, confirm
+from tiledb.client.cli.common import (
+    CliError,
+    add_json,
+    add_profile_dir,
+    add_profile_selector,
+    chosen_profile,
+    confirm,
+)
 from tiledb.client.cli.output import Output
 
 __all__ = ["register"]
@@ -39,7 +46,9 @@ def register(subparsers: Any) -> None:
     listing.set_defaults(handler=run_list)
 
     show = commands.add_parser("show", help="show one profile", description="Show one profile.")
-    show.add_argument("name", nargs="?", help="profile name (default: the default profile)")
+    add_profile_selector(
+        show, "name", "profile name (default: the default profile)", required=False
+    )
     add_profile_dir(show)
     add_json(show)
     show.set_defaults(handler=run_show)
@@ -51,10 +60,12 @@ def register(subparsers: Any) -> None:
         " cached session token, which is revoked on the server first when possible). If the"
         " backend cannot delete, the profile is kept so that no secret is orphaned.",
     )
-    delete.add_argument("name", help="profile name")
+    add_profile_selector(delete, "name", "profile name", required=True)
     delete.add_argument("-y", "--yes", action="store_true", help="do not ask for confirmation")
     delete.add_argument(
-        "--force", action="store_true", help="delete the profile even if its secret cannot be"
+        "--force",
+        action="store_true",
+        help="delete the profile even if its secret cannot be deleted (then warn)",
     )
     add_profile_dir(delete)
     add_json(delete)
@@ -65,7 +76,7 @@ def register(subparsers: Any) -> None:
         help="rename a profile (its secret stays reachable)",
         description="Rename a profile. Its secret stays where it is, still reachable.",
     )
-    rename.add_argument("old", help="current name")
+    add_profile_selector(rename, "old", "current name", required=True)
     rename.add_argument("new", help="new name")
     add_profile_dir(rename)
     add_json(rename)
@@ -128,7 +139,7 @@ def run_show(args: argparse.Namespace, out: Output) -> int:
     """Run ``profile show``."""
     from tiledb.client.operations.profile_admin import profile_info
 
-    info = profile_info(args.name, args.profile_dir)
+    info = profile_info(chosen_profile(args), args.profile_dir)
     if out.json_mode:
         out.json(info.to_json())
         return 0
@@ -162,14 +173,15 @@ def run_delete(args: argparse.Namespace, out: Output) -> int:
     from tiledb.client.client import client
     from tiledb.client.operations.profile_admin import delete_profile, profile_info
 
-    info = profile_info(args.name, args.profile_dir, check_secret=False)
+    name = chosen_profile(args)
+    info = profile_info(name, args.profile_dir, check_secret=False)
     where = f" and its {info.auth} in the {info.backend!r} backend" if info.backend else ""
     confirm(
         f"Delete profile {info.name!r}{where}?",
         assume_yes=args.yes,
         what=f"delete profile {info.name!r}",
     )
-    result = delete_profile(args.name, args.profile_dir, factory=client, force=args.force)
+    result = delete_profile(name, args.profile_dir, factory=client, force=args.force)
     if result.revoke_problem:
         out.warn(f"the cached session token could not be revoked: {result.revoke_problem}")
     for problem in result.secret_problems:
@@ -199,16 +211,17 @@ def run_rename(args: argparse.Namespace, out: Output) -> int:
     """Run ``profile rename``."""
     from tiledb.client.operations.profile_admin import rename_profile
 
-    if args.old == args.new:
+    old = str(chosen_profile(args))
+    if old == args.new:
         raise CliError("The old and new names are the same.")
-    info = rename_profile(args.old, args.new, args.profile_dir)
+    info = rename_profile(old, args.new, args.profile_dir)
     if out.json_mode:
-        out.json({"old": args.old, "new": info.name, "profile": info.to_json()})
+        out.json({"old": old, "new": info.name, "profile": info.to_json()})
         return 0
     kept = f"; its secret stays in {info.backend!r}" if info.backend else ""
-    out.print(f"Renamed profile {args.old!r} to {info.name!r}{kept}.")
-    if info.is_default is False and args.old == _default_name():
-        out.warn(f"{args.old!r} was the default profile; now use --profile {info.name}.")
+    out.print(f"Renamed profile {old!r} to {info.name!r}{kept}.")
+    if info.is_default is False and old == _default_name():
+        out.warn(f"{old!r} was the default profile; now use --profile {info.name}.")
     return 0
 
 
