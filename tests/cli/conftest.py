@@ -35,10 +35,11 @@ class Result:
     stdout: str
     stderr: str
     seconds: float = 0.0
+    terminal: str = ""
 
     @property
     def output(self) -> str:
-        return self.stdout + self.stderr
+        return self.stdout + self.stderr + self.terminal
 
     def json(self) -> Any:
         return json.loads(self.stdout)
@@ -96,6 +97,78 @@ class Cli:
         self.runs.append(result)
         if expect is not None:
             assert result.returncode == expect, str(result)
+        return result
+
+    def on_terminal(
+        self,
+        *args: str,
+        answers: Sequence[tuple[str, str]] = (),
+        env: Mapping[str, str] | None = None,
+        expect: int | None = 0,
+        timeout: float = 60,
+    ) -> Result:
+        """Run with a terminal as standard input and controlling terminal (a pty).
+
+        ``answers`` are ``(prompt, text)`` pairs: once ``prompt`` shows on the terminal,
+        ``text`` and a newline are typed. Standard output and error stay pipes; what the
+        terminal showed (the prompts) is in ``Result.terminal``.
+        """
+        import pty
+        import select
+        import time
+
+        master, slave = pty.openpty()
+        # A new session whose controlling terminal is the pty, so that getpass uses it.
+        trampoline = (
+            "import fcntl, os, sys, termios; fcntl.ioctl(0, termios.TIOCSCTTY, 0);"
+            " os.execv(sys.executable, [sys.executable, *sys.argv[1:]])"
+        )
+        started = time.perf_counter()
+        proc = subprocess.Popen(
+            [sys.executable, "-c", trampoline, *self.command[1:], *args],
+            stdin=slave,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            env=child_env(env),
+            start_new_session=True,
+        )
+        os.close(slave)
+        shown, pending = b"", list(answers)
+        deadline = started + timeout
+        try:
+            while time.perf_counter() < deadline and proc.poll() is None:
+                ready, _, _ = select.select([master], [], [], 0.05)
+                if ready:
+                    try:
+                        shown += os.read(master, 4096)
+                    except OSError:  # the child closed the terminal
+                        break
+                if pending and pending[0][0].encode() in shown:
+                    prompt, text = pending.pop(0)
+                    shown = shown.replace(prompt.encode(), b"[" + prompt.encode() + b"]", 1)
+                    os.write(master, text.encode() + b"\n")
+            stdout, stderr = proc.communicate(timeout=max(0.1, deadline - time.perf_counter()))
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            stdout, stderr = proc.communicate()
+            shown_text = shown.decode(errors="replace")
+            raise AssertionError(
+                f"tiledb-client {' '.join(args)} still waiting after {timeout} s;"
+                f" the terminal showed: {shown_text!r}; stderr: {stderr.decode()!r}"
+            ) from None
+        finally:
+            os.close(master)
+        result = Result(
+            tuple(args),
+            proc.returncode,
+            stdout.decode(),
+            stderr.decode(),
+            time.perf_counter() - started,
+            terminal=shown.decode(errors="replace"),
+        )
+        self.runs.append(result)
+        if expect is not None:
+            assert result.returncode == expect, f"{result}\n--- terminal\n{result.terminal}"
         return result
 
     def leaked(self, extra: Sequence[str] = ()) -> list[tuple[str, Result]]:

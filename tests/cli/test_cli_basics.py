@@ -143,14 +143,15 @@ def test_errors_have_a_hint_and_no_traceback_unless_verbose(cli: Cli) -> None:
     assert "Traceback" in cli("login", "--profile", "missing", "-v", expect=1).stderr
 
 
-def test_secret_input_never_blocks_without_a_terminal(hermetic_env: Path) -> None:
+def test_secret_input_never_blocks_without_a_terminal(hermetic_env: Path, vault: Path) -> None:
     # stdin is a pipe that stays open: reading it would hang; the command must not read it.
+    # (A usable backend is configured: without one, configure stops before any input.)
     proc = subprocess.Popen(
         [sys.executable, "-m", "tiledb.client", "configure", "--host", "h.example"],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
-        env=child_env(),
+        env=child_env({"TILEDB_CLIENT_SECRET_BACKEND": "encrypted-file"}),
         text=True,
     )
     try:

@@ -98,7 +98,7 @@ def chosen_profile(args: argparse.Namespace) -> str | None:
         raise CliError(
             f"Two profiles given: {given!r} and --profile {option!r}.", "Give the profile once."
         )
-    name = given if given is not None else option
+    name: str | None = given if given is not None else option
     if name is None and args.profile_required:
         raise CliError(
             "Which profile? None was given.",

@@ -103,6 +103,7 @@ def run(args: argparse.Namespace, out: Output) -> int:
     from tiledb.client.basics.ca_files import checked_ca_file
     from tiledb.client.basics.protocol import workspace_from_token
     from tiledb.client.client import configure
+    from tiledb.client.secrets.registry import select_backend
     from tiledb.client.storage.profiles import ProfileStore, resolve_profile_name
 
     name = resolve_profile_name(args.profile)
@@ -112,8 +113,10 @@ def run(args: argparse.Namespace, out: Output) -> int:
             f"Profile {name!r} already exists in {store.path}.",
             "Pass --overwrite to replace it (its old secret is deleted), or choose --profile.",
         )
-    # Everything that can be checked without the secret is checked before asking for it.
+    # Everything that can be checked without the secret is checked before asking for it:
+    # the CA file, and the backend the secret will go to.
     ca_file = checked_ca_file(args.ca_file) if args.ca_file else None
+    backend = select_backend(args.backend, checked=True).name
     interactive = stdin_is_terminal() and not (args.token_stdin or args.password_stdin)
     host = _host(args, interactive)
     credentials = _credentials(args, out, interactive)
@@ -140,7 +143,7 @@ def run(args: argparse.Namespace, out: Output) -> int:
         profile_name=name,
         profile_dir=args.profile_dir,
         overwrite=args.overwrite,
-        secret_backend=args.backend,
+        secret_backend=backend,
         **credentials,
     )
     _report(out, store, name, verified)

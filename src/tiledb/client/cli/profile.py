@@ -173,7 +173,7 @@ def run_delete(args: argparse.Namespace, out: Output) -> int:
     from tiledb.client.client import client
     from tiledb.client.operations.profile_admin import delete_profile, profile_info
 
-    name = chosen_profile(args)
+    name = str(chosen_profile(args))  # required: never None
     info = profile_info(name, args.profile_dir, check_secret=False)
     where = f" and its {info.auth} in the {info.backend!r} backend" if info.backend else ""
     confirm(

@@ -41,15 +41,19 @@ class Availability:
     Attributes
     ----------
     available : bool
-        True when the backend can store and read secrets right now without
-        asking the user anything.
+        True when the backend can store and read secrets right now.
     reason : str
         One line for people, e.g. ``"Secret Service (keyring.backends.SecretService)"``
         or ``"no D-Bus session bus: DBUS_SESSION_BUS_ADDRESS is not set"``.
+    interactive : bool, default False
+        True when it is available only by asking the person at the terminal (the
+        encrypted file without a configured passphrase, on a terminal). Such a backend
+        works when named, but automatic selection never picks it.
     """
 
     available: bool
     reason: str
+    interactive: bool = False
 
 
 def secret_entry_key(secret_id: str, kind: SecretKind) -> str:

@@ -17,6 +17,7 @@ from typing import Any
 
 from tiledb.client.basics.errors import ConfigurationError
 from tiledb.client.secrets import registry
+from tiledb.client.secrets.base import Availability
 
 __all__ = ["BackendStatus", "Selection", "backend_statuses", "explain_selection"]
 
@@ -40,6 +41,8 @@ class BackendStatus:
         e.g. ``"keyring.backends.SecretService.Keyring (priority 5)"`` or why not.
     seconds : float
         How long the probe took (loading the backend included).
+    interactive : bool
+        Available only by asking the person at the terminal (see ``Availability``).
     """
 
     name: str
@@ -48,6 +51,7 @@ class BackendStatus:
     available: bool
     reason: str
     seconds: float
+    interactive: bool = False
 
     def to_json(self) -> dict[str, Any]:
         """Return a JSON-ready dict."""
@@ -56,6 +60,7 @@ class BackendStatus:
             "description": self.description,
             "plugin": self.plugin,
             "available": self.available,
+            "interactive": self.interactive,
             "reason": self.reason,
             "probe_seconds": round(self.seconds, 4),
         }
@@ -106,13 +111,20 @@ def backend_statuses() -> list[BackendStatus]:
             continue
         try:
             availability = backend.probe()
-            available, reason = availability.available, availability.reason
         except Exception as exc:  # a probe must never raise; a plugin's still might
             logger.debug("probe of secret backend %r raised", name, exc_info=True)
-            available, reason = False, f"its probe failed ({type(exc).__name__})"
+            availability = Availability(False, f"its probe failed ({type(exc).__name__})")
         elapsed = time.perf_counter() - started
         statuses.append(
-            BackendStatus(name, backend.description, plugin, available, reason, elapsed)
+            BackendStatus(
+                name,
+                backend.description,
+                plugin,
+                availability.available,
+                availability.reason,
+                elapsed,
+                availability.interactive,
+            )
         )
     return statuses
 
@@ -149,9 +161,18 @@ def explain_selection(statuses: list[BackendStatus], explicit: str | None = None
     order = registry.automatic_order()
     for name in order:
         status = by_name.get(name)
-        if status is not None and status.available:
+        if status is not None and status.available and not status.interactive:
             why = f"the first available of the automatic order ({', '.join(order)})"
             return Selection(name, why, True)
+    prompt_only = [name for name in order if name in by_name and by_name[name].interactive]
+    if prompt_only:
+        return Selection(
+            None,
+            f"{prompt_only[0]} can only ask for its passphrase at this terminal, so automatic"
+            f" selection skips it: name it (--backend {prompt_only[0]}), or set"
+            " TILEDB_CLIENT_PASSPHRASE or TILEDB_CLIENT_PASSPHRASE_FILE",
+            False,
+        )
     return Selection(
         None,
         "no backend of the automatic order is available: start an OS keyring, or set"

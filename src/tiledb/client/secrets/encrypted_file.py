@@ -229,10 +229,16 @@ class EncryptedFileBackend(SecretBackend):
         self.kdf_policy = kdf_policy
 
     def probe(self) -> Availability:
-        """Report whether a passphrase source is configured and the vault is readable."""
+        """Report whether a passphrase source is configured and the vault is readable.
+
+        On a terminal with no configured source, the terminal prompt is the source: the
+        backend is available, interactively (nothing is asked here).
+        """
         source = passphrase.configured_source()
         if source is None:
-            return Availability(False, passphrase.NO_SOURCE_HINT)
+            if not passphrase.terminal_prompt_possible():
+                return Availability(False, passphrase.NO_SOURCE_HINT)
+            source = passphrase.PROMPT_SOURCE
         path, vault = vault_path(), None
         try:
             problem = source.check()
@@ -248,7 +254,8 @@ class EncryptedFileBackend(SecretBackend):
         if problem is not None:
             return Availability(False, problem)
         state = "vault" if vault is not None else "new vault"
-        return Availability(True, f"{state} {path}, passphrase from {source.label}")
+        reason = f"{state} {path}, passphrase from {source.label}"
+        return Availability(True, reason, interactive=source.interactive)
 
     def get(self, key: str) -> str | None:
         """Return the secret under ``key``; ``None`` without a vault or an entry."""

@@ -32,9 +32,11 @@ __all__ = [
     "PASSPHRASE_ENV",
     "PASSPHRASE_FILE_ENV",
     "NO_SOURCE_HINT",
+    "PROMPT_SOURCE",
     "PassphraseSource",
     "configured_source",
     "find_source",
+    "terminal_prompt_possible",
 ]
 
 PASSPHRASE_ENV = "TILEDB_CLIENT_PASSPHRASE"  # noqa: S105 - a variable name, not a secret
@@ -164,6 +166,15 @@ def configured_source() -> PassphraseSource | None:
     return None
 
 
+PROMPT_SOURCE = PassphraseSource("prompt", "the terminal prompt")
+"""The hidden prompt on the terminal, a source when standard input is one."""
+
+
+def terminal_prompt_possible() -> bool:
+    """Return whether a passphrase could be asked for now (standard input is a terminal)."""
+    return _stdin_is_terminal()
+
+
 def find_source() -> PassphraseSource:
     """Return the source to use now: a configured one, else a terminal prompt.
 
@@ -180,7 +191,7 @@ def find_source() -> PassphraseSource:
     if source is not None:
         return source
     if _stdin_is_terminal():
-        return PassphraseSource("prompt", "the terminal prompt")
+        return PROMPT_SOURCE
     raise BackendUnavailableError(
         f"The encrypted secrets file needs a passphrase, and there is {NO_SOURCE_HINT}."
     )

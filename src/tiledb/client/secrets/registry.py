@@ -139,7 +139,7 @@ def get_backend(name: str) -> SecretBackend:
         return instance
 
 
-def select_backend(explicit: str | None = None) -> SecretBackend:
+def select_backend(explicit: str | None = None, *, checked: bool = False) -> SecretBackend:
     """Choose the backend that stores a new secret.
 
     The rule, first match wins:
@@ -147,7 +147,8 @@ def select_backend(explicit: str | None = None) -> SecretBackend:
     1. ``explicit`` (the ``secret_backend=`` argument or ``--backend``);
     2. ``$TILEDB_CLIENT_SECRET_BACKEND``;
     3. the OS keyring, if a secure one answers within the keyring timeout;
-    4. the encrypted file, if a passphrase source is configured;
+    4. the encrypted file, if a passphrase source is configured (a terminal prompt
+       alone does not count: the backend must then be named);
     5. otherwise a :class:`ConfigurationError` saying what to set.
 
     A plaintext store is never chosen automatically.
@@ -156,6 +157,9 @@ def select_backend(explicit: str | None = None) -> SecretBackend:
     ----------
     explicit : str, optional
         A backend name given by the caller.
+    checked : bool, default False
+        Also probe a named backend (the automatic choice is always probed), so that a
+        caller can refuse before anyone types a secret.
 
     Returns
     -------
@@ -164,19 +168,34 @@ def select_backend(explicit: str | None = None) -> SecretBackend:
     Raises
     ------
     ConfigurationError
-        When the named backend does not exist, or no backend is usable.
+        When the named backend does not exist (or, ``checked``, cannot be used here),
+        or no backend is usable.
     """
     name = explicit or os.environ.get(BACKEND_ENV) or None
     if name is not None:
-        return get_backend(name)
+        backend = get_backend(name)
+        if checked:
+            availability = backend.probe()
+            if not availability.available:
+                named_by = "--backend / secret_backend=" if explicit else BACKEND_ENV
+                raise BackendUnavailableError(
+                    f"The secret backend {name!r} ({named_by}) cannot be used here:"
+                    f" {availability.reason}.",
+                    hint="Make it available, or name another one (tiledb-client backends"
+                    " lists them).",
+                )
+        return backend
     reasons = []
     for candidate in _AUTOMATIC_ORDER:
         backend = get_backend(candidate)
         availability = backend.probe()
-        if availability.available:
+        if availability.available and not availability.interactive:
             logger.debug("secret backend %r chosen: %s", candidate, availability.reason)
             return backend
-        reasons.append(f"  {candidate}: {availability.reason}")
+        reason = availability.reason
+        if availability.available:
+            reason = f"{reason}: a prompt only, so it is used when named (--backend {candidate})"
+        reasons.append(f"  {candidate}: {reason}")
     raise BackendUnavailableError(
         "No secure secret backend is available here:\n"
         + "\n".join(reasons)
