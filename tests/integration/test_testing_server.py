@@ -427,7 +427,9 @@ def test_tiledb_core_over_tls(local_tls_server_process: ServerProcess) -> None:
 # -- command line ----------------------------------------------------------------------
 
 
-def run_cli(*args: str, env: dict[str, str] | None = None) -> subprocess.Popen[str]:
+def run_cli(
+    *args: str, env: dict[str, str] | None = None, cwd: Path | None = None
+) -> subprocess.Popen[str]:
     full_env = {**os.environ, **(env or {})}
     full_env["PYTHONPATH"] = os.pathsep.join([str(SRC), full_env.get("PYTHONPATH", "")])
     return subprocess.Popen(
@@ -437,13 +439,15 @@ def run_cli(*args: str, env: dict[str, str] | None = None) -> subprocess.Popen[s
         stderr=subprocess.PIPE,
         text=True,
         env=full_env,
+        cwd=cwd,
     )
 
 
 def test_cli_serves_logs_masked_and_stops_on_sigterm(tmp_path: Path) -> None:
     url_file = tmp_path / "url.txt"
+    # The CA file given relative, as people type it: it is printed by its absolute path.
     proc = run_cli(
-        "--port", "0", "--tls", "--ca-file", str(tmp_path / "ca.pem"), "--url-file", str(url_file)
+        "--port", "0", "--tls", "--ca-file", "./ca.pem", "--url-file", str(url_file), cwd=tmp_path
     )
     try:
         assert proc.stdout is not None

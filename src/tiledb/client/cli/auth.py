@@ -185,6 +185,9 @@ def run_whoami(args: argparse.Namespace, out: Output) -> int:
         )
     current, user, listed, workspace = _login(args)
     summary = _summary(current, user, workspace)
+    for row in sources:  # a workspace id (e.g. named by the token): add the name the server gave
+        if row["setting"] == "workspace" and row["value"] == workspace.workspace_id:
+            row["value"] = f"{workspace.workspace_id} ({workspace.name})"
     workspaces = [
         {
             "name": item.name,
@@ -221,7 +224,8 @@ def run_whoami(args: argparse.Namespace, out: Output) -> int:
     rows = [
         (w["name"], w["workspace_id"], w["role"], "*" if w["current"] else "") for w in workspaces
     ]
-    _table(out, "workspace", ("name", "id", "role", "current"), rows)
+    # Tagged "workspaces" when piped: the "workspace" line above is the current one.
+    _table(out, "workspaces", ("name", "id", "role", "current"), rows)
     _gap(out)
     _print_sources(out, sources)
     return 0

@@ -67,7 +67,11 @@ def register(subparsers: Any) -> None:
     parser.add_argument(
         "--no-verify-ssl", action="store_true", help="do not verify the server's TLS certificate"
     )
-    parser.add_argument("--ca-file", metavar="FILE", help="CA bundle to verify the server with")
+    parser.add_argument(
+        "--ca-file",
+        metavar="FILE",
+        help="CA bundle (PEM) to verify the server with; stored by its absolute path",
+    )
     parser.add_argument("--overwrite", action="store_true", help="replace an existing profile")
     parser.add_argument(
         "--verify",
@@ -124,6 +128,12 @@ def run(args: argparse.Namespace, out: Output) -> int:
     token = credentials.get("token")
     if not workspace and not (token and workspace_from_token(token)) and interactive:
         workspace = prompt_value("Workspace")
+    if not workspace and not (token and workspace_from_token(token)):
+        raise CliError(
+            "The workspace is required.",
+            "Pass --workspace NAME, or configure a token that names its workspace"
+            " (<a>-ws_<id>-<b>).",
+        )
     verified = None
     if args.verify:
         from tiledb.client.operations.verification import verify_credentials
@@ -164,7 +174,10 @@ def _report(out: Output, store: Any, name: str, verified: Any) -> None:
         "backend": info.backend,
         "verified": None,
     }
-    rows = [("host", info.host), ("workspace", info.workspace), ("auth", info.auth)]
+    shown_workspace = info.workspace
+    if verified is not None and verified.workspace and verified.workspace_id == info.workspace:
+        shown_workspace = f"{verified.workspace} ({verified.workspace_id})"  # the server's name
+    rows = [("host", info.host), ("workspace", shown_workspace), ("auth", info.auth)]
     if info.username:
         rows.append(("username", info.username))
     rows.append(("backend", info.backend))

@@ -122,8 +122,8 @@ def configure(
         raise ConfigurationError("Either token OR both username and password must be provided.")
     if not workspace:
         raise ConfigurationError(
-            "Workspace is required. Provide workspace or use a token with a workspace id in"
-            " format ws_*."
+            "Workspace is required.",
+            hint="Pass workspace=, or a token that names its workspace (<a>-ws_<id>-<b>).",
         )
     workspace = check_name(str(workspace), "the workspace")
     if username is not None:

@@ -11,6 +11,10 @@ Rules every backend follows (the conformance suite in
   ``False``; neither raises.
 - ``set`` replaces any previous value, atomically: after a failure the old value
   is still there.
+- ``set`` refuses an empty secret (``""``) with ``ValueError`` (or a
+  ``SecretBackendError``) and stores nothing: an empty value would read back as a
+  credential that is not there. Any other string, with spaces, newlines or thousands
+  of characters, comes back exactly as stored.
 - Errors are :class:`~tiledb.client.errors.SecretBackendError` subclasses with a
   message that says what to do; they never contain the secret.
 - ``probe`` is cheap, never prompts, never raises and never blocks longer than the
@@ -101,7 +105,15 @@ class SecretBackend(abc.ABC):
 
     @abc.abstractmethod
     def set(self, key: str, secret: str) -> None:
-        """Store ``secret`` under ``key``, replacing any previous value."""
+        """Store ``secret`` under ``key``, replacing any previous value.
+
+        Raises
+        ------
+        ValueError
+            When ``secret`` is empty: nothing is stored (the conformance suite checks it).
+        SecretBackendError
+            When the store cannot be written; the old value is then still there.
+        """
 
     @abc.abstractmethod
     def delete(self, key: str) -> bool:

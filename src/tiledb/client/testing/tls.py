@@ -89,7 +89,7 @@ def generate_tls_files(
     TlsFiles
         The paths written.
     """
-    folder = Path(directory)
+    folder = Path(directory).absolute()
     folder.mkdir(parents=True, exist_ok=True)
     now = utcnow()
     start, end = now - timedelta(minutes=5), now + timedelta(days=days)
@@ -134,7 +134,8 @@ def generate_tls_files(
     )
 
     files = TlsFiles(
-        ca_file=Path(ca_file) if ca_file is not None else folder / "ca.pem",
+        # Absolute: the path is printed for people to pass on from other directories.
+        ca_file=Path(ca_file).absolute() if ca_file is not None else folder / "ca.pem",
         cert_file=folder / "server-cert.pem",
         key_file=folder / "server-key.pem",
     )
