@@ -16,6 +16,7 @@ from __future__ import annotations
 import os
 import selectors
 import shutil
+import signal
 import subprocess
 import time
 from collections.abc import Iterator
@@ -182,6 +183,24 @@ def secret_service_bus(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sec
     try:
         yield bus
     finally:
+        stop_secret_service(bus)
+
+
+@pytest.fixture
+def own_secret_service_bus(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[SecretServiceBus]:
+    """A private Secret Service for one test, which may break it (stop it, kill it).
+
+    Breaking the shared one would break the tests after it: a gnome-keyring resumed
+    after SIGSTOP may abort on calls queued by clients that have gone.
+    """
+    # A short path: the bus socket lives under it (a unix socket path has ~100 bytes).
+    bus = start_secret_service(tmp_path_factory.mktemp("own-ss"))
+    try:
+        yield bus
+    finally:
+        bus.keyring.send_signal(signal.SIGCONT)  # a stopped daemon cannot act on SIGTERM
         stop_secret_service(bus)
 
 

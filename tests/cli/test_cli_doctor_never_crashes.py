@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import signal
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -213,23 +213,17 @@ def test_doctor_reports_every_broken_state(
     assert_a_report(cli, broken.env, broken.expect)
 
 
-@pytest.fixture
-def stopped_keyring(
-    secret_service: str, secret_service_bus: SecretServiceBus
-) -> Iterator[SecretServiceBus]:
-    """The private Secret Service, stopped (SIGSTOP): D-Bus queues calls, nobody answers."""
-    secret_service_bus.keyring.send_signal(signal.SIGSTOP)
-    try:
-        yield secret_service_bus
-    finally:
-        secret_service_bus.keyring.send_signal(signal.SIGCONT)
-
-
 def test_doctor_reports_a_stopped_keyring(
-    cli: Cli, local_server: LocalServer, secret_service: str, request: pytest.FixtureRequest
+    cli: Cli,
+    local_server: LocalServer,
+    own_secret_service_bus: SecretServiceBus,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    monkeypatch.setenv("DBUS_SESSION_BUS_ADDRESS", own_secret_service_bus.address)
     _configure(cli, local_server, "--backend", "keyring")
-    request.getfixturevalue("stopped_keyring")
+    # Stopped (SIGSTOP): D-Bus queues the calls, nobody answers. Never resumed: this
+    # Secret Service is the test's own, and is killed afterwards.
+    own_secret_service_bus.keyring.send_signal(signal.SIGSTOP)
     assert_a_report(cli, {"TILEDB_CLIENT_KEYRING_TIMEOUT": "1"}, "did not answer within 1 s")
 
 
