@@ -136,3 +136,50 @@ def test_ci_runs_the_tox_environments() -> None:
     assert {"lint", "types"} <= set(tox[0].split()[-1].split(","))
     assert not [line for line in commands if re.search(r"\b(mypy|ruff|lint-imports)\b", line)]
     assert "exec scripts/test" in (ROOT / ".ci" / "run").read_text()
+
+
+def test_setup_reinstalls_only_when_something_changed(tmp_path: Path) -> None:
+    """scripts/setup: a line per step, and pip only when pyproject.toml (or Python) changed.
+
+    The project's .venv is stood in for by one whose python records its pip calls
+    (and runs the real interpreter for anything else), so nothing is installed.
+    """
+    project = tmp_path / "project"
+    (project / "scripts").mkdir(parents=True)
+    shutil.copy(ROOT / "scripts" / "setup", project / "scripts" / "setup")
+    shutil.copy(ROOT / "pyproject.toml", project / "pyproject.toml")
+    calls = tmp_path / "pip-calls"
+    python = project / ".venv" / "bin" / "python"
+    python.parent.mkdir(parents=True)
+    python.write_text(
+        "#!/bin/sh\n"
+        f'if [ "$1 $2" = "-m pip" ]; then echo "$*" >> {calls}; exit 0; fi\n'
+        f'exec {sys.executable} "$@"\n'
+    )
+    python.chmod(0o755)
+    env = {**os.environ, "SETUP_APT": "0", "PYTHONPATH": str(ROOT / "src")}
+
+    def setup() -> tuple[list[str], list[str]]:
+        before = calls.read_text().splitlines() if calls.exists() else []
+        done = subprocess.run(
+            ["bash", "scripts/setup"], cwd=project, env=env, capture_output=True, text=True
+        )
+        assert done.returncode == 0, done.stderr
+        after = calls.read_text().splitlines() if calls.exists() else []
+        return done.stdout.splitlines(), after[len(before) :]
+
+    first, pip_first = setup()
+    assert [line.split("]")[0] for line in first if line.startswith("==> [")] == [
+        "==> [1/4",
+        "==> [2/4",
+        "==> [3/4",
+        "==> [4/4",
+    ]
+    assert any("install" in call and "-e .[test,lint,types]" in call for call in pip_first)
+    second, pip_second = setup()
+    assert pip_second == []  # nothing changed: nothing reinstalled
+    assert "up to date" in second[-1]
+    with (project / "pyproject.toml").open("a") as changed:
+        changed.write("\n# a change\n")
+    _, pip_third = setup()
+    assert any("-e .[test,lint,types]" in call for call in pip_third)
