@@ -45,9 +45,10 @@ class ExplainedError(_TileDBError):
 
     Parameters
     ----------
-    problem : str
-        What failed, e.g. ``"The passphrase from $TILEDB_CLIENT_PASSPHRASE does not
-        unlock the secrets vault /srv/app/secrets.vault."``.
+    *args : object
+        What failed, as one message, e.g. ``"The passphrase from
+        $TILEDB_CLIENT_PASSPHRASE does not unlock the secrets vault
+        /srv/app/secrets.vault."``.
     hint : str, optional
         Keyword only. What to do, e.g. ``"Set TILEDB_CLIENT_PASSPHRASE to the passphrase
         the vault was created with."``; never a secret.
