@@ -183,3 +183,42 @@ def test_setup_reinstalls_only_when_something_changed(tmp_path: Path) -> None:
         changed.write("\n# a change\n")
     _, pip_third = setup()
     assert any("-e .[test,lint,types,docs]" in call for call in pip_third)
+
+
+def test_tox_tests_environment_installs_what_the_tests_use() -> None:
+    """``tox -e tests`` installs every extra whose packages the suite imports or runs.
+
+    (tests/docs runs ``python -m mkdocs``: without the docs extra, tox -e tests failed.)
+    """
+    import ast
+    import configparser
+    import importlib.metadata
+    import re
+
+    import tomllib
+
+    tox = configparser.ConfigParser()
+    tox.read(ROOT / "tox.ini")
+    extras = set(tox["testenv:tests"]["extras"].split())
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    installed = _requirement_names(project["dependencies"])
+    listed = set(installed)
+    for extra, requirements in project["optional-dependencies"].items():
+        listed |= _requirement_names(requirements)
+        if extra in extras:
+            installed |= _requirement_names(requirements)
+    providers = importlib.metadata.packages_distributions()
+    used: dict[str, str] = {}
+    for path in (ROOT / "tests").rglob("*.py"):
+        text = path.read_text()
+        modules = set(re.findall(r"[\"']-m[\"'],\s*[\"'](\w+)", text))
+        for node in ast.walk(ast.parse(text)):
+            if isinstance(node, ast.Import):
+                modules |= {alias.name.split(".")[0] for alias in node.names}
+            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                modules.add(node.module.split(".")[0])
+        for module in modules:
+            for dist in providers.get(module, []):
+                used.setdefault(dist.lower().replace("_", "-"), str(path.relative_to(ROOT)))
+    missing = {d: where for d, where in used.items() if d in listed and d not in installed}
+    assert not missing, f"used by tests/ but not installed by `tox -e tests`: {missing}"
