@@ -55,10 +55,10 @@ _MAXIMUM = {
 _MAXIMUM_WORK = {"argon2id": 16 * 65536 * 3, "scrypt": 16 * 2**16 * 8}
 
 
-def _work(kdf: Mapping[str, int]) -> int:
+def _work(kdf: Mapping[str, Any]) -> int:
     if kdf["name"] == "scrypt":
-        return kdf["n"] * kdf["r"] * kdf["p"]
-    return kdf["memory_cost"] * kdf["iterations"]
+        return int(kdf["n"]) * int(kdf["r"]) * int(kdf["p"])
+    return int(kdf["memory_cost"]) * int(kdf["iterations"])
 
 
 @dataclass(frozen=True)
