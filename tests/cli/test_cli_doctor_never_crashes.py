@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.cli.raising_plugin import install_raising_plugin
 from tests.secret_service import SecretServiceBus
 from tiledb.client.storage.profiles import ProfileStore
 from tiledb.client.testing import DEFAULT_TOKEN, LocalServer
@@ -139,24 +140,7 @@ def corrupt_cloud_json(cli: Cli, server: LocalServer, tmp_path: Path) -> Broken:
 
 def plugin_probe_raises(cli: Cli, server: LocalServer, tmp_path: Path) -> Broken:
     _configure(cli, server)
-    plugins = tmp_path / "plugins"
-    info = plugins / "raising_plugin-1.0.dist-info"
-    info.mkdir(parents=True)
-    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: raising-plugin\nVersion: 1.0\n")
-    (info / "entry_points.txt").write_text(
-        "[tiledb.client.secret_backends]\nraising = raising_plugin:RaisingBackend\n"
-    )
-    (plugins / "raising_plugin.py").write_text(
-        "from tiledb.client.secrets.base import SecretBackend\n"
-        "class RaisingBackend(SecretBackend):\n"
-        "    name = 'raising'\n"
-        "    description = 'a plugin that breaks every rule'\n"
-        "    def probe(self): raise RuntimeError('probe exploded')\n"
-        "    def get(self, key): raise RuntimeError('get exploded')\n"
-        "    def set(self, key, secret): raise RuntimeError('set exploded')\n"
-        "    def delete(self, key): raise RuntimeError('delete exploded')\n"
-        "    def contains(self, key): raise RuntimeError('contains exploded')\n"
-    )
+    plugins = install_raising_plugin(tmp_path)
     store = ProfileStore()
     document = json.loads(store.path.read_text())
     document["default"]["client.secret_backend"] = "raising"

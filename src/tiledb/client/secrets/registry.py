@@ -130,6 +130,10 @@ def get_backend(name: str) -> SecretBackend:
         try:
             cls = _load_class(target)
             instance = cls()
+            if name not in _BUILTIN:
+                from tiledb.client.secrets.plugin_guard import GuardedPlugin
+
+                instance = GuardedPlugin(instance, target)
         except Exception as exc:
             logger.warning("secret backend %r (%s) failed to load: %s", name, target, exc)
             raise ConfigurationError(

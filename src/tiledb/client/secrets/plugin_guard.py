@@ -1,0 +1,95 @@
+"""Plugins behind a guard: a plugin's bug becomes a :class:`SecretBackendError`, never a crash.
+
+A built-in backend raises only the documented errors; a plugin may raise anything. The
+registry hands out every plugin wrapped in :class:`GuardedPlugin`, so each caller
+(login, ``profile list``, ``doctor``, migration) gets a documented error naming the
+plugin and the operation. The plugin's own message is not repeated (it could quote
+a secret); its traceback is logged at debug level, except for ``set``, whose
+exception may carry the secret being stored.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Collection
+from typing import TypeVar
+
+from tiledb.client.basics.errors import SecretBackendError
+from tiledb.client.basics.logs import get_logger
+from tiledb.client.secrets.base import Availability, SecretBackend
+
+__all__ = ["GuardedPlugin"]
+
+logger = get_logger(__name__)
+T = TypeVar("T")
+
+
+class GuardedPlugin(SecretBackend):
+    """A plugin backend whose unexpected exceptions become :class:`SecretBackendError`.
+
+    Parameters
+    ----------
+    plugin : SecretBackend
+        The plugin's instance, e.g. ``VaultBackend()`` registered as ``"my-vault"``.
+    target : str
+        Where it was loaded from, e.g. ``"my_package.backend:VaultBackend"``.
+    """
+
+    def __init__(self, plugin: SecretBackend, target: str) -> None:
+        self.plugin, self.target = plugin, target
+        # Per instance: the plugin's own name and description, not a class constant.
+        self.name = plugin.name  # type: ignore[misc]
+        self.description = plugin.description  # type: ignore[misc]
+
+    def _guard(self, action: str, call: Callable[[], T], *, traceback: bool = True) -> T:
+        try:
+            return call()
+        except (SecretBackendError, ValueError):
+            raise  # documented errors, and ValueError for an empty secret (the interface's)
+        except Exception as exc:
+            logger.debug(
+                "secret backend plugin %r (%s) raised in %s",
+                self.name,
+                self.target,
+                action,
+                exc_info=exc if traceback else None,
+            )
+            raise SecretBackendError(
+                f"The secret backend plugin {self.name!r} ({self.target}) failed to {action}:"
+                f" {type(exc).__name__}. This is a bug in the plugin; its traceback is logged"
+                " at debug level (tiledb-client --verbose)."
+            ) from None
+
+    def probe(self) -> Availability:
+        """The plugin's probe; one that raises reports the plugin unavailable."""
+        try:
+            return self.plugin.probe()
+        except Exception as exc:
+            logger.debug("probe of secret backend plugin %r raised", self.name, exc_info=exc)
+            return Availability(False, f"its probe failed ({type(exc).__name__})")
+
+    def get(self, key: str) -> str | None:
+        """The plugin's ``get``."""
+        return self._guard(f"read {key!r}", lambda: self.plugin.get(key))
+
+    def set(self, key: str, secret: str) -> None:
+        """The plugin's ``set`` (its exception is not logged: it may carry ``secret``)."""
+        self._guard(f"store {key!r}", lambda: self.plugin.set(key, secret), traceback=False)
+
+    def delete(self, key: str) -> bool:
+        """The plugin's ``delete``."""
+        return self._guard(f"delete {key!r}", lambda: self.plugin.delete(key))
+
+    def contains(self, key: str) -> bool:
+        """The plugin's ``contains``."""
+        return self._guard(f"look up {key!r}", lambda: self.plugin.contains(key))
+
+    def contains_many(self, keys: Collection[str]) -> frozenset[str]:
+        """The plugin's ``contains_many``."""
+        return self._guard(f"look up {len(keys)} entries", lambda: self.plugin.contains_many(keys))
+
+    def keys(self) -> list[str] | None:
+        """The plugin's ``keys``."""
+        return self._guard("list its entries", self.plugin.keys)
+
+    def __repr__(self) -> str:
+        return f"<GuardedPlugin {self.name!r} {self.target}>"
