@@ -1,7 +1,9 @@
 """pytest fixtures that choose a real secret backend for a test.
 
-- ``vault``: the encrypted-file backend with a passphrase from the environment and a
-  cheap KDF (production costs are measured by ``benchmarks/kdf_unlock.py``).
+- ``vault``: the encrypted-file backend, pinned by ``TILEDB_CLIENT_SECRET_BACKEND``, with a
+  passphrase from the environment and a cheap KDF (production costs are measured by
+  ``benchmarks/kdf_unlock.py``). Pinned, so that a keyring answering on the machine is
+  never chosen instead.
 - ``secret_backend``: parametrized over ``encrypted-file`` and ``keyring`` (the real
   Secret Service of ``tests.secret_service``); sets ``TILEDB_CLIENT_SECRET_BACKEND``.
 """
@@ -29,9 +31,10 @@ CHEAP_POLICY = KdfPolicy(
 
 @pytest.fixture
 def vault(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    """Configure the encrypted-file backend; yield the vault path."""
+    """Configure and select the encrypted-file backend; yield the vault path."""
     path = tmp_path / "vault" / "secrets.vault"
     registry.use_backend(encrypted_file.EncryptedFileBackend(kdf_policy=CHEAP_POLICY))
+    monkeypatch.setenv("TILEDB_CLIENT_SECRET_BACKEND", "encrypted-file")
     monkeypatch.setenv("TILEDB_CLIENT_PASSPHRASE", VAULT_PASSPHRASE)
     monkeypatch.setenv("TILEDB_CLIENT_SECRETS_FILE", str(path))
     encrypted_file.clear_key_cache()

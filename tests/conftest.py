@@ -6,14 +6,19 @@ Variables that would let a test read the developer's real settings are removed.
 
 from __future__ import annotations
 
-import contextvars
 import os
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-pytest_plugins = ["tests.secret_service", "tests.local_server", "tests.backends"]
+pytest_plugins = [
+    "pytester",
+    "tests.fresh_context",
+    "tests.secret_service",
+    "tests.local_server",
+    "tests.backends",
+]
 
 _CLEARED_PREFIXES = (
     "TILEDB_",
@@ -22,16 +27,43 @@ _CLEARED_PREFIXES = (
     "REQUESTS_CA_BUNDLE",
     "CURL_CA_BUNDLE",
 )
+# What leads a process to the developer's own desktop session, and so to their keyring:
+# jeepney (keyring's Secret Service backend) reads DBUS_SESSION_BUS_ADDRESS; libdbus and
+# GDBus (secret-tool) also try $XDG_RUNTIME_DIR/bus and autolaunch through the X display.
+# A test that wants a Secret Service asks for the private one (``secret_service``).
+_DESKTOP_SESSION = (
+    "DBUS_SESSION_BUS_ADDRESS",
+    "DBUS_STARTER_ADDRESS",
+    "DBUS_STARTER_BUS_TYPE",
+    "DISPLAY",
+    "WAYLAND_DISPLAY",
+    "GNOME_KEYRING_CONTROL",
+)
+
+
+UNIT_TEST_TIMEOUT = 30.0
+"""Seconds for each test under tests/unit without its own ``timeout`` mark (others: 60)."""
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Give unit tests a tighter time limit than the default of pyproject.toml."""
+    unit = Path(__file__).parent / "unit"
+    for item in items:
+        if item.path.is_relative_to(unit) and item.get_closest_marker("timeout") is None:
+            item.add_marker(pytest.mark.timeout(UNIT_TEST_TIMEOUT))
 
 
 @pytest.fixture(autouse=True)
 def hermetic_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    """Point HOME (so ``~/.tiledb``) and the XDG dirs into ``tmp_path``."""
+    """Point HOME (so ``~/.tiledb``) and the XDG dirs into ``tmp_path``; no desktop session."""
     home = tmp_path / "home"
     home.mkdir()
     for name in list(os.environ):
-        if name.startswith(_CLEARED_PREFIXES):
+        if name.startswith(_CLEARED_PREFIXES) or name in _DESKTOP_SESSION:
             monkeypatch.delenv(name)
+    runtime = tmp_path / "run"
+    runtime.mkdir(mode=0o700)
+    monkeypatch.setenv("XDG_RUNTIME_DIR", str(runtime))
     monkeypatch.setenv("HOME", str(home))
     for var, sub in (
         ("XDG_CONFIG_HOME", ".config"),
@@ -57,16 +89,3 @@ def hermetic_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Pa
     set_default_ctx_for_new_threads(None)  # login() made it process-wide
     client.client.retry_mode("default")
     client.client.set_threads(None)
-
-
-@pytest.hookimpl(tryfirst=True)
-def pytest_pyfunc_call(pyfuncitem: pytest.Function) -> bool:
-    """Run each test function in a fresh ``contextvars`` context.
-
-    TileDB-Py keeps its default context in a ContextVar, and ``login()`` replaces it;
-    a fresh context per test keeps one test's session out of the next test's
-    ``tiledb.default_ctx()``.
-    """
-    arguments = {name: pyfuncitem.funcargs[name] for name in pyfuncitem._fixtureinfo.argnames}
-    contextvars.Context().run(pyfuncitem.obj, **arguments)
-    return True

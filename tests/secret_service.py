@@ -116,8 +116,11 @@ def _stop(proc: subprocess.Popen[bytes] | None) -> None:
         proc.stdout.close()
 
 
-def start_secret_service(root: Path) -> SecretServiceBus:
+def start_secret_service(root: Path, *, bus_socket: Path | None = None) -> SecretServiceBus:
     """Start a private D-Bus session bus with an unlocked gnome-keyring in ``root``.
+
+    ``bus_socket`` makes the bus listen on that path (e.g. ``<root>/run/bus``, where a
+    systemd user session puts it) instead of a random name in the runtime directory.
 
     Fails the test (never skips) when the programs are missing or do not come up.
     """
@@ -142,7 +145,9 @@ def start_secret_service(root: Path) -> SecretServiceBus:
             dbus = subprocess.Popen(
                 [
                     *(dbus_daemon, "--session", "--nofork", "--nosyslog", "--print-address=1"),
-                    f"--address=unix:dir={runtime}",
+                    f"--address=unix:path={bus_socket}"
+                    if bus_socket
+                    else f"--address=unix:dir={runtime}",
                 ],
                 stdin=subprocess.DEVNULL,
                 stdout=subprocess.PIPE,

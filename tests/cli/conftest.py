@@ -184,15 +184,6 @@ def session_tokens(server: LocalServer) -> list[str]:
     return [t.api_key for t in server.tokens if t.name.startswith("login-session")]
 
 
-@pytest.fixture(autouse=True)
-def _vault_means_encrypted_file(
-    request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """With ``vault`` alone, new secrets go to the vault even if a keyring answers (CI)."""
-    if "vault" in request.fixturenames and "secret_backend" not in request.fixturenames:
-        monkeypatch.setenv("TILEDB_CLIENT_SECRET_BACKEND", "encrypted-file")
-
-
 @pytest.fixture
 def cli(request: pytest.FixtureRequest) -> Iterator[Cli]:
     """Run the command line; fail the test if any known secret shows in any output."""
