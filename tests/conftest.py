@@ -12,6 +12,24 @@ from pathlib import Path
 
 import pytest
 
+
+def _import_tiledb_client_from_the_tree_under_test() -> None:
+    """Make ``tiledb.client`` come from the ``src/`` beside these tests.
+
+    TileDB-Py owns the regular package ``tiledb``, so ``src`` on ``sys.path`` does not
+    reach ``src/tiledb/client``: the editable install does, always from the worktree it
+    was made in. Mutation testing (``tox -e mutation``) runs these tests from a mutated
+    copy of the tree, ``mutants/``, whose code they must import.
+    """
+    import tiledb
+
+    here = str(Path(__file__).resolve().parents[1] / "src" / "tiledb")
+    if Path(here).is_dir() and here not in tiledb.__path__:
+        tiledb.__path__.insert(0, here)
+
+
+_import_tiledb_client_from_the_tree_under_test()
+
 pytest_plugins = [
     "pytester",
     "tests.fresh_context",

@@ -115,10 +115,26 @@ def test_backends_lists_builtins_and_plugins(cli: Cli, vault: Path, tmp_path: Pa
     assert names["memory"]["available"] is True
     assert names["broken"]["available"] is False
     assert "failed to load" in names["broken"]["reason"]
-    assert report["selected"]["name"] in ("keyring", "encrypted-file")
+    # No D-Bus session here: the keyring cannot answer, the vault's passphrase is set.
+    assert names["keyring"]["available"] is False
+    assert report["selected"]["name"] == "encrypted-file"
     chosen = cli("backends", "--backend", "memory", env=env)
     assert "selected\tmemory\tnamed by --backend" in chosen.stdout
     piped = cli("backends", env={**env, "TILEDB_CLIENT_SECRET_BACKEND": "encrypted-file"})
     assert "\033[" not in piped.stdout
     lines = [line.split("\t") for line in piped.stdout.splitlines()]
     assert lines[-1][:2] == ["selected", "encrypted-file"]
+
+
+def test_backends_selects_the_keyring_when_it_answers(
+    cli: Cli, vault: Path, secret_service: str
+) -> None:
+    # Both could store a secret; the automatic order puts the OS keyring first.
+    env = {"TILEDB_CLIENT_SECRET_BACKEND": ""}
+    report = cli("backends", "--json", env=env).json()
+    names = {b["name"]: b for b in report["backends"]}
+    assert names["keyring"]["available"] is True
+    assert names["encrypted-file"]["available"] is True
+    assert report["selected"]["name"] == "keyring"
+    doctor = cli("doctor", "--json", "--offline", env=env, expect=None).json()
+    assert doctor["selection"]["name"] == "keyring"

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import base64
 import os
+import re
 from pathlib import Path
 
 import pytest
@@ -13,13 +15,74 @@ from tiledb.client.session import current as session_module
 from tiledb.client.testing import DEFAULT_PASSWORD, DEFAULT_TOKEN, LocalServer
 
 
+def encodings(secret: str) -> dict[str, bytes]:
+    """The forms a secret takes in files that store it without encryption.
+
+    keyrings.alt's PlaintextKeyring writes base64 in lines of 76 characters (so the
+    search also looks at each file with its white space removed); other stores write hex, UTF-16
+    (Windows-made files) or JSON with escapes. The base64 forms are taken at all three
+    byte alignments, so a secret inside a longer encoded blob is found too.
+    """
+    raw = secret.encode()
+    forms = {
+        "raw": raw,
+        "hex": raw.hex().encode(),
+        "HEX": raw.hex().upper().encode(),
+        "utf-16-le": secret.encode("utf-16-le"),
+        "utf-16-be": secret.encode("utf-16-be"),
+    }
+    for shift in range(3):
+        # Encode behind `shift` filler bytes, keep only the characters that depend on the
+        # secret alone (whole 3-byte groups), so the form matches at any offset in a blob.
+        encoded = base64.b64encode(b"\0" * shift + raw)
+        first_group, end_group = -(-shift // 3), (shift + len(raw)) // 3
+        body = encoded[4 * first_group : 4 * end_group]
+        forms[f"base64+{shift}"] = body
+        forms[f"urlsafe-base64+{shift}"] = body.replace(b"+", b"-").replace(b"/", b"_")
+    return forms
+
+
 def files_containing(root: Path, needles: list[str]) -> list[str]:
     found = []
     for path in root.rglob("*"):
         if path.is_file() and not path.is_symlink():
             data = path.read_bytes()
-            found += [f"{path}: {needle[:4]}..." for needle in needles if needle.encode() in data]
+            unwrapped = re.sub(rb"\s+", b"", data)
+            for needle in needles:
+                found += [
+                    f"{path}: {needle[:4]}... as {name}"
+                    for name, form in encodings(needle).items()
+                    if form in data
+                    or (name.startswith(("base64", "urlsafe")) and form in unwrapped)
+                ]
     return found
+
+
+@pytest.mark.parametrize(
+    "store",
+    ["keyrings.alt plaintext", "hex", "utf-16", "base64 in a blob"],
+)
+def test_the_search_finds_encoded_secrets(store: str, tmp_path: Path) -> None:
+    secret = DEFAULT_TOKEN
+    if store == "keyrings.alt plaintext":
+        from keyrings.alt.file import PlaintextKeyring
+
+        ring = PlaintextKeyring()
+        ring.file_path = str(tmp_path / "keyring_pass.cfg")  # type: ignore[misc]
+        ring.set_password("tiledb-client", "token: default", secret)
+        assert secret.encode() not in (tmp_path / "keyring_pass.cfg").read_bytes()
+    elif store == "hex":
+        (tmp_path / "f").write_text(f"value={secret.encode().hex()}")
+    elif store == "utf-16":
+        (tmp_path / "f").write_bytes(f"[{secret}]".encode("utf-16-le"))
+    else:
+        for shift in range(3):
+            blob = base64.b64encode(b"x" * shift + secret.encode() + b"tail")
+            (tmp_path / f"f{shift}").write_bytes(blob)
+    found = files_containing(tmp_path, [secret])
+    assert found, store
+    if store == "base64 in a blob":
+        assert len(found) >= 3
 
 
 @pytest.mark.parametrize("backend", ["encrypted-file", "keyring"])

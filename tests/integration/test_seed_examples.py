@@ -10,12 +10,15 @@ user, password, workspace and tokens.
 from __future__ import annotations
 
 import textwrap
+import threading
 from pathlib import Path
 
 import pytest
 
 import tiledb
 import tiledb.client
+from tiledb.client.basics.retry_modes import RetryMode
+from tiledb.client.client import ClientError
 from tiledb.client.storage.profiles import ProfileStore
 from tiledb.client.testing import LocalServer
 
@@ -119,11 +122,52 @@ def test_login_example(name: str, example_server: LocalServer) -> None:
     )
 
 
+def whoami(client: tiledb.client.Client) -> str:
+    return str(client.build(lambda rest: rest.get("/v4/users/self"))["user"]["username"])
+
+
 def test_client_class_example(example_server: LocalServer) -> None:
     run_example(CONFIGURE_EXAMPLES["api-token"])
     tiledb.client.login()
     client = tiledb.client.Client(pool_threads=2, retry_mode="forceful")
+    example_server.fail_next(500, count=1)  # forceful retries a 500
+    assert whoami(client) == "myuser"
     client.retry_mode("disabled")
+    assert client.mode == RetryMode.DISABLED
+    example_server.fail_next(503, count=1)  # disabled: not even a 503 is retried
+    with pytest.raises(ClientError, match="503"):
+        whoami(client)
+    assert whoami(client) == "myuser"
     client.set_threads(4)
     assert client.pool_size == 4
-    assert client.build(lambda rest: rest.get("/v4/users/self"))["user"]["username"] == "myuser"
+    assert whoami(client) == "myuser"
+
+
+@pytest.mark.parametrize("threads", [1, 3])
+def test_set_threads_sizes_the_pool_of_submit(threads: int) -> None:
+    client = tiledb.client.Client(pool_threads=8)
+    client.submit(lambda: None).result(timeout=10)  # a pool of 8 exists
+    client.set_threads(threads)  # replaced by one of `threads`
+    running = threading.Barrier(threads + 1, timeout=2)
+    futures = [client.submit(running.wait) for _ in range(threads + 1)]
+    with pytest.raises(threading.BrokenBarrierError):  # one thread too many are waited for
+        futures[0].result(timeout=10)
+    running.reset()
+    together = threading.Barrier(threads, timeout=5)
+    results = [client.submit(together.wait) for _ in range(threads)]
+    assert sorted(f.result(timeout=10) for f in results) == list(range(threads))
+    names = {client.submit(lambda: threading.current_thread().name).result(timeout=10)}
+    assert all(name.startswith("tiledb-client-") for name in names)
+    client.set_threads(None)
+
+
+def test_login_threads_sets_the_module_client(example_server: LocalServer) -> None:
+    run_example(CONFIGURE_EXAMPLES["api-token"])
+    tiledb.client.login(threads=3)
+    assert tiledb.client.client.client.pool_size == 3
+    together = threading.Barrier(3, timeout=5)
+    done = [tiledb.client.client.client.submit(together.wait) for _ in range(3)]
+    assert sorted(f.result(timeout=10) for f in done) == [0, 1, 2]
+    assert tiledb.client.get_user().username == "myuser"
+    with pytest.raises(ValueError, match="at least 1"):
+        tiledb.client.login(threads=0)

@@ -16,6 +16,7 @@ from tiledb.client.basics.models import User, UserSelfWorkspace, WorkspaceRole
 from tiledb.client.client import ClientError, ConfigurationError, LoginError, Workspace
 from tiledb.client.secrets import encrypted_file, registry
 from tiledb.client.session import current as session_module
+from tiledb.client.session.session import Session
 from tiledb.client.session.settings import PlaintextSecretWarning
 from tiledb.client.storage.profiles import ProfileStore
 from tiledb.client.testing import (
@@ -511,15 +512,29 @@ def test_tls_without_the_ca_fails_clearly(local_tls_server: LocalServer, vault: 
 
 
 def test_concurrent_logins_and_calls(local_server: LocalServer, vault: Path) -> None:
+    # Two profiles of two users on two hosts (the server answers on 127.0.0.1 and on
+    # localhost): a session mixed up with the other one shows as the wrong user.
+    local_server.add_user("bob", "bobs-password", role="member")
+    local_server.add_workspace("bobs-lab", members={"bob": "owner"})
+    bob_token = local_server.add_token("bob", "bobs-lab").api_key
+    hosts = {"one": local_server.url, "two": local_server.url.replace("127.0.0.1", "localhost")}
+    users = {"one": DEFAULT_USERNAME, "two": "bob"}
+    tokens = {"one": DEFAULT_TOKEN, "two": bob_token}
     for name in ("one", "two"):
-        tiledb.client.configure(token=DEFAULT_TOKEN, host=local_server.url, profile_name=name)
+        tiledb.client.configure(token=tokens[name], host=hosts[name], profile_name=name)
     errors: list[BaseException] = []
+    sessions: dict[int, Session] = {}
 
     def work(name: str) -> None:
         try:
             for _ in range(5):
                 tiledb.client.login(profile_name=name)
-                assert tiledb.client.get_user().username == DEFAULT_USERNAME
+                seen = session_module.peek()
+                assert seen is not None
+                sessions[id(seen)] = seen
+                # Another thread may log in meanwhile: whichever session is current,
+                # its user and host must be those of its own profile.
+                assert tiledb.client.get_user().username in users.values()
         except BaseException as exc:
             errors.append(exc)
 
@@ -531,7 +546,19 @@ def test_concurrent_logins_and_calls(local_server: LocalServer, vault: Path) -> 
         for thread in threads:
             thread.join()
     assert not errors
-    assert session_module.peek() is not None
+    assert {s.profile_name for s in sessions.values()} == {"one", "two"}
+    for seen in sessions.values():
+        name = seen.profile_name
+        assert (seen.host, seen.token) == (hosts[name], tokens[name])
+        if seen.cache.self_user is not None:  # what it cached is its own user's
+            assert seen.cache.self_user[0].username == users[name]
+    final = session_module.peek()
+    assert final is not None
+    assert tiledb.client.get_user().username == users[final.profile_name]
+    assert tiledb.client.Config()["rest.token"] == tokens[final.profile_name]
+    assert tiledb.client.Config()["rest.server_address"] == hosts[final.profile_name]
+    by_host = {r.headers.get("host", "").split(":")[0] for r in local_server.requests}
+    assert by_host >= {"127.0.0.1", "localhost"}
 
 
 def test_threads_on_a_fresh_session_share_one_rest_client(

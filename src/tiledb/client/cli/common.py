@@ -195,9 +195,12 @@ def read_secret(label: CredentialKind, *, from_stdin: bool, flag: str) -> str:
             f"No {label} given, and standard input is not a terminal, so there is no prompt.",
             f"Pipe it in with {flag}; secrets are never taken as command-line arguments.",
         )
-    value = getpass.getpass(f"{label.capitalize()} (input hidden): ")
+    try:
+        value = getpass.getpass(f"{label.capitalize()} (input hidden): ")
+    except EOFError:  # Ctrl-D at the prompt
+        value = ""
     if not value:
-        raise CliError(f"No {label} entered.")
+        raise CliError(f"No {label} entered.", f"Type it at the prompt, or pipe it in with {flag}.")
     return _cleaned(value, label, "the prompt")
 
 
