@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import threading
 import warnings
@@ -9,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from tests.backends import CHEAP_POLICY
+from tests.faults import run_with_file_size_limit
 
 import tiledb
 import tiledb.client
@@ -427,28 +429,35 @@ def test_overwrite_replaces_the_secret_and_leaves_no_orphan(vault: Path) -> None
     assert backend.get(f"token: {new_id}") == "second-token"
 
 
-def test_failed_profile_write_rolls_back_the_secret(
-    vault: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_failed_profile_write_rolls_back_the_secret(vault: Path) -> None:
     from tiledb.client.secrets.registry import get_backend
 
     tiledb.client.configure(host="h", token="kept-token", workspace="w")
+    with ProfileStore().edit() as profiles:  # a large profile beside it: the file is big
+        profiles["notes"] = {"x.note": "n" * 40_000}
     before = ProfileStore().path.read_bytes()
-
-    def disk_full(self: ProfileStore, document: object) -> None:
-        raise ConfigurationError(f"Cannot write the profile file {self.path}: disk full")
-
-    monkeypatch.setattr(ProfileStore, "_write_atomically", disk_full)
-    with pytest.raises(ConfigurationError, match="disk full"):
-        tiledb.client.configure(host="h", token="rolled-back", workspace="w", overwrite=True)
+    # The disk fills up (files may not grow past 16 KiB): the vault, still small, takes the
+    # new secret; the profile file cannot be rewritten.
+    result = run_with_file_size_limit(
+        """
+        import tiledb.client
+        from tiledb.client.basics.errors import ConfigurationError
+        try:
+            tiledb.client.configure(host="h", token="rolled-back", workspace="w", overwrite=True)
+        except ConfigurationError as exc:
+            report(error=str(exc))
+        """,
+        limit=16 * 1024,
+    )
+    assert str(ProfileStore().path) in result["error"]
+    assert "rolled-back" not in result["error"]
     assert ProfileStore().path.read_bytes() == before
     profile = ProfileStore().get("default")
     assert profile is not None
     backend = get_backend("encrypted-file")
     assert backend.get(f"token: {profile['client.secret_id']}") == "kept-token"
-    vault_text = vault.read_text()
-    entries = [line for line in vault_text.split('"') if line.startswith("token: ")]
-    assert len(entries) == 1  # the new secret was removed again, the old one kept
+    entries = json.loads(vault.read_text())["entries"]
+    assert list(entries) == [f"token: {profile['client.secret_id']}"]  # the new one removed
 
 
 def test_failed_secret_write_leaves_no_profile(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -5,16 +5,15 @@ from __future__ import annotations
 import json
 import stat
 from pathlib import Path
+from typing import Any
 
 import pytest
+from tests.faults import run_with_file_size_limit
 
 import tiledb
-from tiledb.client.basics.errors import ConfigurationError, SecretBackendError
 from tiledb.client.operations import migrate
 from tiledb.client.operations.migrate import MigrationError, apply_migration, plan_migration
-from tiledb.client.operations.migration_run import MigrationRun
 from tiledb.client.secrets.base import secret_entry_key
-from tiledb.client.secrets.encrypted_file import EncryptedFileBackend
 from tiledb.client.secrets.registry import get_backend
 from tiledb.client.storage.profiles import ProfileStore
 
@@ -96,48 +95,47 @@ def test_apply_moves_scrubs_and_verifies(legacy: Path, vault: Path) -> None:
     assert plan_migration().moves == []
 
 
-def test_failure_while_storing_undoes_everything(
-    legacy: Path, vault: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+APPLY_IN_CHILD = """
+from tiledb.client.operations.migrate import MigrationError, apply_migration, plan_migration
+try:
+    apply_migration(plan_migration(cloud_json={cloud!r}))
+except MigrationError as exc:
+    report(error=str(exc), backups=[str(path) for path in exc.backups])
+"""
+
+
+def test_failure_while_storing_undoes_everything(legacy: Path, vault: Path) -> None:
+    # The second secret is long; the disk fills up (no file may grow past 48 kB) while the
+    # vault takes it. Every other file written on the way is smaller than that.
+    long_password = "p" * 40_000
+    with ProfileStore().edit() as profiles:
+        profiles["pw"]["rest.password"] = long_password
     store = ProfileStore()
     profiles_before = store.path.read_bytes()
     cloud = legacy / ".tiledb" / "cloud.json"
     cloud_before = cloud.read_bytes()
-    calls = []
-    original_set = EncryptedFileBackend.set
-
-    def flaky_set(self: EncryptedFileBackend, key: str, secret: str) -> None:
-        calls.append(key)
-        if len(calls) == 2:
-            raise SecretBackendError("the vault disk is full")
-        original_set(self, key, secret)
-
-    monkeypatch.setattr(EncryptedFileBackend, "set", flaky_set)
-    with pytest.raises(MigrationError, match="disk is full") as caught:
-        apply_migration(plan_migration())
-    message = str(caught.value)
+    result = run_with_file_size_limit(APPLY_IN_CHILD.format(cloud=str(cloud)), limit=48_000)
+    message = result["error"]
     assert "Nothing was lost" in message
-    for secret in (TOKEN, PASSWORD, CLOUD_TOKEN):
+    assert str(vault) in message  # the vault that could not be written
+    for secret in (TOKEN, long_password, CLOUD_TOKEN):
         assert secret not in message
     assert store.path.read_bytes() == profiles_before
     assert cloud.read_bytes() == cloud_before
     assert vault_entries(vault) == []  # the secret stored first was deleted again
-    assert caught.value.backups == []  # nothing was lost: no plaintext copy left behind
+    assert result["backups"] == []  # nothing was lost: no plaintext copy left behind
     assert not [p for p in legacy.rglob("*") if ".migrate-backup-" in p.name]
     assert tiledb.Profile.load("default")["rest.token"] == TOKEN  # core still reads it
 
 
 def test_backups_are_written_when_the_undo_cannot_restore(
-    legacy: Path, vault: Path, monkeypatch: pytest.MonkeyPatch
+    legacy: Path, plugin_backend: Any
 ) -> None:
+    # While the migration reads the secrets back, another program damages profiles.json:
+    # the undo cannot restore it, so the originals are kept in backups.
+    plugin_backend.damage = ProfileStore().path
     store = ProfileStore()
     profiles_before = store.path.read_bytes()
-
-    def verify_and_damage(run: MigrationRun) -> None:
-        store.path.write_text("{damaged by another program")  # the undo cannot edit this
-        raise ConfigurationError("injected failure in verify")
-
-    monkeypatch.setattr(MigrationRun, "verify", verify_and_damage)
     with pytest.raises(MigrationError, match="could not be undone") as caught:
         apply_migration(plan_migration())
     message = str(caught.value)
@@ -151,27 +149,88 @@ def test_backups_are_written_when_the_undo_cannot_restore(
         assert secret not in message
 
 
-@pytest.mark.parametrize("step", ["scrub", "verify"])
-def test_failure_after_rewriting_restores_the_files(
-    legacy: Path, vault: Path, monkeypatch: pytest.MonkeyPatch, step: str
+def test_failure_while_scrubbing_restores_the_files(legacy: Path, vault: Path) -> None:
+    # cloud.json is rewritten indented, so its scrubbed copy is larger than the compact
+    # original: with files limited to 20 kB, every write but that one succeeds.
+    cloud = legacy / ".tiledb" / "cloud.json"
+    document = json.loads(cloud.read_text())
+    document["history"] = [0] * 5000
+    cloud.write_text(json.dumps(document, separators=(",", ":")))
+    cloud_before = cloud.read_bytes()
+    assert len(cloud_before) < 20_000
+    store = ProfileStore()
+    profiles_before = store.read()
+    result = run_with_file_size_limit(APPLY_IN_CHILD.format(cloud=str(cloud)), limit=20_000)
+    assert f"Cannot write {cloud}" in result["error"]
+    assert "Nothing was lost" in result["error"]
+    assert store.read() == profiles_before  # profiles.json had been rewritten: it is restored
+    assert cloud.read_bytes() == cloud_before
+    assert vault_entries(vault) == []
+    assert tiledb.Profile.load("pw")["rest.password"] == PASSWORD
+
+
+_PLUGIN = """
+from pathlib import Path
+
+from tiledb.client.secrets.base import Availability, SecretBackend
+
+
+class LossyBackend(SecretBackend):
+    \"\"\"Keeps only the first 12 characters of a secret, without a word; when ``damage``
+    names a file, overwrites it with garbage on every read (another program at work).\"\"\"
+
+    name = "lossy"
+    description = "a store with a silent length limit"
+    entries = {}
+    damage = None
+
+    def probe(self):
+        return Availability(True, "in memory")
+
+    def get(self, key):
+        if self.damage is not None:
+            Path(self.damage).write_text("{damaged by another program")
+        return self.entries.get(key)
+
+    def set(self, key, secret):
+        self.entries[key] = secret[:12]
+
+    def delete(self, key):
+        return self.entries.pop(key, None) is not None
+"""
+
+
+@pytest.fixture
+def plugin_backend(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Any:
+    """A secret backend plugin, installed the way plugins are (an entry point); its class."""
+    plugins = tmp_path / "plugins"
+    info = plugins / "lossy_backend-1.0.dist-info"
+    info.mkdir(parents=True)
+    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: lossy-backend\nVersion: 1.0\n")
+    (info / "entry_points.txt").write_text(
+        "[tiledb.client.secret_backends]\nlossy = lossy_backend:LossyBackend\n"
+    )
+    (plugins / "lossy_backend.py").write_text(_PLUGIN)
+    monkeypatch.syspath_prepend(str(plugins))
+    monkeypatch.setenv("TILEDB_CLIENT_SECRET_BACKEND", "lossy")
+    cls = __import__("lossy_backend").LossyBackend
+    cls.entries, cls.damage = {}, None
+    return cls
+
+
+def test_a_backend_that_loses_data_fails_the_verification(
+    legacy: Path, plugin_backend: Any
 ) -> None:
     store = ProfileStore()
     profiles_before = store.read()
     cloud = legacy / ".tiledb" / "cloud.json"
     cloud_before = cloud.read_bytes()
-
-    def boom(*_: object) -> None:
-        raise ConfigurationError(f"injected failure in {step}")
-
-    if step == "scrub":
-        monkeypatch.setattr("tiledb.client.operations.migration_run.scrub_cloud_json", boom)
-    else:
-        monkeypatch.setattr(MigrationRun, "verify", boom)
-    with pytest.raises(MigrationError, match=f"injected failure in {step}"):
+    with pytest.raises(MigrationError, match="does not match what was stored") as caught:
         apply_migration(plan_migration())
+    assert "Nothing was lost" in str(caught.value)
     assert store.read() == profiles_before
     assert cloud.read_bytes() == cloud_before
-    assert vault_entries(vault) == []
+    assert plugin_backend.entries == {}  # what it kept was deleted again
     assert tiledb.Profile.load("pw")["rest.password"] == PASSWORD
 
 

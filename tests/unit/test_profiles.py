@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from tests.faults import run_with_file_size_limit
 
 import tiledb
 from tiledb.client.basics.errors import ConfigurationError
@@ -136,15 +137,38 @@ def test_unreadable_file_raises_naming_it(tmp_path: Path) -> None:
         store.read()
 
 
-def test_failed_edit_leaves_file_unchanged(tmp_path: Path) -> None:
-    store = ProfileStore(tmp_path)
+def test_exception_in_an_edit_writes_nothing(tmp_path: Path) -> None:
+    store = ProfileStore(tmp_path / "profiles")
     store.save("default", {"rest.server_address": "https://a.example"})
     before = store.path.read_bytes()
     with pytest.raises(RuntimeError), store.edit() as profiles:
         profiles["default"]["rest.server_address"] = "https://changed.example"
         raise RuntimeError("boom")
     assert store.path.read_bytes() == before
-    assert not list(tmp_path.glob("*.tmp"))
+
+
+def test_failed_write_leaves_file_unchanged(tmp_path: Path) -> None:
+    # The disk fills up while the new file is written: the old file stays, and the
+    # temporary file is removed.
+    store = ProfileStore(tmp_path / "profiles")
+    store.save("default", {"rest.server_address": "https://a.example"})
+    before = store.path.read_bytes()
+    listing = sorted(p.name for p in store.directory.iterdir())
+    result = run_with_file_size_limit(
+        f"""
+        from tiledb.client.basics.errors import ConfigurationError
+        from tiledb.client.storage.profiles import ProfileStore
+        try:
+            with ProfileStore({str(store.directory)!r}).edit() as profiles:
+                profiles["big"] = {{"x.note": "y" * 100_000}}
+        except ConfigurationError as exc:
+            report(error=str(exc))
+        """,
+        limit=8192,
+    )
+    assert str(store.path) in result["error"]
+    assert store.path.read_bytes() == before
+    assert sorted(p.name for p in store.directory.iterdir()) == listing
 
 
 @pytest.mark.parametrize("bad", ["", "version", " padded ", "tab\tname"])
