@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import http.server
 import threading
+import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import pytest
 
@@ -15,19 +18,40 @@ from tiledb.client.transport.rest import BasicAuth, RestClient, RestError
 from tiledb.client.transport.retries import make_retry
 
 
-def test_retry_modes() -> None:
-    default = make_retry("default")
-    forceful = make_retry(RetryMode.FORCEFUL)
-    assert not isinstance(default, bool)
-    assert not isinstance(forceful, bool)
-    assert default.total == 100
-    assert set(default.status_forcelist or ()) == {503}
-    assert set(forceful.status_forcelist or ()) == {400, 500, 501, 502, 503}
-    assert default.backoff_factor == 0.25
-    assert default.allowed_methods is None  # every method
-    assert make_retry("disabled") is False
+@pytest.mark.parametrize(
+    ("mode", "status", "retried"),
+    [
+        ("default", 503, True),
+        ("default", 500, False),
+        ("default", 502, False),
+        ("default", 429, False),
+        (RetryMode.FORCEFUL, 400, True),
+        ("forceful", 500, True),
+        ("forceful", 501, True),
+        ("forceful", 502, True),
+        ("forceful", 503, True),
+        ("forceful", 404, False),
+        ("disabled", 503, False),
+    ],
+)
+def test_retry_modes(
+    local_server: LocalServer, mode: str | RetryMode, status: int, retried: bool
+) -> None:
+    local_server.fail_next(status, count=2)
+    with RestClient(local_server.url, token=DEFAULT_TOKEN, retry_mode=mode) as rest:
+        if retried:
+            assert rest.get("/v4/users/self")["user"]["username"] == "ada"
+        else:
+            with pytest.raises(RestError, match=f"HTTP {status}"):
+                rest.get("/v4/users/self")
+    statuses = [r.status for r in local_server.requests]
+    assert statuses == ([status, status, 200] if retried else [status])
+
+
+def test_unknown_retry_mode() -> None:
     with pytest.raises(ValueError, match="Unknown retry mode 'sometimes'"):
         make_retry("sometimes")
+    assert make_retry("disabled") is False
 
 
 def test_normalize_host() -> None:
@@ -36,11 +60,31 @@ def test_normalize_host() -> None:
     assert normalize_host("HTTPS://Example.com") == "HTTPS://Example.com"
 
 
-def test_pool_size_follows_the_threads(local_server: LocalServer) -> None:
-    with RestClient(local_server.url, token=DEFAULT_TOKEN, pool_size=3) as rest:
-        adapter = rest._http.get_adapter(local_server.url)
-        assert adapter._pool_maxsize == 3  # type: ignore[attr-defined]
-        assert rest.get("/v4/users/self")["user"]["username"] == "ada"
+def open_connections_to(port: int) -> int:
+    """Established TCP connections of this machine to 127.0.0.1:``port`` (client side)."""
+    count = 0
+    for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
+        fields = line.split()
+        remote, state = fields[2], fields[3]
+        if state == "01" and int(remote.split(":")[1], 16) == port:
+            count += 1
+    return count
+
+
+@pytest.mark.parametrize(("pool_size", "kept"), [(2, 2), (6, 6)])
+def test_pool_size_follows_the_threads(pool_size: int, kept: int) -> None:
+    # Six requests at once (the server takes 0.3 s for each): the pool keeps at most
+    # pool_size connections open for the next requests, and closes the others.
+    with (
+        LocalServer(delay=0.3) as server,
+        RestClient(server.url, token=DEFAULT_TOKEN, pool_size=pool_size) as rest,
+    ):
+        port = int(server.url.rsplit(":", 1)[1])
+        with ThreadPoolExecutor(6) as pool:
+            users = list(pool.map(lambda _: rest.get("/v4/users/self"), range(6)))
+        assert [u["user"]["username"] for u in users] == ["ada"] * 6
+        time.sleep(0.2)
+        assert open_connections_to(port) == kept
 
 
 def test_forceful_mode_retries_500(local_server: LocalServer) -> None:

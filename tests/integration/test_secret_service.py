@@ -273,3 +273,36 @@ def test_profile_list_asks_the_secret_service_once_for_all_profiles(
     finally:
         for index in range(0, 40, 3):
             backend.delete(secret_entry_key(profiles[f"p{index}"]["client.secret_id"], "token"))
+
+
+def test_a_call_that_timed_out_finishes_later(
+    monkeypatch: pytest.MonkeyPatch, secret_service_bus: SecretServiceBus, keys: list[str]
+) -> None:
+    # The keyring stops answering while a write is under way: the caller gets a clear
+    # error within the limit. When the keyring answers again, the abandoned write
+    # completes in the background (SECURITY.md says it may), and the same backend
+    # answers again with a consistent value.
+    backend = KeyringBackend()
+    backend.set(keys[0], "old-value")
+    monkeypatch.setenv(TIMEOUT_ENV, "1")
+    secret_service_bus.keyring.send_signal(signal.SIGSTOP)
+    try:
+        started = time.monotonic()
+        with pytest.raises(BackendUnavailableError, match="did not answer within 1 s") as caught:
+            backend.set(keys[0], "late-value")
+        assert time.monotonic() - started < 3
+        assert "late-value" not in str(caught.value)
+    finally:
+        secret_service_bus.keyring.send_signal(signal.SIGCONT)
+    monkeypatch.setenv(TIMEOUT_ENV, "10")
+    deadline = time.monotonic() + 10
+    value = None
+    while value != "late-value" and time.monotonic() < deadline:
+        try:
+            value = backend.get(keys[0])
+        except BackendUnavailableError:  # "has not answered an earlier call": not yet
+            time.sleep(0.05)
+    assert value == "late-value"  # the write finished after its caller gave up
+    assert KeyringBackend().get(keys[0]) == "late-value"  # and another process would see it
+    backend.set(keys[0], "newest-value")  # later calls work as usual
+    assert backend.get(keys[0]) == "newest-value"

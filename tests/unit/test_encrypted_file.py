@@ -11,7 +11,7 @@ import subprocess
 import sys
 import textwrap
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -464,12 +464,18 @@ def test_without_argon2id_support(
     assert load(vault)["kdf"]["name"] == "scrypt"
 
 
-def test_production_policy_meets_its_minimums() -> None:
-    policy = encrypted_file.PRODUCTION_POLICY
-    for name in ("argon2id", "scrypt"):
-        params, minimum = getattr(policy, name), getattr(policy, f"{name}_minimum")
-        assert all(params[p] >= minimum[p] for p in minimum)
-    assert policy.argon2id == {"memory_cost": 65536, "iterations": 3, "lanes": 4}
+def test_default_backend_writes_and_reads_production_parameters(vault: Path) -> None:
+    # What a new vault costs to guess (SECURITY.md, "KDF parameters"): Argon2id with
+    # 64 MiB, 3 passes, 4 lanes, or scrypt N=2**16, r=8, p=1 without Argon2id.
+    backend = EncryptedFileBackend()
+    backend.set("k", "v")
+    kdf = load(vault)["kdf"]
+    if kdf["name"] == "argon2id":
+        assert (kdf["memory_cost"], kdf["iterations"], kdf["lanes"]) == (65536, 3, 4)
+    else:
+        assert (kdf["n"], kdf["r"], kdf["p"]) == (2**16, 8, 1)
+    encrypted_file.clear_key_cache()
+    assert EncryptedFileBackend().get("k") == "v"
 
 
 def test_probe(store: EncryptedFileBackend, vault: Path) -> None:
@@ -561,3 +567,113 @@ def test_passphrase_is_nfc_normalised_and_bytes_safe(
         with pytest.raises(WrongPassphraseError) as info:
             store.get("k")
         assert "\udcff" not in str(info.value)
+
+
+@pytest.mark.parametrize(
+    ("content", "accepted"),
+    [
+        (b"p" * 65536, True),  # exactly 64 KiB
+        (b"p" * 65535 + b"\n", True),  # 64 KiB with its newline
+        (b"p" * 65536 + b"\n", False),  # one byte over: refused, even if only a newline
+        (b"p" * 65537, False),
+        (b"p" * 10_000_000, False),  # read no further than the limit
+    ],
+    ids=["64KiB", "64KiB-with-newline", "64KiB-plus-newline", "64KiB-plus-1", "10MB"],
+)
+def test_passphrase_file_of_at_most_64_kib(
+    vault: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, content: bytes, accepted: bool
+) -> None:
+    secret_file = tmp_path / "passphrase"
+    secret_file.write_bytes(content)
+    monkeypatch.delenv("TILEDB_CLIENT_PASSPHRASE")
+    monkeypatch.setenv("TILEDB_CLIENT_PASSPHRASE_FILE", str(secret_file))
+    store = EncryptedFileBackend(kdf_policy=TEST_POLICY)
+    assert store.probe().available is accepted
+    if accepted:
+        store.set("k", "v")
+        monkeypatch.delenv("TILEDB_CLIENT_PASSPHRASE_FILE")
+        monkeypatch.setenv("TILEDB_CLIENT_PASSPHRASE", content.decode().rstrip("\n"))
+        encrypted_file.clear_key_cache()
+        assert store.get("k") == "v"  # the file's content, less one newline, is the passphrase
+    else:
+        with pytest.raises(SecretBackendError, match="longer than 64 KiB") as caught:
+            store.set("k", "v")
+        assert str(secret_file) in str(caught.value)
+        assert "ppp" not in str(caught.value)
+        assert not vault.exists()
+
+
+def test_passphrase_file_from_dev_zero_is_refused_quickly(
+    vault: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("TILEDB_CLIENT_PASSPHRASE")
+    monkeypatch.setenv("TILEDB_CLIENT_PASSPHRASE_FILE", "/dev/zero")
+    with pytest.raises(SecretBackendError, match="longer than 64 KiB"):
+        EncryptedFileBackend(kdf_policy=TEST_POLICY).set("k", "v")
+
+
+def test_end_of_input_at_the_passphrase_prompt(
+    store: EncryptedFileBackend, vault: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("TILEDB_CLIENT_PASSPHRASE")
+    monkeypatch.setattr(passphrase, "_stdin_is_terminal", lambda: True)
+
+    def end_of_input(prompt: str) -> str:
+        raise EOFError
+
+    monkeypatch.setattr(getpass, "getpass", end_of_input)
+    with pytest.raises(SecretBackendError, match=r"No passphrase was entered \(end of input\)"):
+        store.set("k", "v")
+    assert not vault.exists()
+
+
+_HOLD_LOCK = textwrap.dedent(
+    """
+    import sys, time, filelock
+    with filelock.FileLock(sys.argv[1]):
+        print("locked", flush=True)
+        time.sleep(60)
+    """
+)
+
+
+@pytest.fixture
+def lock_holder() -> Iterator[Callable[[Path], None]]:
+    """Hold a lock file from another process, as a concurrent writer would."""
+    processes: list[subprocess.Popen[str]] = []
+
+    def hold(lock_path: Path) -> None:
+        process = subprocess.Popen(
+            [sys.executable, "-c", _HOLD_LOCK, str(lock_path)], stdout=subprocess.PIPE, text=True
+        )
+        processes.append(process)
+        assert process.stdout is not None
+        assert process.stdout.readline().strip() == "locked"
+
+    yield hold
+    for process in processes:
+        process.kill()
+        process.wait(timeout=10)
+        if process.stdout is not None:
+            process.stdout.close()
+
+
+def test_vault_lock_timeout(
+    store: EncryptedFileBackend,
+    vault: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    lock_holder: Callable[[Path], None],
+) -> None:
+    store.set("k", "v")
+    before = vault.read_bytes()
+    lock_path = vault.with_name(".secrets.vault.lock")
+    lock_holder(lock_path)
+    monkeypatch.setattr(encrypted_file, "LOCK_TIMEOUT_SECONDS", 1.0)
+    started = time.monotonic()
+    with pytest.raises(SecretBackendError, match="locked by another process") as caught:
+        store.set("k", "w")
+    assert 0.9 < time.monotonic() - started < 6
+    assert str(lock_path) in str(caught.value)
+    assert "waited 1 s" in str(caught.value)
+    assert vault.read_bytes() == before
+    assert store.get("k") == "v"  # reading needs no lock

@@ -7,6 +7,7 @@ import os
 import stat
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -14,6 +15,7 @@ from tests.faults import run_with_file_size_limit
 
 import tiledb
 from tiledb.client.basics.errors import ConfigurationError
+from tiledb.client.storage import profiles as profiles_module
 from tiledb.client.storage.profiles import ProfileStore, resolve_profile_dir, resolve_profile_name
 
 SRC = str(Path(__file__).resolve().parents[2] / "src")
@@ -200,3 +202,42 @@ def test_concurrent_writers_lose_nothing(tmp_path: Path) -> None:
     names = set(ProfileStore(tmp_path).names())
     expected = {f"w{number}-{index}" for number in range(writers) for index in range(per_writer)}
     assert names == expected
+
+
+_HOLD_LOCK = """
+import sys, time, filelock
+with filelock.FileLock(sys.argv[1]):
+    print("locked", flush=True)
+    time.sleep(60)
+"""
+
+
+def test_lock_timeout(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    store = ProfileStore(tmp_path / "profiles")
+    store.save("default", {"rest.server_address": "https://a.example"})
+    before = store.path.read_bytes()
+    lock_path = store.directory / ".profiles.json.lock"
+    holder = subprocess.Popen(
+        [sys.executable, "-c", _HOLD_LOCK, str(lock_path)], stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert holder.stdout is not None
+        assert holder.stdout.readline().strip() == "locked"
+        monkeypatch.setattr(profiles_module, "LOCK_TIMEOUT_SECONDS", 1.0)
+        started = time.monotonic()
+        with pytest.raises(ConfigurationError, match="locked by another process") as caught:
+            store.save("other", {"rest.server_address": "https://b.example"})
+        assert 0.9 < time.monotonic() - started < 6
+        message = str(caught.value)
+        assert str(store.path) in message
+        assert str(lock_path) in message
+        assert "waited 1 s" in message
+        assert store.path.read_bytes() == before
+        assert store.names() == ["default"]  # reading needs no lock
+    finally:
+        holder.kill()
+        holder.wait(timeout=10)
+        if holder.stdout is not None:
+            holder.stdout.close()
+    store.save("other", {"rest.server_address": "https://b.example"})  # free again
+    assert store.names() == ["default", "other"]
