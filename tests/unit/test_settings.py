@@ -9,7 +9,7 @@ import pytest
 from tiledb.client.basics.errors import ConfigurationError
 from tiledb.client.basics.masking import mask
 from tiledb.client.basics.protocol import workspace_from_token
-from tiledb.client.session.settings import PlaintextSecretWarning, resolve
+from tiledb.client.session.settings import DEFAULT_HOST, PlaintextSecretWarning, resolve
 from tiledb.client.storage.profiles import ProfileStore
 
 
@@ -166,3 +166,334 @@ def test_a_stored_password_is_read_only_when_needed(store: ProfileStore, vault: 
     assert "pw-1843" not in repr(settings.password.value)
     assert ("password", "****", settings.password.source) in settings.rows()
     assert settings.password.text() == "pw-1843"
+
+
+# -- each source, each setting ------------------------------------------------------------
+
+NON_SECRET = [
+    # name, environment variable, profile key, a value
+    ("host", "TILEDB_REST_SERVER_ADDRESS", "rest.server_address", "https://h.example"),
+    ("workspace", "TILEDB_REST_WORKSPACE", "rest.workspace", "acme"),
+    ("username", "TILEDB_REST_USERNAME", "rest.username", "ada"),
+    ("ca_file", "TILEDB_SSL_CA_FILE", "ssl.ca_file", "/etc/ca.pem"),
+]
+
+
+def profile_source(store: ProfileStore, name: str = "default") -> str:
+    return f"profile {name!r} ({store.path})"
+
+
+@pytest.mark.parametrize(("name", "env", "key", "value"), NON_SECRET)
+def test_each_setting_argument_then_environment_then_profile_then_default(
+    store: ProfileStore,
+    monkeypatch: pytest.MonkeyPatch,
+    name: str,
+    env: str,
+    key: str,
+    value: str,
+) -> None:
+    monkeypatch.setenv("TILEDB_REST_TOKEN", "t")
+    store.save("default", {key: value + "/profile"})
+    store.save("empty", {key: ""})
+
+    def picked(**arguments: str) -> tuple[str, str]:
+        resolved = getattr(resolve(arguments=arguments), name)
+        return resolved.value, resolved.source
+
+    from_profile = (value + "/profile", profile_source(store))
+    if name == "host":
+        from_profile = ("https://h.example/profile", profile_source(store))
+    assert picked() == from_profile
+    monkeypatch.setenv(env, value + "/env")
+    assert picked() == (value + "/env", env)
+    assert picked(**{name: value + "/arg"}) == (value + "/arg", "argument")
+    assert picked(**{name: ""}) == (value + "/env", env)  # an empty argument is no argument
+    monkeypatch.setenv(env, "")
+    assert picked() == from_profile  # nor is an empty variable
+    monkeypatch.delenv(env)
+    empty = getattr(resolve("empty"), name)  # nor an empty profile value
+    if name == "host":
+        assert (empty.value, empty.source) == ("https://api.tiledb.com", "default")
+    else:
+        assert (empty.value, empty.source) == (None, "default")
+
+
+def test_host_is_normalised_and_defaults_to_tiledb_cloud(
+    store: ProfileStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TILEDB_REST_TOKEN", "t")
+    settings = resolve()
+    assert (settings.host.value, settings.host.source) == (DEFAULT_HOST, "default")
+    assert DEFAULT_HOST == "https://api.tiledb.com"
+    store.save("default", {"rest.server_address": "example.com:8443//"})
+    settings = resolve()
+    assert (settings.host.value, settings.host.source) == (
+        "https://example.com:8443",
+        profile_source(store),
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("true", True),
+        ("1", True),
+        ("yes", True),
+        ("on", True),
+        (" TRUE ", True),
+        ("false", False),
+        ("0", False),
+        ("no", False),
+        ("off", False),
+        ("Off\n", False),
+    ],
+)
+def test_verify_ssl_words(monkeypatch: pytest.MonkeyPatch, text: str, expected: bool) -> None:
+    monkeypatch.setenv("TILEDB_REST_TOKEN", "t")
+    monkeypatch.setenv("TILEDB_SSL_VERIFY", text)
+    verify = resolve().verify_ssl
+    assert (verify.value, verify.source) == (expected, "TILEDB_SSL_VERIFY")
+
+
+def test_verify_ssl_sources(store: ProfileStore, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TILEDB_REST_TOKEN", "t")
+    assert (resolve().verify_ssl.value, resolve().verify_ssl.source) == (True, "default")
+    store.save("legacy", {"rest.verify_ssl": "false"})
+    store.save("both", {"rest.verify_ssl": "false", "ssl.verify": "true"})
+    legacy = resolve("legacy").verify_ssl
+    assert (legacy.value, legacy.source) == (False, profile_source(store, "legacy"))
+    assert resolve("both").verify_ssl.value is True  # core's key wins over the vendor's
+    argument = resolve("legacy", arguments={"verify_ssl": True}).verify_ssl
+    assert (argument.value, argument.source) == (True, "argument")
+    monkeypatch.setenv("TILEDB_SSL_VERIFY", "maybe")
+    with pytest.raises(
+        ConfigurationError,
+        match=r"^verify_ssl \(TILEDB_SSL_VERIFY\) must be true or false, not 'maybe'\.$",
+    ):
+        resolve()
+
+
+# -- credentials ------------------------------------------------------------------------
+
+
+def stored_profile(store: ProfileStore, kind: str, name: str = "default") -> str:
+    """A profile whose secret of ``kind`` is in the vault; returns the secret."""
+    from tiledb.client.secrets.base import secret_entry_key
+    from tiledb.client.secrets.registry import get_backend
+
+    secret = f"stored-{kind}-value"
+    secret_id = f"{name} @ {store.path} [1234abcd]"
+    get_backend("encrypted-file").set(secret_entry_key(secret_id, kind), secret)  # type: ignore[arg-type]
+    store.save(
+        name,
+        {
+            "rest.server_address": "https://h.example",
+            "rest.username": "ada",
+            "client.auth": kind,
+            "client.secret_backend": "encrypted-file",
+            "client.secret_id": secret_id,
+        },
+    )
+    return secret
+
+
+@pytest.mark.parametrize("kind", ["token", "password"])
+def test_a_stored_secret_comes_from_its_backend(
+    store: ProfileStore, vault: Path, kind: str
+) -> None:
+    secret = stored_profile(store, kind)
+    settings = resolve()
+    resolved = settings.token if kind == "token" else settings.password
+    other = settings.password if kind == "token" else settings.token
+    assert resolved is not None
+    assert other is None
+    assert resolved.text() == secret
+    assert resolved.source == f"{profile_source(store)} via encrypted-file"
+    assert settings.backend == "encrypted-file"
+    assert settings.auth_kind == kind
+    assert settings.shadowed == ()
+
+
+def test_a_profile_naming_a_backend_without_a_secret_id(store: ProfileStore, vault: Path) -> None:
+    store.save("default", {"client.secret_backend": "encrypted-file", "client.auth": "token"})
+    with pytest.raises(
+        ConfigurationError, match=r"names backend 'encrypted-file' but no secret id\.$"
+    ) as caught:
+        resolve()
+    assert profile_source(store) in str(caught.value)
+
+
+@pytest.mark.parametrize("kind", ["token", "password"])
+def test_a_missing_stored_secret_says_how_to_store_it_again(
+    store: ProfileStore, vault: Path, kind: str
+) -> None:
+    from tiledb.client.basics.errors import SecretNotFoundError
+
+    store.save(
+        "prod",
+        {
+            "rest.username": "ada",
+            "client.auth": kind,
+            "client.secret_backend": "encrypted-file",
+            "client.secret_id": "prod @ elsewhere [00000000]",
+        },
+    )
+    with pytest.raises(SecretNotFoundError) as caught:
+        settings = resolve("prod")
+        resolved = settings.token or settings.password
+        assert resolved is not None
+        resolved.text()  # a password is read when it is needed
+    assert str(caught.value) == (
+        f"The {kind} of {profile_source(store, 'prod')} is missing from the 'encrypted-file'"
+        " backend. Store it again with: tiledb-client configure --profile prod --overwrite"
+    )
+
+
+@pytest.mark.parametrize(
+    ("arguments", "env", "token", "password", "source"),
+    [
+        ({"token": "arg-token"}, {"TILEDB_REST_TOKEN": "env-token"}, "arg-token", None, "argument"),
+        ({"password": "arg-pw"}, {"TILEDB_REST_TOKEN": "env-token"}, None, "arg-pw", "argument"),
+        ({"token": ""}, {"TILEDB_REST_TOKEN": "env-token"}, "env-token", None, "TILEDB_REST_TOKEN"),
+        (
+            {},
+            {"TILEDB_REST_TOKEN": "env-token", "TILEDB_REST_PASSWORD": "env-pw"},
+            "env-token",
+            None,
+            "TILEDB_REST_TOKEN",
+        ),
+        ({}, {"TILEDB_REST_PASSWORD": "env-pw"}, None, "env-pw", "TILEDB_REST_PASSWORD"),
+        (
+            {},
+            {"TILEDB_REST_TOKEN": "", "TILEDB_REST_PASSWORD": "env-pw"},
+            None,
+            "env-pw",
+            "TILEDB_REST_PASSWORD",
+        ),
+    ],
+    ids=["arg-token", "arg-password", "empty-arg", "env-token-first", "env-password", "empty-env"],
+)
+def test_credentials_come_as_a_unit_from_the_highest_source(
+    store: ProfileStore,
+    vault: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    arguments: dict[str, str],
+    env: dict[str, str],
+    token: str | None,
+    password: str | None,
+    source: str,
+) -> None:
+    stored_profile(store, "token")
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    settings = resolve(arguments=arguments)
+    assert (settings.token.value if settings.token else None) == token
+    assert (settings.password.value if settings.password else None) == password
+    resolved = settings.token or settings.password
+    assert resolved is not None
+    assert resolved.source == source
+    assert settings.backend is None
+    assert settings.shadowed == (
+        f"{source} shadows the credentials stored in {profile_source(store)}",
+    )
+
+
+def test_no_shadow_without_stored_credentials(
+    store: ProfileStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store.save("default", {"rest.server_address": "https://h.example"})
+    monkeypatch.setenv("TILEDB_REST_TOKEN", "env-token")
+    settings = resolve()
+    assert settings.shadowed == ()
+    assert settings.token is not None
+    assert settings.token.source == "TILEDB_REST_TOKEN"
+
+
+@pytest.mark.parametrize(
+    ("keys", "kind"),
+    [
+        ({"rest.token": "plain-tok", "rest.password": "plain-pw"}, "token"),
+        ({"rest.password": "plain-pw", "rest.username": "ada"}, "password"),
+    ],
+)
+def test_plaintext_credentials(
+    store: ProfileStore,
+    caplog: pytest.LogCaptureFixture,
+    keys: dict[str, str],
+    kind: str,
+) -> None:
+    store.save("legacy", keys)
+    expected = (
+        f"{profile_source(store, 'legacy')} keeps its rest.{kind} in plain text. Move it into a"
+        " secret backend with: tiledb-client migrate --profile legacy"
+    )
+    with pytest.warns(PlaintextSecretWarning) as warned:
+        settings = resolve("legacy")
+    assert [str(w.message) for w in warned] == [expected]
+    assert expected not in caplog.text  # a warning, not a log line too
+    resolved = settings.token if kind == "token" else settings.password
+    assert resolved is not None
+    assert resolved.value == keys[f"rest.{kind}"]
+    assert resolved.source == f"{profile_source(store, 'legacy')}, plain text"
+    assert settings.backend is None
+    assert settings.auth_kind == kind
+
+
+def test_missing_credentials(store: ProfileStore) -> None:
+    with pytest.raises(ConfigurationError) as caught:
+        resolve()
+    assert str(caught.value) == (
+        f"No credentials found: profile 'default' does not exist in {store.path}."
+    )
+    store.save("default", {"rest.server_address": "https://h.example"})
+    with pytest.raises(ConfigurationError) as caught:
+        resolve()
+    assert str(caught.value) == f"No credentials found in profile 'default' ({store.path})."
+    settings = resolve(require_credentials=False)
+    assert settings.token is None
+    assert settings.password is None
+    assert settings.auth_kind == "password"
+
+
+def test_password_without_username_names_its_source(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TILEDB_REST_PASSWORD", "pw")
+    with pytest.raises(ConfigurationError) as caught:
+        resolve()
+    assert str(caught.value) == (
+        "A password was found (TILEDB_REST_PASSWORD) but no username. "
+        "Set TILEDB_REST_USERNAME or configure the profile with a username."
+    )
+    assert resolve(require_credentials=False).password is not None
+    monkeypatch.setenv("TILEDB_REST_USERNAME", "ada")
+    assert resolve().username.value == "ada"
+
+
+def test_rows_summary_and_reprs(store: ProfileStore, monkeypatch: pytest.MonkeyPatch) -> None:
+    store.save("default", {"rest.server_address": "https://h.example", "ssl.ca_file": "/ca.pem"})
+    monkeypatch.setenv("TILEDB_REST_USERNAME", "ada")
+    monkeypatch.setenv("TILEDB_REST_PASSWORD", "a-long-password-value")
+    monkeypatch.setenv("TILEDB_SSL_VERIFY", "no")
+    settings = resolve(arguments={"workspace": "acme"})
+    where = profile_source(store)
+    assert settings.rows() == [
+        ("host", "https://h.example", where),
+        ("workspace", "acme", "argument"),
+        ("username", "ada", "TILEDB_REST_USERNAME"),
+        ("password", "****", "TILEDB_REST_PASSWORD"),
+        ("verify_ssl", "False", "TILEDB_SSL_VERIFY"),
+        ("ca_file", "/ca.pem", where),
+    ]
+    assert settings.summary() == (
+        f"host from {where}; workspace from argument; username from TILEDB_REST_USERNAME;"
+        f" password from TILEDB_REST_PASSWORD; verify_ssl from TILEDB_SSL_VERIFY;"
+        f" ca_file from {where}"
+    )
+    text = repr(settings) + repr(settings.password) + str(settings)
+    assert "a-long-password-value" not in text
+    assert repr(settings.password) == "Resolved(source='TILEDB_REST_PASSWORD')"
+    assert "profile=" not in repr(settings)
+    long_token = "tok-ws_abc-0123456789abcdef"  # 27 characters: long enough to show a tail
+    token = resolve(arguments={"token": long_token})
+    assert ("token", "****def (27 chars)", "argument") in token.rows()
+    password = resolve(arguments={"password": long_token, "username": "ada"})
+    assert ("password", "****", "argument") in password.rows()  # no tail for a password
