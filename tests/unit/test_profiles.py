@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import stat
 import subprocess
 import sys
@@ -241,3 +242,174 @@ def test_lock_timeout(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
             holder.stdout.close()
     store.save("other", {"rest.server_address": "https://b.example"})  # free again
     assert store.names() == ["default", "other"]
+
+
+# -- exact behaviour, one rule at a time -----------------------------------------------
+
+
+def test_profile_dir_is_absolute_and_expands_the_home(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    assert resolve_profile_dir("relative") == tmp_path / "relative"
+    assert resolve_profile_dir("~/elsewhere") == Path(os.environ["HOME"]) / "elsewhere"
+    monkeypatch.setenv("TILEDB_PROFILE_DIR", "~/from-env")
+    assert resolve_profile_dir() == Path(os.environ["HOME"]) / "from-env"
+    monkeypatch.setenv("TILEDB_PROFILE_DIR", "")
+    assert resolve_profile_dir() == Path(os.environ["HOME"]) / ".tiledb"
+    assert resolve_profile_dir("") == Path(os.environ["HOME"]) / ".tiledb"
+    monkeypatch.setenv("TILEDB_PROFILE_NAME", "")
+    assert resolve_profile_name("") == "default"
+
+
+def test_store_paths_and_repr(tmp_path: Path) -> None:
+    store = ProfileStore(tmp_path / "p")
+    assert store.directory == tmp_path / "p"
+    assert store.path == tmp_path / "p" / "profiles.json"
+    assert repr(store) == f"ProfileStore({str(tmp_path / 'p')!r})"
+    assert not store.exists()
+    assert store.read() == {}
+    assert store.names() == []
+    assert store.get("default") is None
+    store.path.parent.mkdir()
+    store.path.mkdir()  # a directory is not the file
+    assert not store.exists()
+
+
+def test_file_format_is_cores_and_keeps_its_version(tmp_path: Path) -> None:
+    store = ProfileStore(tmp_path)
+    store.save("b", {"rest.server_address": "https://b.example"})
+    store.save("a", {"rest.server_address": "https://a.example"})
+    assert store.path.read_text() == (
+        "{\n"
+        '  "version": 1,\n'
+        '  "b": {\n    "rest.server_address": "https://b.example"\n  },\n'
+        '  "a": {\n    "rest.server_address": "https://a.example"\n  }\n'
+        "}\n"
+    )
+    assert store.names() == ["b", "a"]  # file order, not sorted
+    store.path.write_text('{"version": 0, "a": {}}')  # an older version is kept as it is
+    store.save("c", {})
+    assert json.loads(store.path.read_text()) == {"version": 0, "a": {}, "c": {}}
+    store.path.write_text('{"a": {}}')  # no version: 1 is written
+    store.save("d", {})
+    assert json.loads(store.path.read_text())["version"] == 1
+
+
+def test_an_unchanged_edit_does_not_write(tmp_path: Path) -> None:
+    store = ProfileStore(tmp_path)
+    store.save("a", {"k": "v"})
+    store.path.write_text('{"version":1,"a":{"k":"v"}}')  # compact: a rewrite would show
+    with store.edit() as profiles:
+        profiles["a"]["k"] = "v"
+    assert store.path.read_text() == '{"version":1,"a":{"k":"v"}}'
+    with store.edit() as profiles:
+        profiles["a"]["k"] = "w"
+    assert json.loads(store.path.read_text()) == {"version": 1, "a": {"k": "w"}}
+
+
+def test_get_returns_a_copy(tmp_path: Path) -> None:
+    store = ProfileStore(tmp_path)
+    store.save("a", {"k": "v"})
+    profile = store.get("a")
+    assert profile == {"k": "v"}
+    assert profile is not None
+    profile["k"] = "changed"
+    assert store.get("a") == {"k": "v"}
+    given = {"k": "v"}
+    store.save("b", given)
+    given["k"] = "changed"
+    assert store.get("b") == {"k": "v"}
+
+
+@pytest.mark.parametrize(
+    ("content", "problem"),
+    [
+        ("{not json", "it is not valid JSON (Expecting property name"),
+        ("[1, 2]", "it does not hold a JSON object"),
+        ('"text"', "it does not hold a JSON object"),
+        ('{"version": "1"}', "its 'version' is not a number"),
+        ('{"version": 2}', "it has version 2, newer than this library reads"),
+        ('{"version": 1, "p": {"k": 1}}', "profile 'p' is not an object of string values"),
+        ('{"version": 1, "ok": {}, "p": ["k"]}', "profile 'p' is not an object of string values"),
+    ],
+)
+def test_corrupt_file_messages(tmp_path: Path, content: str, problem: str) -> None:
+    store = ProfileStore(tmp_path)
+    store.path.write_text(content)
+    with pytest.raises(ConfigurationError) as caught:
+        store.read()
+    message = str(caught.value)
+    assert message.startswith(f"The profile file {store.path} is not a TileDB profile file: ")
+    assert problem in message
+    assert message.endswith("It was left untouched; fix or move it, then try again.")
+
+
+def test_unreadable_file_message(tmp_path: Path) -> None:
+    store = ProfileStore(tmp_path)
+    store.path.write_bytes(b'{"version": 1, "a": {"k": "\xff"}}')  # not UTF-8
+    with pytest.raises(ConfigurationError) as caught:
+        store.read()
+    assert str(caught.value).startswith(f"Cannot read the profile file {store.path}: ")
+    assert str(caught.value).endswith(". Check its permissions.")
+
+
+@pytest.mark.parametrize(
+    ("bad", "why"),
+    [
+        ("", "use a non-empty name"),
+        ("version", "other than 'version'"),
+        (" padded", "without leading or trailing"),
+        ("padded\n", "without leading or trailing"),
+        ("tab\tname", "control characters"),
+        ("nul\x00name", "control characters"),
+        ("esc\x1fname", "control characters"),
+    ],
+)
+def test_invalid_profile_name_messages(tmp_path: Path, bad: str, why: str) -> None:
+    store = ProfileStore(tmp_path)
+    with pytest.raises(ConfigurationError, match=f"Invalid profile name {re.escape(repr(bad))}"):
+        store.save(bad, {})
+    with pytest.raises(ConfigurationError, match=why):
+        store.save(bad, {})
+    store.save("ok", {})
+    with pytest.raises(ConfigurationError, match="Invalid profile name"):
+        store.rename("ok", bad)
+    with pytest.raises(ConfigurationError, match="Invalid profile name"), store.edit() as profiles:
+        profiles[bad] = {}
+    assert store.names() == ["ok"]
+    store.save("space inside\x7f", {})  # inner spaces and DEL are allowed
+    assert store.names() == ["ok", "space inside\x7f"]
+
+
+def test_save_delete_rename_messages(tmp_path: Path) -> None:
+    store = ProfileStore(tmp_path)
+    store.save("a", {"k": "1"})
+    with pytest.raises(ConfigurationError) as caught:
+        store.save("a", {"k": "2"})
+    assert str(caught.value) == (
+        f"Profile 'a' already exists in {store.path}. "
+        "Pass overwrite=True (--overwrite) to replace it."
+    )
+    with pytest.raises(ConfigurationError) as caught:
+        store.delete("b")
+    assert str(caught.value) == f"There is no profile 'b' in {store.path}."
+    with pytest.raises(ConfigurationError) as caught:
+        store.rename("b", "c")
+    assert str(caught.value) == f"There is no profile 'b' in {store.path}."
+    store.save("b", {"k": "2"})
+    store.save("c", {"k": "3"})
+    with pytest.raises(ConfigurationError) as caught:
+        store.rename("a", "c")
+    assert str(caught.value) == f"Profile 'c' already exists in {store.path}."
+    store.rename("b", "renamed")
+    assert list(store.read().items()) == [
+        ("a", {"k": "1"}),
+        ("renamed", {"k": "2"}),
+        ("c", {"k": "3"}),
+    ]
+    with pytest.raises(ConfigurationError, match="already exists"):
+        store.rename("a", "a")  # to itself
+    assert store.names() == ["a", "renamed", "c"]
+    assert store.delete("renamed") == {"k": "2"}
+    assert store.names() == ["a", "c"]
