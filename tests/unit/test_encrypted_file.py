@@ -677,3 +677,182 @@ def test_vault_lock_timeout(
     assert "waited 1 s" in str(caught.value)
     assert vault.read_bytes() == before
     assert store.get("k") == "v"  # reading needs no lock
+
+
+# -- exact behaviour, one rule at a time -----------------------------------------------
+
+
+def test_vault_path_from_the_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("TILEDB_CLIENT_SECRETS_FILE", "relative.vault")
+    assert encrypted_file.vault_path() == tmp_path / "relative.vault"
+    monkeypatch.setenv("TILEDB_CLIENT_SECRETS_FILE", "~/mine.vault")
+    assert encrypted_file.vault_path() == Path(os.environ["HOME"]) / "mine.vault"
+    monkeypatch.setenv("TILEDB_CLIENT_SECRETS_FILE", "")
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    assert encrypted_file.vault_path() == tmp_path / "data" / "tiledb-client" / "secrets.vault"
+
+
+def test_messages_name_the_vault_and_the_source(
+    store: EncryptedFileBackend, vault: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store.set("k", "v")
+    monkeypatch.setenv("TILEDB_CLIENT_PASSPHRASE", "another passphrase")
+    with pytest.raises(WrongPassphraseError) as caught:
+        store.get("k")
+    assert str(caught.value) == (
+        f"The passphrase from $TILEDB_CLIENT_PASSPHRASE does not unlock the secrets vault"
+        f" {vault} (or the vault's header was changed)."
+    )
+    monkeypatch.setenv("TILEDB_CLIENT_PASSPHRASE", PASSPHRASE)
+    document = load(vault)
+    document["mac"] = flip(document["mac"])
+    save(vault, document)
+    with pytest.raises(VaultTamperedError) as caught:
+        store.get("k")
+    assert str(caught.value) == (
+        f"The secrets vault {vault} was modified outside this library: its entries do not"
+        " match their MAC. Restore it from a backup, or delete it and store again."
+    )
+    document["mac"] = flip(document["mac"])
+    document["verifier"] = flip(document["verifier"])
+    save(vault, document)
+    with pytest.raises(VaultTamperedError) as caught:
+        store.get("k")  # the key is cached: a changed verifier is tampering
+    assert str(caught.value) == f"The verifier of the secrets vault {vault} was changed."
+
+
+def test_a_foreign_file_message(store: EncryptedFileBackend, vault: Path) -> None:
+    vault.parent.mkdir(parents=True)
+    vault.write_bytes(b"\xff\xfe not text")
+    with pytest.raises(SecretBackendError) as caught:
+        store.get("k")
+    assert str(caught.value).startswith(f"The secrets vault {vault} cannot be used: it is not JSON")
+    assert str(caught.value).endswith(
+        ". It was left untouched; move it away or point TILEDB_CLIENT_SECRETS_FILE at another file."
+    )
+
+
+def test_a_directory_where_the_vault_should_be(store: EncryptedFileBackend, vault: Path) -> None:
+    vault.mkdir(parents=True)
+    for call in (lambda: store.get("k"), lambda: store.set("k", "v"), lambda: store.contains("k")):
+        with pytest.raises(SecretBackendError, match=f"Cannot read the secrets vault {vault}: "):
+            call()
+    assert not store.probe().available
+    assert vault.is_dir()
+
+
+def test_a_file_where_the_vault_directory_should_be(
+    store: EncryptedFileBackend, vault: Path
+) -> None:
+    vault.parent.write_text("a file, not a directory")
+    with pytest.raises(SecretBackendError) as caught:
+        store.set("k", "v")
+    assert f"{vault}" in str(caught.value)
+    assert vault.parent.read_text() == "a file, not a directory"
+
+
+def test_full_disk_while_writing_the_vault(store: EncryptedFileBackend, vault: Path) -> None:
+    store.set("small", "v")
+    before = vault.read_bytes()
+    from tests.faults import run_with_file_size_limit
+
+    result = run_with_file_size_limit(
+        """
+        from tiledb.client.basics.errors import SecretBackendError
+        from tiledb.client.secrets.registry import get_backend
+        try:
+            get_backend("encrypted-file").set("big", "b" * 50_000)
+        except SecretBackendError as exc:
+            report(error=str(exc))
+        """,
+        limit=16 * 1024,
+    )
+    assert result["error"].startswith(f"Cannot write the secrets vault {vault}: ")
+    assert vault.read_bytes() == before
+    assert sorted(p.name for p in vault.parent.iterdir()) == [".secrets.vault.lock", vault.name]
+    assert store.get("small") == "v"
+
+
+def test_probe_reasons(store: EncryptedFileBackend, vault: Path) -> None:
+    assert store.probe().reason == f"new vault {vault}, passphrase from $TILEDB_CLIENT_PASSPHRASE"
+    store.set("k", "v")
+    assert store.probe().reason == f"vault {vault}, passphrase from $TILEDB_CLIENT_PASSPHRASE"
+    assert store.probe().available
+
+
+def test_probe_without_a_source_says_what_to_set(
+    store: EncryptedFileBackend, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("TILEDB_CLIENT_PASSPHRASE")
+    availability = store.probe()
+    assert not availability.available
+    assert availability.reason == passphrase.NO_SOURCE_HINT
+
+
+def test_delete(store: EncryptedFileBackend, vault: Path) -> None:
+    assert store.delete("k") is False  # no vault
+    assert not vault.exists()
+    store.set("k", "v")
+    store.set("other", "w")
+    before = vault.read_bytes()
+    assert store.delete("missing") is False
+    assert vault.read_bytes() == before  # nothing to delete: not rewritten
+    assert store.delete("k") is True
+    assert store.get("k") is None
+    assert not store.contains("k")
+    assert store.get("other") == "w"
+    assert list(load(vault)["entries"]) == ["other"]
+    assert store.delete("other") is True
+    assert load(vault)["entries"] == {}  # an empty vault is still a valid vault
+    assert store.get("other") is None
+    store.set("again", "x")
+    assert store.get("again") == "x"
+
+
+@pytest.mark.parametrize("key", ["", None, 3])
+def test_keys_must_be_non_empty_strings(store: EncryptedFileBackend, key: Any) -> None:
+    with pytest.raises(ValueError, match="the key must be a non-empty string"):
+        store.set(key, "v")
+
+
+def test_new_vaults_use_argon2id_when_preferred_and_available(vault: Path) -> None:
+    EncryptedFileBackend(kdf_policy=TEST_POLICY).set("k", "v")
+    assert load(vault)["kdf"] == {"name": "argon2id", **_CHEAP["argon2id"], "salt": ANY_SALT}
+    vault.unlink()
+    EncryptedFileBackend(kdf_policy=SCRYPT_POLICY).set("k", "v")
+    assert load(vault)["kdf"] == {"name": "scrypt", **_CHEAP["scrypt"], "salt": ANY_SALT}
+
+
+class _AnySalt:
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, str) and len(base64.b64decode(other)) == 16
+
+    def __hash__(self) -> int:
+        return 0
+
+
+ANY_SALT = _AnySalt()
+
+
+def test_argon2id_support_is_detected() -> None:
+    encrypted_file.argon2id_supported.cache_clear()
+    assert encrypted_file.argon2id_supported() is True  # cryptography>=44 wheels on OpenSSL 3.2+
+
+
+def test_the_key_cache_is_per_passphrase_and_cleared(
+    store: EncryptedFileBackend, vault: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store.set("k", "v")
+    assert len(encrypted_file._key_cache) == 1
+    monkeypatch.setenv("TILEDB_CLIENT_PASSPHRASE", "wrong")
+    with pytest.raises(WrongPassphraseError):
+        store.get("k")
+    assert len(encrypted_file._key_cache) == 1  # a failed unlock is not remembered
+    monkeypatch.setenv("TILEDB_CLIENT_PASSPHRASE", PASSPHRASE)
+    encrypted_file.clear_key_cache()
+    assert encrypted_file._key_cache == {}
+    assert store.get("k") == "v"
+    (cached,) = encrypted_file._key_cache.values()
+    assert len(cached) == 64
+    assert PASSPHRASE.encode() not in repr(encrypted_file._key_cache).encode()
