@@ -235,3 +235,231 @@ def test_logout_clears_the_default_context(local_server: LocalServer, vault: Pat
     # (rest.server_address may still be the host: core reads it from profiles.json itself.)
     assert config["sm.tile_cache_size"] == "4321"  # the rest of the context is kept
     assert deletes(local_server) == []  # an API token is never revoked
+
+
+# -- the details that decide reuse, minting and revoking --------------------------------
+
+
+def test_obtain_says_whether_it_reused(ada: LocalServer) -> None:
+    from tiledb.client.session.session_tokens import obtain_session_token
+    from tiledb.client.session.settings import resolve
+
+    settings = resolve()
+    reused = obtain_session_token(settings, tiledb.client.client.client)
+    assert reused.reused is True
+    assert reused.token.token_id == minted(ada)[0]
+    assert reused.self_user["user"]["username"] == DEFAULT_USERNAME
+    rewrite_record(expires_at=in_minutes(1))
+    fresh = obtain_session_token(settings, tiledb.client.client.client)
+    assert fresh.reused is False
+    assert fresh.self_user is None
+    assert fresh.token.token_id == minted(ada)[1]
+
+
+def test_the_reuse_is_logged_without_the_token(
+    ada: LocalServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    current = session_module.peek()
+    assert current is not None
+    with caplog.at_level(logging.DEBUG, logger="tiledb.client"):
+        tiledb.client.login()
+    messages = [r.getMessage() for r in caplog.records]
+    assert f"reusing session token {minted(ada)[0]}" in messages
+    assert current.token not in caplog.text
+
+
+@pytest.mark.parametrize(("status", "replaced"), [(401, True), (403, True), (404, False)])
+def test_a_refused_cached_token_is_replaced(
+    ada: LocalServer, caplog: pytest.LogCaptureFixture, status: int, replaced: bool
+) -> None:
+    ada.fail_next(status, count=1)  # the answer to the check of the cached token
+    with caplog.at_level(logging.INFO, logger="tiledb.client"):
+        if replaced:
+            tiledb.client.login()
+        else:
+            with pytest.raises(ClientError, match=str(status)):
+                tiledb.client.login()
+    assert len(minted(ada)) == (2 if replaced else 1)
+    refused = "the cached session token was refused; making a new one"
+    assert (refused in [r.getMessage() for r in caplog.records]) is replaced
+
+
+def test_a_refused_cached_token_is_forgotten_even_if_minting_fails(ada: LocalServer) -> None:
+    ada.revoke_token(minted(ada)[0])
+    tiledb.client.client.client.retry_mode("disabled")
+    ada.fail_next(401, count=1)  # the check: refused
+    ada.fail_next(500, count=1)  # then the new token cannot be made
+    with pytest.raises(ClientError, match="500"):
+        tiledb.client.login()
+    assert cached_record() is None
+
+
+def test_the_cached_record(ada: LocalServer) -> None:
+    record = cached_record()
+    assert record is not None
+    (token,) = [t for t in ada.tokens if t.token_id == record["token_id"]]
+    assert record["workspace_id"] == token.workspace_id
+    assert record["workspace_id"].startswith("ws_")
+    assert set(record) == {
+        "token_id",
+        "api_key",
+        "workspace_id",
+        "expires_at",
+        "host",
+        "username",
+    }
+
+
+def test_a_workspace_id_needs_no_lookup(
+    local_server: LocalServer, vault: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tiledb.client.testing import DEFAULT_WORKSPACE_ID
+
+    env_login(local_server, monkeypatch)
+    monkeypatch.setenv("TILEDB_REST_WORKSPACE", DEFAULT_WORKSPACE_ID)
+    tiledb.client.login()
+    assert not [r for r in local_server.requests if r.route.startswith("/v4/workspaces/")]
+    (token,) = [t for t in local_server.tokens if t.name.startswith("login-session-")]
+    assert token.workspace_id == DEFAULT_WORKSPACE_ID
+
+
+def test_a_password_without_a_workspace_is_a_login_error(
+    local_server: LocalServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tiledb.client.basics.errors import LoginError
+
+    env_login(local_server, monkeypatch)
+    monkeypatch.delenv("TILEDB_REST_WORKSPACE")
+    with pytest.raises(LoginError) as caught:
+        tiledb.client.login()
+    assert (
+        "The workspace is unknown: a session token is made for one workspace. Configure the"
+        " profile's workspace or set TILEDB_REST_WORKSPACE. [host from"
+        " TILEDB_REST_SERVER_ADDRESS;"
+    ) in str(caught.value)
+    assert minted(local_server) == []
+
+
+def test_logout_of_an_already_revoked_token(ada: LocalServer) -> None:
+    from tiledb.client.operations.logout import logout
+
+    ada.revoke_token(minted(ada)[0])
+    result = logout(tiledb.client.client.client)
+    assert result.revoked is False  # the server said 401: nothing left to revoke
+    assert result.forgot_cached is True
+    assert result.ended_session is True
+    assert cached_record() is None
+
+
+def test_logout_of_a_record_without_a_token_id(ada: LocalServer) -> None:
+    from tiledb.client.operations.logout import logout
+
+    rewrite_record(token_id="")
+    session_module.install(None, update_default_ctx=False)  # not the current session
+    result = logout(tiledb.client.client.client)
+    assert result.revoked is False
+    assert deletes(ada) == []
+    assert cached_record() is None
+
+
+def test_session_tokens_over_tls_without_verification(
+    local_tls_server: LocalServer, vault: Path
+) -> None:
+    # The profile turns verification off (a self-signed server): checking, minting and
+    # revoking must all honour it.
+    tiledb.client.configure(
+        username=DEFAULT_USERNAME,
+        password=DEFAULT_PASSWORD,
+        workspace=DEFAULT_WORKSPACE,
+        host=local_tls_server.url,
+        verify_ssl=False,
+    )
+    with pytest.warns(Warning):  # urllib3: an unverified HTTPS request
+        tiledb.client.login()
+        tiledb.client.login()  # the check of the cached token
+        tiledb.client.logout()
+    assert len(minted(local_tls_server)) == 1
+    assert active(local_tls_server) == []
+    assert deletes(local_tls_server) == [f"/v4/tokens/{minted(local_tls_server)[0]}"]
+
+
+def test_session_tokens_over_tls_with_the_ca_file(
+    local_tls_server: LocalServer, vault: Path
+) -> None:
+    tiledb.client.configure(
+        username=DEFAULT_USERNAME,
+        password=DEFAULT_PASSWORD,
+        workspace=DEFAULT_WORKSPACE,
+        host=local_tls_server.url,
+        ca_file=str(local_tls_server.ca_file),
+    )
+    tiledb.client.login()
+    tiledb.client.login()
+    tiledb.client.logout()
+    assert len(minted(local_tls_server)) == 1
+    assert active(local_tls_server) == []
+
+
+def test_a_session_token_that_cannot_be_cached_still_logs_in(
+    local_server: LocalServer, vault: Path
+) -> None:
+    from tests.faults import run_with_file_size_limit
+
+    tiledb.client.configure(
+        username=DEFAULT_USERNAME,
+        password=DEFAULT_PASSWORD,
+        workspace=DEFAULT_WORKSPACE,
+        host=local_server.url,
+    )
+    before = vault.read_bytes()
+    # The disk is full: the vault cannot grow by the session token's record.
+    result = run_with_file_size_limit(
+        """
+        import io, logging
+        import tiledb.client
+        log = io.StringIO()
+        logging.basicConfig(stream=log, level=logging.WARNING, format="%(message)s")
+        tiledb.client.login()
+        report(user=tiledb.client.get_user().username, log=log.getvalue())
+        """,
+        limit=len(before) + 64,
+    )
+    assert result["user"] == DEFAULT_USERNAME
+    assert result["log"].startswith(
+        "the session token could not be cached, the next login makes a new one: Cannot write"
+        f" the secrets vault {vault}"
+    )
+    assert vault.read_bytes() == before
+    assert len(minted(local_server)) == 1
+    tiledb.client.login()  # nothing cached: a new token
+    assert len(minted(local_server)) == 2
+
+
+def test_an_unreadable_cached_token_is_replaced(
+    local_server: LocalServer, secret_service: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    import keyring.backends.SecretService
+
+    from tiledb.client.secrets import _chunks
+    from tiledb.client.secrets.keyring_backend import SERVICE
+
+    tiledb.client.configure(
+        username=DEFAULT_USERNAME,
+        password=DEFAULT_PASSWORD,
+        workspace=DEFAULT_WORKSPACE,
+        host=local_server.url,
+        secret_backend="keyring",
+    )
+    profile = ProfileStore().get("default")
+    assert profile is not None
+    key = secret_entry_key(profile["client.secret_id"], "session")
+    # A record split into pieces whose manifest is damaged: reading it is an error.
+    ring = keyring.backends.SecretService.Keyring()
+    ring.set_password(SERVICE, key, f"{_chunks.MARKER} garbage")
+    with caplog.at_level(logging.WARNING, logger="tiledb.client"):
+        tiledb.client.login()
+    (message,) = [r.getMessage() for r in caplog.records if "cached session" in r.getMessage()]
+    assert message.startswith("cannot read the cached session token: ")
+    assert "manifest of pieces" in message
+    assert len(minted(local_server)) == 1
+    assert get_backend("keyring").get(key) is not None  # replaced by the new token's record

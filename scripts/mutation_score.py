@@ -1,0 +1,95 @@
+"""Print the mutation score of each module mutmut mutated, and the surviving mutants.
+
+Run after ``mutmut run`` (``tox -e mutation`` runs both). Reads mutmut's result files
+under ``mutants/``; a mutant counts as killed when a test failed or timed out on it.
+The score is killed / (killed + survived + no tests): a mutant no test reaches counts
+against it. Listed equivalent mutants (docs/development.md, "Test strength") are shown
+apart and left out of the score.
+
+Usage: ``python scripts/mutation_score.py [--min PERCENT]``; exits 1 below the minimum.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+from collections import Counter
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+KILLED = {1, 3, 36, 24, -24, 152, 255, 37}
+SURVIVED = {0}
+NO_TESTS = {5, 33}
+EQUIVALENT_LIST = ROOT / "docs" / "development.md"
+
+
+def equivalent_mutants() -> set[str]:
+    """Mutant names listed as equivalent in docs/development.md (lines "- `name`: why")."""
+    text = EQUIVALENT_LIST.read_text(encoding="utf-8")
+    section = text.split("### Equivalent mutants", 1)[-1].split("\n## ", 1)[0]
+    return set(re.findall(r"^- `([^`]+__mutmut_\d+)`", section, flags=re.MULTILINE))
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--min", type=float, default=0.0, help="fail below this score (percent)")
+    args = parser.parse_args()
+    equivalent = equivalent_mutants()
+    metas = sorted((ROOT / "mutants" / "src").rglob("*.py.meta"))
+    if not metas:
+        print("no mutmut results under mutants/: run `mutmut run` first", file=sys.stderr)
+        return 1
+    worst = 100.0
+    survivors: list[str] = []
+    print(f"{'module':45} {'killed':>6} {'survived':>8} {'no tests':>8} {'equiv':>5} {'score':>6}")
+    totals: Counter[str] = Counter()
+    for meta in metas:
+        results: dict[str, int | None] = json.loads(meta.read_text())["exit_code_by_key"]
+        if not results:
+            continue
+        counts: Counter[str] = Counter()
+        for name, code in results.items():
+            if name in equivalent and code in SURVIVED | NO_TESTS:
+                counts["equivalent"] += 1
+            elif code in KILLED:
+                counts["killed"] += 1
+            elif code in SURVIVED:
+                counts["survived"] += 1
+                survivors.append(name)
+            elif code in NO_TESTS:
+                counts["no tests"] += 1
+                survivors.append(name)
+            elif code is None:
+                counts["not checked"] += 1
+                survivors.append(name)
+            else:
+                counts["other"] += 1
+                survivors.append(name)
+        totals.update(counts)
+        module = str(meta.relative_to(ROOT / "mutants" / "src"))[: -len(".py.meta")]
+        score = _score(counts)
+        worst = min(worst, score)
+        print(
+            f"{module.replace('/', '.'):45} {counts['killed']:>6} {counts['survived']:>8}"
+            f" {counts['no tests']:>8} {counts['equivalent']:>5} {score:>5.1f}%"
+        )
+    print(
+        f"{'all':45} {totals['killed']:>6} {totals['survived']:>8} {totals['no tests']:>8}"
+        f" {totals['equivalent']:>5} {_score(totals):>5.1f}%"
+    )
+    if survivors:
+        print("\nnot killed (see them with `mutmut show NAME`):")
+        for name in sorted(survivors):
+            print(f"  {name}")
+    return 1 if worst < args.min else 0
+
+
+def _score(counts: Counter[str]) -> float:
+    judged = sum(counts[k] for k in ("killed", "survived", "no tests", "other", "not checked"))
+    return 100.0 * counts["killed"] / judged if judged else 100.0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
