@@ -33,6 +33,7 @@ def equivalent_mutants() -> set[str]:
 
 
 def main() -> int:
+    """Print the table and the survivors; return 1 when a module scores below --min."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--min", type=float, default=0.0, help="fail below this score (percent)")
     args = parser.parse_args()
