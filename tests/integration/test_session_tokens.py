@@ -463,3 +463,201 @@ def test_an_unreadable_cached_token_is_replaced(
     assert "manifest of pieces" in message
     assert len(minted(local_server)) == 1
     assert get_backend("keyring").get(key) is not None  # replaced by the new token's record
+
+
+def test_the_cached_token_is_checked_with_the_profiles_tls_settings(
+    local_tls_server: LocalServer, vault: Path
+) -> None:
+    tiledb.client.configure(
+        username=DEFAULT_USERNAME,
+        password=DEFAULT_PASSWORD,
+        workspace=DEFAULT_WORKSPACE,
+        host=local_tls_server.url,
+        ca_file=str(local_tls_server.ca_file),
+    )
+    tiledb.client.login()
+    with ProfileStore().edit() as profiles:  # the CA is gone: the server cannot be trusted
+        del profiles["default"]["ssl.ca_file"]
+    with pytest.raises(ClientError, match="TLS verification failed"):
+        tiledb.client.login()  # the check of the cached token
+    with pytest.raises(ClientError, match="TLS verification failed"):
+        tiledb.client.logout(profile_name="default")  # nor is it revoked blindly
+    assert cached_record() is not None
+    assert len(active(local_tls_server)) == 1
+
+
+def test_logout_reports_what_it_did(ada: LocalServer) -> None:
+    from tiledb.client.operations.logout import logout
+
+    result = logout(tiledb.client.client.client)
+    assert (result.profile_name, result.revoked, result.forgot_cached, result.ended_session) == (
+        "default",
+        True,
+        True,
+        True,
+    )
+    again = logout(tiledb.client.client.client)
+    assert (again.revoked, again.forgot_cached, again.ended_session) == (False, False, False)
+
+
+def test_a_forbidden_revoke_is_not_an_error(ada: LocalServer) -> None:
+    from tiledb.client.operations.logout import logout
+
+    ada.fail_next(403, count=1)
+    result = logout(tiledb.client.client.client)
+    assert result.revoked is False
+    assert result.forgot_cached is True
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"TILEDB_REST_PASSWORD": "not-the-password-1"}, "refused the username 'ada' and its"),
+        ({"TILEDB_REST_WORKSPACE": "nowhere"}, "knows no workspace 'nowhere' for 'ada' (HTTP 404)"),
+    ],
+)
+def test_minting_refused(
+    local_server: LocalServer,
+    vault: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    change: dict[str, str],
+    message: str,
+) -> None:
+    from tiledb.client.basics.errors import LoginError
+
+    env_login(local_server, monkeypatch)
+    for name, value in change.items():
+        monkeypatch.setenv(name, value)
+    with pytest.raises(LoginError) as caught:
+        tiledb.client.login()
+    assert message in str(caught.value)
+    assert f"The server at {local_server.url} " in str(caught.value)
+    assert "not-the-password-1" not in str(caught.value)
+    assert minted(local_server) == []
+
+
+def test_a_minted_token_is_for_everything_and_logged_by_id(
+    local_server: LocalServer,
+    vault: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    env_login(local_server, monkeypatch)
+    with caplog.at_level(logging.DEBUG, logger="tiledb.client"):
+        tiledb.client.login()
+    (token,) = [t for t in local_server.tokens if t.name.startswith("login-session-")]
+    assert token.scope == "*"
+    assert f"created session token {token.token_id} for {DEFAULT_USERNAME}" in [
+        r.getMessage() for r in caplog.records
+    ]
+    current = session_module.peek()
+    assert current is not None
+    assert current.token not in caplog.text
+
+
+def test_a_damaged_record_is_logged_exactly(
+    ada: LocalServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    get_backend("encrypted-file").set(session_key(), "[1, 2")
+    with caplog.at_level(logging.WARNING, logger="tiledb.client"):
+        tiledb.client.login()
+    assert "ignoring a cached session token that is not valid JSON" in [
+        r.getMessage() for r in caplog.records
+    ]
+
+
+@pytest.mark.parametrize(
+    ("profile", "slot"),
+    [
+        (
+            {
+                "client.secret_backend": "encrypted-file",
+                "client.secret_id": "x",
+                "client.auth": "password",
+            },
+            True,
+        ),
+        (
+            {
+                "client.secret_backend": "encrypted-file",
+                "client.secret_id": "x",
+                "client.auth": "token",
+            },
+            False,
+        ),
+        ({"client.secret_backend": "encrypted-file", "client.secret_id": "x"}, False),
+        ({"client.secret_backend": "encrypted-file", "client.auth": "password"}, False),
+        ({"client.secret_id": "x", "client.auth": "password"}, False),
+        ({"rest.password": "plain", "rest.username": "ada"}, False),
+    ],
+    ids=["password", "token", "no-auth", "no-id", "no-backend", "plaintext"],
+)
+def test_which_profiles_cache_a_session_token(
+    vault: Path, profile: dict[str, str], slot: bool
+) -> None:
+    from tiledb.client.session.session_tokens import cache_slot_of_profile
+
+    found = cache_slot_of_profile(profile)
+    if slot:
+        assert found is not None
+        backend, key = found
+        assert backend is get_backend("encrypted-file")
+        assert key == secret_entry_key("x", "session")
+    else:
+        assert found is None
+
+
+class _OddTokenServer:
+    """A server that answers POST /v4/tokens with ``{"data": body}``, the rest as it should."""
+
+    def __init__(self, body: bytes) -> None:
+        import http.server
+        import threading
+
+        answer = body
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                self._send(b'{"data": {"workspace_id": "ws_0123456789abcdef", "name": "acme"}}')
+
+            def do_POST(self) -> None:
+                self.rfile.read(int(self.headers.get("content-length") or 0))
+                self._send(b'{"data": ' + answer + b"}")
+
+            def _send(self, data: bytes) -> None:
+                self.send_response(200)
+                self.send_header("content-type", "application/json")
+                self.send_header("content-length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self.thread.start()
+
+    def close(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+@pytest.mark.parametrize("body", [b"[]", b"{}", b'{"id": "t1"}', b"null"])
+def test_a_server_that_returns_no_session_token(
+    monkeypatch: pytest.MonkeyPatch, body: bytes
+) -> None:
+    from tiledb.client.basics.errors import LoginError
+
+    server = _OddTokenServer(body)
+    try:
+        monkeypatch.setenv("TILEDB_REST_SERVER_ADDRESS", server.url)
+        monkeypatch.setenv("TILEDB_REST_USERNAME", DEFAULT_USERNAME)
+        monkeypatch.setenv("TILEDB_REST_PASSWORD", DEFAULT_PASSWORD)
+        monkeypatch.setenv("TILEDB_REST_WORKSPACE", DEFAULT_WORKSPACE)
+        with pytest.raises(LoginError) as caught:
+            tiledb.client.login()
+        assert f"The server at {server.url} returned no session token." in str(caught.value)
+    finally:
+        server.close()

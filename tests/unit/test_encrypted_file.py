@@ -786,7 +786,7 @@ def test_probe_without_a_source_says_what_to_set(
 ) -> None:
     monkeypatch.delenv("TILEDB_CLIENT_PASSPHRASE")
     availability = store.probe()
-    assert not availability.available
+    assert availability.available is False
     assert availability.reason == passphrase.NO_SOURCE_HINT
 
 
@@ -856,3 +856,54 @@ def test_the_key_cache_is_per_passphrase_and_cleared(
     (cached,) = encrypted_file._key_cache.values()
     assert len(cached) == 64
     assert PASSPHRASE.encode() not in repr(encrypted_file._key_cache).encode()
+
+
+def test_value_error_messages(store: EncryptedFileBackend) -> None:
+    with pytest.raises(ValueError) as caught:
+        store.set("k", "")
+    assert str(caught.value) == "refusing to store an empty secret"
+    with pytest.raises(ValueError) as caught:
+        store.set("", "v")
+    assert str(caught.value) == "the key must be a non-empty string"
+
+
+def test_probe_reports_the_passphrase_problem_first(
+    store: EncryptedFileBackend, vault: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    vault.parent.mkdir(parents=True)
+    vault.write_text("not a vault")
+    monkeypatch.delenv("TILEDB_CLIENT_PASSPHRASE")
+    monkeypatch.setenv("TILEDB_CLIENT_PASSPHRASE_FILE", "/nonexistent/passphrase")
+    availability = store.probe()
+    assert availability.available is False
+    assert "/nonexistent/passphrase" in availability.reason
+    assert "not JSON" not in availability.reason
+
+
+def test_a_vault_deleted_while_the_passphrase_is_typed(
+    store: EncryptedFileBackend, vault: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The passphrase is asked before the lock is taken; meanwhile another process
+    # deletes the vault. The write then starts a new vault: nothing of the deleted one
+    # comes back.
+    store.set("old", "1")
+    monkeypatch.delenv("TILEDB_CLIENT_PASSPHRASE")
+    monkeypatch.setattr(passphrase, "_stdin_is_terminal", lambda: True)
+    encrypted_file.clear_key_cache()
+    prompts: list[str] = []
+
+    def type_passphrase(prompt: str) -> str:
+        prompts.append(prompt)
+        if len(prompts) == 1:
+            vault.unlink()  # while the person types
+        return PASSPHRASE
+
+    monkeypatch.setattr(getpass, "getpass", type_passphrase)
+    store.set("new", "2")
+    assert list(load(vault)["entries"]) == ["new"]
+    assert "New passphrase" in prompts[1]  # the new vault asked for its own, twice
+    assert prompts[2] == "Repeat the passphrase: "
+    monkeypatch.setenv("TILEDB_CLIENT_PASSPHRASE", PASSPHRASE)
+    encrypted_file.clear_key_cache()
+    assert store.get("new") == "2"
+    assert store.get("old") is None

@@ -413,3 +413,25 @@ def test_save_delete_rename_messages(tmp_path: Path) -> None:
     assert store.names() == ["a", "renamed", "c"]
     assert store.delete("renamed") == {"k": "2"}
     assert store.names() == ["a", "c"]
+
+
+def test_a_file_where_the_profile_directory_should_be(tmp_path: Path) -> None:
+    (tmp_path / "taken").write_text("a file")
+    store = ProfileStore(tmp_path / "taken" / "profiles")
+    with pytest.raises(ConfigurationError) as caught:
+        store.save("default", {})
+    assert str(caught.value).startswith(
+        f"Cannot create the profile directory {tmp_path / 'taken' / 'profiles'}: "
+    )
+
+
+def test_invalid_profile_name_full_message(tmp_path: Path) -> None:
+    with pytest.raises(ConfigurationError) as caught:
+        ProfileStore(tmp_path).save(" x", {})
+    assert str(caught.value) == (
+        "Invalid profile name ' x': use a non-empty name without leading or trailing"
+        " spaces, other than 'version'."
+    )
+    with pytest.raises(ConfigurationError) as caught:
+        ProfileStore(tmp_path).save("a\tb", {})
+    assert str(caught.value) == "Invalid profile name 'a\\tb': control characters."

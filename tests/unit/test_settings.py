@@ -497,3 +497,27 @@ def test_rows_summary_and_reprs(store: ProfileStore, monkeypatch: pytest.MonkeyP
     assert ("token", "****def (27 chars)", "argument") in token.rows()
     password = resolve(arguments={"password": long_token, "username": "ada"})
     assert ("password", "****", "argument") in password.rows()  # no tail for a password
+
+
+def test_an_environment_token_shadows_a_plaintext_password(
+    store: ProfileStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store.save("default", {"rest.username": "ada", "rest.password": "plain-pw"})
+    monkeypatch.setenv("TILEDB_REST_TOKEN", "env-token")
+    with pytest.warns(PlaintextSecretWarning):
+        settings = resolve()
+    assert settings.password is None
+    assert settings.shadowed == (
+        f"TILEDB_REST_TOKEN shadows the credentials stored in {profile_source(store)}",
+    )
+
+
+def test_an_explicit_profile_directory(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    elsewhere = ProfileStore(tmp_path / "elsewhere")
+    elsewhere.save("prod", {"rest.server_address": "https://prod.example", "rest.token": "t"})
+    monkeypatch.setenv("TILEDB_PROFILE_DIR", str(tmp_path / "not-this-one"))
+    with pytest.warns(PlaintextSecretWarning):
+        settings = resolve("prod", tmp_path / "elsewhere")
+    assert settings.profile_file == elsewhere.path
+    assert settings.host.value == "https://prod.example"
+    assert settings.profile_name == "prod"

@@ -191,3 +191,15 @@ def test_the_header_is_canonical_and_authenticated() -> None:
     assert vault.verifier_for(KEY) != vault.mac_for(KEY)  # separate labels
     assert vault.aad("a") != vault.aad("b")
     assert vault.aad("a") != other.aad("a")
+
+
+def test_the_file_is_indented_ascii_json_with_a_final_newline() -> None:
+    vault = _vault.new_vault(PATH, "scrypt", PRODUCTION_POLICY)
+    vault.encrypt(KEY, "token: café", "sécret")
+    data = vault.serialise(KEY)
+    data.decode("ascii")  # names and values are escaped
+    lines = data.decode().split("\n")
+    assert lines[0] == "{"
+    assert lines[1].startswith('  "format": ')
+    assert lines[-2:] == ["}", ""]
+    assert parse(json.loads(data)).decrypt(KEY, "token: café") == "sécret"
