@@ -661,3 +661,68 @@ def test_a_server_that_returns_no_session_token(
         assert f"The server at {server.url} returned no session token." in str(caught.value)
     finally:
         server.close()
+
+
+def test_what_a_mint_asks_for(
+    local_server: LocalServer, vault: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tiledb.client.testing import DEFAULT_WORKSPACE_ID
+
+    env_login(local_server, monkeypatch)
+    tiledb.client.login()
+    (post,) = [r for r in local_server.requests if r.method == "POST"]
+    body = json.loads(post.body)
+    assert body["scope"] == "*"
+    assert body["workspace_id"] == DEFAULT_WORKSPACE_ID
+    assert body["name"].startswith("login-session-")
+    assert set(body) == {"name", "scope", "workspace_id"}
+
+
+def test_minting_verifies_the_server(local_tls_server: LocalServer, vault: Path) -> None:
+    tiledb.client.configure(  # TLS verification on, and no CA that trusts this server
+        username=DEFAULT_USERNAME,
+        password=DEFAULT_PASSWORD,
+        workspace=DEFAULT_WORKSPACE,
+        host=local_tls_server.url,
+    )
+    with pytest.raises(ClientError, match="TLS verification failed"):
+        tiledb.client.login()
+    assert minted(local_tls_server) == []
+
+
+def test_a_revoke_of_an_unknown_token_is_not_an_error(ada: LocalServer) -> None:
+    from tiledb.client.operations.logout import logout
+
+    ada.fail_next(404, count=1)
+    result = logout(tiledb.client.client.client)
+    assert result.revoked is False
+    assert result.forgot_cached is True
+
+
+def test_an_environment_password_leaves_the_profiles_cache_alone(
+    ada: LocalServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    before = cached_record()
+    monkeypatch.setenv("TILEDB_REST_PASSWORD", DEFAULT_PASSWORD)  # shadows the stored one
+    tiledb.client.login()
+    current = session_module.peek()
+    assert current is not None
+    assert current.session_token_id == minted(ada)[1]  # its own token, not the cached one
+    assert cached_record() == before
+
+
+def test_a_token_without_an_expiry_is_cached(vault: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    server = _OddTokenServer(b'{"token_id": "t1", "api_key": "k-ws_0123456789abcdef-x"}')
+    try:
+        tiledb.client.configure(
+            username=DEFAULT_USERNAME,
+            password=DEFAULT_PASSWORD,
+            workspace=DEFAULT_WORKSPACE,
+            host=server.url,
+        )
+        tiledb.client.login()
+        record = cached_record()
+        assert record is not None
+        assert (record["token_id"], record["expires_at"]) == ("t1", None)
+    finally:
+        server.close()

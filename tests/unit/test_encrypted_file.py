@@ -907,3 +907,26 @@ def test_a_vault_deleted_while_the_passphrase_is_typed(
     encrypted_file.clear_key_cache()
     assert store.get("new") == "2"
     assert store.get("old") is None
+
+
+def test_a_key_deleted_while_the_passphrase_is_typed(
+    store: EncryptedFileBackend, vault: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # delete() saw the entry; while the passphrase is typed another process deletes it.
+    store.set("k", "v")
+    store.set("other", "w")
+    monkeypatch.delenv("TILEDB_CLIENT_PASSPHRASE")
+    monkeypatch.setattr(passphrase, "_stdin_is_terminal", lambda: True)
+    encrypted_file.clear_key_cache()
+
+    def type_passphrase(prompt: str) -> str:
+        os.environ["TILEDB_CLIENT_PASSPHRASE"] = PASSPHRASE  # the other process
+        try:
+            assert EncryptedFileBackend(kdf_policy=TEST_POLICY).delete("k") is True
+        finally:
+            del os.environ["TILEDB_CLIENT_PASSPHRASE"]
+        return PASSPHRASE
+
+    monkeypatch.setattr(getpass, "getpass", type_passphrase)
+    assert store.delete("k") is False  # it was not this call that deleted it
+    assert list(load(vault)["entries"]) == ["other"]

@@ -343,6 +343,11 @@ def test_corrupt_file_messages(tmp_path: Path, content: str, problem: str) -> No
     assert message.startswith(f"The profile file {store.path} is not a TileDB profile file: ")
     assert problem in message
     assert message.endswith("It was left untouched; fix or move it, then try again.")
+    if not problem.startswith("it is not valid JSON"):
+        assert message == (
+            f"The profile file {store.path} is not a TileDB profile file: {problem}."
+            " It was left untouched; fix or move it, then try again."
+        )
 
 
 def test_unreadable_file_message(tmp_path: Path) -> None:

@@ -203,3 +203,19 @@ def test_the_file_is_indented_ascii_json_with_a_final_newline() -> None:
     assert lines[1].startswith('  "format": ')
     assert lines[-2:] == ["}", ""]
     assert parse(json.loads(data)).decrypt(KEY, "token: café") == "sécret"
+
+
+def test_a_tampered_entry_message() -> None:
+    doc = document("argon2id")
+    nonce = base64.b64decode(doc["entries"]["token: default"]["nonce"])
+    doc["entries"]["token: default"]["nonce"] = base64.b64encode(
+        bytes([nonce[0] ^ 1]) + nonce[1:]
+    ).decode()
+    vault = parse(doc)
+    with pytest.raises(VaultTamperedError) as caught:
+        vault.decrypt(KEY, "token: default")
+    assert str(caught.value) == (
+        f"The entry 'token: default' of the secrets vault {PATH} failed authentication:"
+        " it was modified, renamed or swapped outside this library."
+    )
+    assert vault.decrypt(KEY, "missing") is None
