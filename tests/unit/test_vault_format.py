@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import json
+import struct
 from pathlib import Path
 from typing import Any
 
@@ -219,3 +220,99 @@ def test_a_tampered_entry_message() -> None:
         " it was modified, renamed or swapped outside this library."
     )
     assert vault.decrypt(KEY, "missing") is None
+
+
+# -- the format as SECURITY.md writes it, computed here independently ------------------
+
+
+def spec_frame(*parts: bytes) -> bytes:
+    """SECURITY.md: each part prefixed by its 8-byte big-endian length."""
+    return b"".join(struct.pack(">Q", len(part)) + part for part in parts)
+
+
+def spec_header(vault: _vault.Vault) -> bytes:
+    """Canonical JSON (sorted keys, no spaces, ASCII) of {format, version, kdf}."""
+    header = {"format": "tiledb-client-vault", "version": 1, "kdf": vault.header["kdf"]}
+    return json.dumps(header, sort_keys=True, separators=(",", ":"), ensure_ascii=True).encode()
+
+
+@pytest.mark.parametrize("kdf_name", ["argon2id", "scrypt"])
+def test_a_vault_matches_the_documented_format(kdf_name: str) -> None:
+    import hashlib
+    import hmac as hmac_module
+    import unicodedata
+
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+    from cryptography.hazmat.primitives.kdf.argon2 import Argon2id
+    from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
+
+    cheap = (
+        {"memory_cost": 19456, "iterations": 2, "lanes": 1}
+        if kdf_name == "argon2id"
+        else {"n": 2**15, "r": 8, "p": 1}
+    )
+    policy = _vault.KdfPolicy(cheap, cheap, cheap, cheap, prefer_argon2id=True)
+    vault = _vault.new_vault(PATH, kdf_name, policy)
+    passphrase = "cafe\u0301 passphrase"  # NFC makes it "café passphrase"
+    key = _vault.derive(vault.header["kdf"], passphrase)
+    # K = KDF(NFC(passphrase) as UTF-8, salt) -> 64 bytes
+    salt = base64.b64decode(vault.header["kdf"]["salt"])
+    data = unicodedata.normalize("NFC", passphrase).encode()
+    if kdf_name == "argon2id":
+        expected_key = Argon2id(salt=salt, length=64, **_argon2_arguments(cheap)).derive(data)
+    else:
+        expected_key = Scrypt(salt=salt, length=64, **cheap).derive(data)
+    assert key == expected_key
+    k_enc, k_mac = key[:32], key[32:]
+    vault.encrypt(key, "token: b", "second")
+    vault.encrypt(key, "token: a", "first")
+    document = json.loads(vault.serialise(key))
+    header = spec_header(vault)
+    # verifier = HMAC(K_mac, frame("verifier", header))
+    verifier = hmac_module.new(k_mac, spec_frame(b"verifier", header), hashlib.sha256).digest()
+    assert base64.b64decode(document["verifier"]) == verifier
+    # entry: AESGCM(K_enc).encrypt(nonce, secret, aad = frame(header, name))
+    for name, secret in (("token: a", "first"), ("token: b", "second")):
+        entry = document["entries"][name]
+        nonce = base64.b64decode(entry["nonce"])
+        assert len(nonce) == 12
+        plain = AESGCM(k_enc).decrypt(
+            nonce, base64.b64decode(entry["ciphertext"]), spec_frame(header, name.encode())
+        )
+        assert plain.decode() == secret
+    # mac = HMAC(K_mac, frame("entries", header, frame(name, nonce, ciphertext)...)), by name
+    parts = [
+        spec_frame(
+            name.encode(),
+            base64.b64decode(document["entries"][name]["nonce"]),
+            base64.b64decode(document["entries"][name]["ciphertext"]),
+        )
+        for name in sorted(document["entries"])
+    ]
+    mac = hmac_module.new(k_mac, spec_frame(b"entries", header, *parts), hashlib.sha256).digest()
+    assert base64.b64decode(document["mac"]) == mac
+
+
+def _argon2_arguments(params: dict[str, int]) -> dict[str, int]:
+    return {
+        "memory_cost": params["memory_cost"],
+        "iterations": params["iterations"],
+        "lanes": params["lanes"],
+    }
+
+
+def test_base64_must_be_strict() -> None:
+    doc = document("argon2id")
+    nonce = doc["entries"]["token: default"]["nonce"]
+    doc["entries"]["token: default"]["nonce"] = nonce[:4] + "!" + nonce[4:]
+    with pytest.raises(VaultTamperedError) as caught:
+        parse(doc)
+    assert str(caught.value) == f"The secrets vault {PATH} is damaged or was modified (Error)."
+
+
+def test_a_missing_member_names_the_kind_of_damage() -> None:
+    doc = document("argon2id")
+    del doc["verifier"]
+    with pytest.raises(VaultTamperedError) as caught:
+        parse(doc)
+    assert str(caught.value) == f"The secrets vault {PATH} is damaged or was modified (KeyError)."
