@@ -3,7 +3,7 @@
 Run after ``mutmut run`` (``tox -e mutation`` runs both). Reads mutmut's result files
 under ``mutants/``; a mutant counts as killed when a test failed or timed out on it.
 The score is killed / (killed + survived + no tests): a mutant no test reaches counts
-against it. Listed equivalent mutants (docs/development.md, "Test strength") are shown
+against it. Equivalent mutants listed in docs/development.md ("Test strength") are counted
 apart and left out of the score.
 
 Usage: ``python scripts/mutation_score.py [--min PERCENT]``; exits 1 below the minimum.
@@ -25,11 +25,36 @@ NO_TESTS = {5, 33}
 EQUIVALENT_LIST = ROOT / "docs" / "development.md"
 
 
-def equivalent_mutants() -> set[str]:
-    """Mutant names listed as equivalent in docs/development.md (lines "- `name`: why")."""
+def equivalent_mutants(names: set[str]) -> set[str]:
+    """The mutants docs/development.md lists under "### Equivalent mutants".
+
+    Names are written in backticks, shortened the way a reader would: the end of a full
+    name (``_vault.x__hmac__mutmut_12``), a name in the module of the one before
+    (``x__canonical__mutmut_12``), or only another number of the one before (``_3``).
+    """
     text = EQUIVALENT_LIST.read_text(encoding="utf-8")
-    section = text.split("### Equivalent mutants", 1)[-1].split("\n## ", 1)[0]
-    return set(re.findall(r"^- `([^`]+__mutmut_\d+)`", section, flags=re.MULTILINE))
+    section = text.split("### Equivalent mutants", 1)[-1].split("\n#", 1)[0]
+    found: set[str] = set()
+    module = prefix = ""
+    for token in re.findall(r"`([^`]+)`", section):
+        number = re.fullmatch(r"_(\d+)", token)
+        if number and prefix:
+            candidates = [prefix + number.group(1)]
+        elif "__mutmut_" in token:
+            candidates = [n for n in names if n == token or n.endswith("." + token)]
+            if not candidates and module:
+                candidates = [f"{module}.{token}"]
+        else:
+            continue
+        candidates = [name for name in candidates if name in names]
+        if len(candidates) != 1:
+            print(f"warning: {token!r} names no single mutant", file=sys.stderr)
+            continue
+        (name,) = candidates
+        found.add(name)
+        module = name.rsplit(".", 1)[0]
+        prefix = name[: name.rindex("__mutmut_") + len("__mutmut_")]
+    return found
 
 
 def main() -> int:
@@ -37,11 +62,12 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--min", type=float, default=0.0, help="fail below this score (percent)")
     args = parser.parse_args()
-    equivalent = equivalent_mutants()
     metas = sorted((ROOT / "mutants" / "src").rglob("*.py.meta"))
     if not metas:
         print("no mutmut results under mutants/: run `mutmut run` first", file=sys.stderr)
         return 1
+    every = {name for meta in metas for name in json.loads(meta.read_text())["exit_code_by_key"]}
+    equivalent = equivalent_mutants(every)
     worst = 100.0
     survivors: list[str] = []
     print(f"{'module':45} {'killed':>6} {'survived':>8} {'no tests':>8} {'equiv':>5} {'score':>6}")
