@@ -14,18 +14,23 @@ import pytest
 
 
 def _import_tiledb_client_from_the_tree_under_test() -> None:
-    """Make ``tiledb.client`` come from the ``src/`` beside these tests.
+    """Under mutation testing, make ``tiledb.client`` come from the mutated copy.
 
-    TileDB-Py owns the regular package ``tiledb``, so ``src`` on ``sys.path`` does not
-    reach ``src/tiledb/client``: the editable install does, always from the worktree it
-    was made in. Mutation testing (``tox -e mutation``) runs these tests from a mutated
-    copy of the tree, ``mutants/``, whose code they must import.
+    mutmut (``tox -e mutation``) copies the tree to ``mutants/`` and runs these tests
+    there; they must import the mutated ``mutants/src/tiledb/client``, not the installed
+    package. TileDB-Py owns the regular package ``tiledb`` (its ``__path__`` also lists the
+    ``src/tiledb`` beside these tests, after its own directory), so the copy is put first.
+    Elsewhere nothing changes: the tests import the installed (or editable) package.
     """
+    tree = Path(__file__).resolve().parents[1]
+    if tree.name != "mutants":
+        return
     import tiledb
 
-    here = str(Path(__file__).resolve().parents[1] / "src" / "tiledb")
-    if Path(here).is_dir() and here not in tiledb.__path__:
-        tiledb.__path__.insert(0, here)
+    here = str(tree / "src" / "tiledb")
+    if here in tiledb.__path__:
+        tiledb.__path__.remove(here)
+    tiledb.__path__.insert(0, here)
 
 
 _import_tiledb_client_from_the_tree_under_test()
