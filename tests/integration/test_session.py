@@ -592,12 +592,6 @@ def test_threads_on_a_fresh_session_share_one_rest_client(
     assert len(set(seen)) == 1  # one REST client, so one connection pool
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=LoginError,
-    reason="issue 8 item 12 / issue 11: settings read the profile's stored secret even when"
-    " TILEDB_REST_TOKEN replaces it; remove this mark with the fix",
-)
 def test_env_token_beside_a_profile_whose_backend_cannot_answer(
     local_server: LocalServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -607,15 +607,6 @@ def test_passphrase_file_of_at_most_64_kib(
         assert not vault.exists()
 
 
-def test_passphrase_file_from_dev_zero_is_refused_quickly(
-    vault: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.delenv("TILEDB_CLIENT_PASSPHRASE")
-    monkeypatch.setenv("TILEDB_CLIENT_PASSPHRASE_FILE", "/dev/zero")
-    with pytest.raises(SecretBackendError, match="longer than 64 KiB"):
-        EncryptedFileBackend(kdf_policy=TEST_POLICY).set("k", "v")
-
-
 def test_end_of_input_at_the_passphrase_prompt(
     store: EncryptedFileBackend, vault: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -325,7 +325,7 @@ def test_get_returns_a_copy(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("content", "problem"),
     [
-        ("{not json", "it is not valid JSON (Expecting property name"),
+        ("{not json", "it is not JSON (Expecting property name"),
         ("[1, 2]", "it does not hold a JSON object"),
         ('"text"', "it does not hold a JSON object"),
         ('{"version": "1"}', "its 'version' is not a number"),
@@ -343,7 +343,7 @@ def test_corrupt_file_messages(tmp_path: Path, content: str, problem: str) -> No
     assert message.startswith(f"The profile file {store.path} is not a TileDB profile file: ")
     assert problem in message
     assert message.endswith("It was left untouched; fix or move it, then try again.")
-    if not problem.startswith("it is not valid JSON"):
+    if not problem.startswith("it is not JSON"):
         assert message == (
             f"The profile file {store.path} is not a TileDB profile file: {problem}."
             " It was left untouched; fix or move it, then try again."
