@@ -84,7 +84,7 @@ def hermetic_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Pa
     for name in list(os.environ):
         if name.startswith(_CLEARED_PREFIXES) or name in _DESKTOP_SESSION:
             monkeypatch.delenv(name)
-    runtime = tmp_path / "run"
+    runtime = tmp_path / "xdg-runtime"
     runtime.mkdir(mode=0o700)
     monkeypatch.setenv("XDG_RUNTIME_DIR", str(runtime))
     monkeypatch.setenv("HOME", str(home))
