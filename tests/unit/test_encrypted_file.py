@@ -925,3 +925,16 @@ def test_a_key_deleted_while_the_passphrase_is_typed(
     monkeypatch.setattr(getpass, "getpass", type_passphrase)
     assert store.delete("k") is False  # it was not this call that deleted it
     assert list(load(vault)["entries"]) == ["other"]
+
+
+def test_keys_and_contains_many_need_no_passphrase(
+    store: EncryptedFileBackend, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert store.keys() == []
+    assert store.contains_many(["a"]) == frozenset()
+    store.set("b", "2")
+    store.set("a", "1")
+    monkeypatch.delenv("TILEDB_CLIENT_PASSPHRASE")
+    monkeypatch.setattr(sys, "stdin", None)
+    assert store.keys() == ["a", "b"]
+    assert store.contains_many(["a", "c"]) == frozenset({"a"})

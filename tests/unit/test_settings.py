@@ -521,3 +521,64 @@ def test_an_explicit_profile_directory(tmp_path: Path, monkeypatch: pytest.Monke
     assert settings.profile_file == elsewhere.path
     assert settings.host.value == "https://prod.example"
     assert settings.profile_name == "prod"
+
+
+def test_resolved_values_compare_by_value_and_source() -> None:
+    from tiledb.client.session.settings import Resolved
+
+    a = Resolved("x", "argument")
+    assert a == Resolved("x", "argument")
+    assert hash(a) == hash(Resolved("x", "argument"))
+    assert a != Resolved("y", "argument")
+    assert a != Resolved("x", "TILEDB_REST_WORKSPACE")
+    assert a != "x"
+    assert (a == "x") is False
+    assert len({a, Resolved("x", "argument"), Resolved("x", "default")}) == 2
+
+
+def test_setting_table_entries() -> None:
+    from tiledb.client.session.settings import SETTINGS, Setting
+
+    host = SETTINGS[0]
+    assert (host.name, host.env, host.profile_key, host.secret, host.default) == (
+        "host",
+        "TILEDB_REST_SERVER_ADDRESS",
+        "rest.server_address",
+        False,
+        "https://api.tiledb.com",
+    )
+    assert repr(host) == (
+        "Setting('host', 'TILEDB_REST_SERVER_ADDRESS', 'rest.server_address', secret=False,"
+        " default='https://api.tiledb.com')"
+    )
+    token = Setting("token", "TILEDB_REST_TOKEN", "rest.token", secret=True)
+    assert (token.secret, token.default) == (True, None)
+    assert [s.name for s in SETTINGS if s.secret] == ["token", "password"]
+
+
+def test_session_settings_compare_show_and_do_not_change(
+    store: ProfileStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TILEDB_REST_TOKEN", "env-token-value")
+    first, second = resolve(), resolve()
+    assert first == second
+    assert first != first.replace(backend="keyring")
+    assert first.replace(backend="keyring").backend == "keyring"
+    assert first != "settings"
+    assert (first == "settings") is False
+    with pytest.raises(TypeError):
+        hash(first)
+    with pytest.raises(AttributeError, match="SessionSettings is immutable: cannot set 'host'"):
+        first.host = first.workspace  # type: ignore[misc]
+    assert repr(first) == (
+        f"SessionSettings(profile_name='default', profile_path={str(store.path)!r},"
+        " host=Resolved(source='default'), workspace=Resolved(source='default'),"
+        " backend=None)"
+    )
+    assert "env-token-value" not in repr(first)
+
+
+def test_rows_mask_a_stored_token(store: ProfileStore, vault: Path) -> None:
+    stored_profile(store, "token")
+    settings = resolve()
+    assert ("token", "****", f"{profile_source(store)} via encrypted-file") in settings.rows()
