@@ -285,6 +285,7 @@ def test_the_cached_record(ada: LocalServer) -> None:
         "expires_at",
         "host",
         "username",
+        "workspace",
     }
 
 
