@@ -706,3 +706,15 @@ def test_a_token_without_an_expiry_is_cached(vault: Path, monkeypatch: pytest.Mo
         assert (record["token_id"], record["expires_at"]) == ("t1", None)
     finally:
         server.close()
+
+
+@pytest.mark.parametrize(("workspace", "looked_up"), [(DEFAULT_WORKSPACE, False), ("other", True)])
+def test_a_new_token_reuses_the_workspace_id_of_the_old_one(
+    ada: LocalServer, workspace: str, looked_up: bool
+) -> None:
+    rewrite_record(expires_at=in_minutes(1), workspace=workspace)  # expired soon: replaced
+    ada.clear_requests()
+    tiledb.client.login()
+    assert len(minted(ada)) == 2
+    lookups = [r for r in ada.requests if r.route.startswith("/v4/workspaces/")]
+    assert bool(lookups) is looked_up

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -582,3 +583,87 @@ def test_rows_mask_a_stored_token(store: ProfileStore, vault: Path) -> None:
     stored_profile(store, "token")
     settings = resolve()
     assert ("token", "****", f"{profile_source(store)} via encrypted-file") in settings.rows()
+
+
+@pytest.mark.parametrize(
+    ("arguments", "env", "kind", "where"),
+    [
+        ({"token": "a\x01b"}, {}, "token", "the token argument"),
+        ({"password": "a\x01b", "username": "ada"}, {}, "password", "the password argument"),
+        ({}, {"TILEDB_REST_TOKEN": "a\x01b"}, "token", "TILEDB_REST_TOKEN"),
+        (
+            {},
+            {"TILEDB_REST_PASSWORD": "a\x01b", "TILEDB_REST_USERNAME": "ada"},
+            "password",
+            "TILEDB_REST_PASSWORD",
+        ),
+    ],
+    ids=["token-argument", "password-argument", "token-env", "password-env"],
+)
+def test_a_bad_secret_names_where_it_came_from(
+    monkeypatch: pytest.MonkeyPatch,
+    arguments: dict[str, str],
+    env: dict[str, str],
+    kind: str,
+    where: str,
+) -> None:
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    with pytest.raises(ConfigurationError) as caught:
+        resolve(arguments=arguments)
+    assert str(caught.value).startswith(
+        f"The {kind} from {where} contains the control character U+0001 at character 2."
+    )
+
+
+@pytest.mark.parametrize("kind", ["token", "password"])
+def test_a_bad_stored_secret_names_its_profile(store: ProfileStore, vault: Path, kind: str) -> None:
+    from tiledb.client.secrets.base import secret_entry_key
+    from tiledb.client.secrets.registry import get_backend
+
+    stored_profile(store, kind)
+    profile = store.get("default")
+    assert profile is not None
+    key = secret_entry_key(profile["client.secret_id"], kind)  # type: ignore[arg-type]
+    get_backend("encrypted-file").set(key, "a\x01b")
+    with pytest.raises(ConfigurationError) as caught:
+        settings = resolve()
+        resolved = settings.token or settings.password
+        assert resolved is not None
+        resolved.text()
+    assert str(caught.value).startswith(
+        f"The {kind} from {profile_source(store)} via encrypted-file contains the control"
+        " character U+0001 at character 2."
+    )
+    assert "a\x01b" not in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("env", "expected"),
+    [
+        (
+            {"TILEDB_REST_SERVER_ADDRESS": "ftp://h.example"},
+            "the host from TILEDB_REST_SERVER_ADDRESS",
+        ),
+        ({"TILEDB_REST_WORKSPACE": "a\x01b"}, "The workspace from TILEDB_REST_WORKSPACE"),
+    ],
+    ids=["host", "workspace"],
+)
+def test_a_bad_value_names_its_source(
+    monkeypatch: pytest.MonkeyPatch, env: dict[str, str], expected: str
+) -> None:
+    monkeypatch.setenv("TILEDB_REST_TOKEN", "t")
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    with pytest.raises(ConfigurationError, match=re.escape(expected)):
+        resolve()
+
+
+def test_a_bad_plaintext_password_names_its_kind(store: ProfileStore) -> None:
+    store.save("legacy", {"rest.username": "ada", "rest.password": "a\x01b"})
+    with pytest.raises(ConfigurationError) as caught, pytest.warns(PlaintextSecretWarning):
+        resolve("legacy")
+    assert str(caught.value).startswith(
+        f"The password from {profile_source(store, 'legacy')}, plain text contains the control"
+        " character U+0001"
+    )
