@@ -643,7 +643,7 @@ def test_a_bad_stored_secret_names_its_profile(store: ProfileStore, vault: Path,
     [
         (
             {"TILEDB_REST_SERVER_ADDRESS": "ftp://h.example"},
-            "the host from TILEDB_REST_SERVER_ADDRESS",
+            "The host from TILEDB_REST_SERVER_ADDRESS",
         ),
         ({"TILEDB_REST_WORKSPACE": "a\x01b"}, "The workspace from TILEDB_REST_WORKSPACE"),
     ],
