@@ -697,7 +697,8 @@ def test_messages_name_the_vault_and_the_source(
         store.get("k")
     assert str(caught.value) == (
         f"The passphrase from $TILEDB_CLIENT_PASSPHRASE does not unlock the secrets vault"
-        f" {vault} (or the vault's header was changed)."
+        f" {vault} (or the vault's header was changed). Set TILEDB_CLIENT_PASSPHRASE to the"
+        " passphrase the vault was created with."
     )
     monkeypatch.setenv("TILEDB_CLIENT_PASSPHRASE", PASSPHRASE)
     document = load(vault)
