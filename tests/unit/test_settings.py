@@ -176,8 +176,7 @@ NON_SECRET = [
     ("host", "TILEDB_REST_SERVER_ADDRESS", "rest.server_address", "https://h.example"),
     ("workspace", "TILEDB_REST_WORKSPACE", "rest.workspace", "acme"),
     ("username", "TILEDB_REST_USERNAME", "rest.username", "ada"),
-    ("ca_file", "TILEDB_SSL_CA_FILE", "ssl.ca_file", "/etc/ca.pem"),
-]
+]  # ca_file must name an existing file: tested on its own (test_rows_summary_and_reprs)
 
 
 def profile_source(store: ProfileStore, name: str = "default") -> str:
@@ -443,13 +442,15 @@ def test_plaintext_credentials(
 def test_missing_credentials(store: ProfileStore) -> None:
     with pytest.raises(ConfigurationError) as caught:
         resolve()
-    assert str(caught.value) == (
+    assert str(caught.value).startswith(
         f"No credentials found: profile 'default' does not exist in {store.path}."
     )
     store.save("default", {"rest.server_address": "https://h.example"})
     with pytest.raises(ConfigurationError) as caught:
         resolve()
-    assert str(caught.value) == f"No credentials found in profile 'default' ({store.path})."
+    assert str(caught.value).startswith(
+        f"No credentials found in profile 'default' ({store.path})."
+    )
     settings = resolve(require_credentials=False)
     assert settings.token is None
     assert settings.password is None
@@ -462,7 +463,7 @@ def test_password_without_username_names_its_source(monkeypatch: pytest.MonkeyPa
         resolve()
     assert str(caught.value) == (
         "A password was found (TILEDB_REST_PASSWORD) but no username. "
-        "Set TILEDB_REST_USERNAME or configure the profile with a username."
+        "Set TILEDB_REST_USERNAME, or configure the profile with a username."
     )
     assert resolve(require_credentials=False).password is not None
     monkeypatch.setenv("TILEDB_REST_USERNAME", "ada")
