@@ -156,3 +156,28 @@ def test_no_session_leaves_new_threads_as_tiledb_py_makes_them() -> None:
     made: list[Any] = []
     in_new_thread(lambda: made.append(tiledb.default_ctx()))
     assert made and made[0] is not ctx
+
+
+def test_login_makes_no_default_context_until_one_is_used(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A script that only calls tiledb.client.Ctx() pays for one context, not two."""
+    made: list[object] = []
+    real_ctx = tiledb.Ctx
+
+    class CountingCtx(real_ctx):  # type: ignore[misc, valid-type]
+        def __init__(self, *args: object, **kwargs: object) -> None:
+            super().__init__(*args, **kwargs)
+            made.append(self)
+
+    monkeypatch.setattr(tiledb, "Ctx", CountingCtx)
+    monkeypatch.setenv("TILEDB_REST_TOKEN", "tok-ws_lazy1-x")
+    monkeypatch.setenv("TILEDB_REST_SERVER_ADDRESS", "http://127.0.0.1:9")
+    tiledb.client.login()
+    assert made == []
+    tiledb.client.Ctx()
+    assert len(made) == 1
+    default = tiledb.default_ctx()  # made now, with the session's token
+    assert len(made) == 2
+    assert default.config()["rest.token"] == "tok-ws_lazy1-x"
+    assert tiledb.default_ctx() is default

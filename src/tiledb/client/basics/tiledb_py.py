@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextvars
 import threading
+from collections.abc import Callable
 from typing import Any
 
 import tiledb as _tiledb
@@ -35,18 +36,32 @@ class _DefaultForNewThreads:
     original ``ContextVar``, so values and tokens set before or after the stand-in
     came keep working. Only a ``get()`` that would raise ``LookupError`` (a
     thread or ``contextvars`` context that never set a default context) answers
-    :attr:`fallback` instead, when there is one.
+    the process-wide context instead, when there is one. That context may be given
+    as a function that makes it: it is then made once, on the first such ``get()``
+    (a session that never uses TileDB-Py's default context never pays for it).
     """
 
     def __init__(self, var: contextvars.ContextVar[Any]) -> None:
         self.var = var
-        self.fallback: Any = None
+        self._fallback: Any = None
+        self._make: Callable[[], Any] | None = None
+        self._lock = threading.Lock()
+
+    def replace_fallback(self, ctx: Any, make: Callable[[], Any] | None) -> None:
+        with self._lock:
+            self._fallback, self._make = ctx, make
+
+    def _current_fallback(self) -> Any:
+        with self._lock:
+            if self._fallback is None and self._make is not None:
+                self._fallback, self._make = self._make(), None
+            return self._fallback
 
     def get(self, *default: Any) -> Any:
         try:
             return self.var.get()
         except LookupError:
-            fallback = self.fallback
+            fallback = self._current_fallback()
             if fallback is not None:
                 return fallback
             if default:
@@ -92,7 +107,9 @@ def default_ctx_var() -> contextvars.ContextVar[Any]:
     raise _unsupported()
 
 
-def set_default_ctx_for_new_threads(ctx: Any) -> None:
+def set_default_ctx_for_new_threads(
+    ctx: Any = None, *, make: Callable[[], Any] | None = None
+) -> None:
     """Make ``ctx`` the default context of every thread that has none of its own.
 
     A thread started after ``login()`` begins with an empty ``contextvars``
@@ -101,7 +118,14 @@ def set_default_ctx_for_new_threads(ctx: Any) -> None:
     ``tiledb.default_ctx()`` (so a plain ``tiledb.open()``) is ``ctx`` instead.
     Threads that set their own default context (``tiledb.default_ctx(config)``,
     ``tiledb.scope_ctx()``, or a TileDB call made before ``login()``) keep it.
-    ``None`` removes the process-wide default.
+    Neither ``ctx`` nor ``make`` removes the process-wide default.
+
+    Parameters
+    ----------
+    ctx : tiledb.Ctx, optional
+        The context.
+    make : callable, optional
+        Instead of ``ctx``: makes the context, once, when a thread first needs it.
 
     Raises
     ------
@@ -111,8 +135,8 @@ def set_default_ctx_for_new_threads(ctx: Any) -> None:
     with _install_lock:
         holder = _holder()
         if not isinstance(holder, _DefaultForNewThreads):
-            if ctx is None:
+            if ctx is None and make is None:
                 return
             holder = _DefaultForNewThreads(default_ctx_var())
             tiledb_py.ctx._ctx_var = holder
-        holder.fallback = ctx
+        holder.replace_fallback(ctx, make)

@@ -72,8 +72,9 @@ def update_default_ctx(params: Mapping[str, str]) -> None:
     """Put the session ``params`` into TileDB-Py's default context, for every thread.
 
     Parameters kept from the previous default context are all but
-    :data:`SESSION_KEYS`. With no default context yet, one is created with the
-    session's parameters. Empty ``params`` remove the session's credentials.
+    :data:`SESSION_KEYS`. With no default context yet in this thread, the
+    session's is made when first used. Empty ``params`` remove the session's
+    credentials.
 
     Notes
     -----
@@ -90,21 +91,25 @@ def update_default_ctx(params: Mapping[str, str]) -> None:
     except LookupError:
         previous = None
     if previous is None:
+        # Nothing of this thread's own to keep: this thread, like every thread without a
+        # default context of its own, gets the session's, made when first used (a
+        # script that only calls tiledb.client.Ctx() never pays for a second context).
         if not params:
             set_default_ctx_for_new_threads(None)
             return
-        ctx = tiledb.Ctx(build_config(params, None))
-    else:
-        config = previous.config()
-        for key in SESSION_KEYS:
-            if key not in params:
-                try:
-                    del config[key]
-                except (KeyError, tiledb.TileDBError):
-                    logger.debug("default context had no %s to remove", key)
-        for key, value in params.items():
-            config[key] = value
-        ctx = tiledb.Ctx(config)
+        session_params = dict(params)
+        set_default_ctx_for_new_threads(make=lambda: tiledb.Ctx(build_config(session_params, None)))
+        return
+    config = previous.config()
+    for key in SESSION_KEYS:
+        if key not in params:
+            try:
+                del config[key]
+            except (KeyError, tiledb.TileDBError):
+                logger.debug("default context had no %s to remove", key)
+    for key, value in params.items():
+        config[key] = value
+    ctx = tiledb.Ctx(config)
     holder.set(ctx)
     set_default_ctx_for_new_threads(ctx if params else None)
 
