@@ -8,7 +8,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from tiledb.client.basics.deadline import DeadlineExceeded, Lane, StillRunning, call_with_deadline
+from tiledb.client.basics.deadline import DeadlineExceeded, Lane, StillRunning
 
 
 @pytest.fixture
@@ -18,10 +18,11 @@ def release() -> Iterator[threading.Event]:
     event.set()  # lets the hung workers finish
 
 
-def test_call_with_deadline_returns_and_raises() -> None:
-    assert call_with_deadline(lambda: 7, 1.0, name="t") == 7
+def test_lane_returns_and_raises() -> None:
+    lane = Lane()
+    assert lane.call(lambda: 7, 1.0, name="t") == 7
     with pytest.raises(ZeroDivisionError):
-        call_with_deadline(lambda: 1 // 0, 1.0, name="t")
+        lane.call(lambda: 1 // 0, 1.0, name="t")
 
 
 def test_lane_runs_calls_one_at_a_time() -> None:

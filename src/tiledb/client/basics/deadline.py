@@ -22,7 +22,7 @@ from typing import Generic, TypeVar, cast
 
 from tiledb.client.basics.errors import ConfigurationError
 
-__all__ = ["DeadlineExceeded", "Lane", "StillRunning", "call_with_deadline", "timeout_from_env"]
+__all__ = ["DeadlineExceeded", "Lane", "StillRunning", "timeout_from_env"]
 
 T = TypeVar("T")
 
@@ -98,55 +98,10 @@ class _Outcome(Generic[T]):
         self.error: BaseException | None = None
 
 
-def call_with_deadline(func: Callable[[], T], timeout: float, *, name: str) -> T:
-    """Return ``func()``, or raise :class:`DeadlineExceeded` after ``timeout`` seconds.
-
-    Parameters
-    ----------
-    func : callable
-        Called without arguments in a new daemon thread.
-    timeout : float
-        Seconds to wait for it, e.g. ``10.0``.
-    name : str
-        Name of the worker thread, shown in thread dumps, e.g.
-        ``"tiledb-client keyring get"``.
-
-    Returns
-    -------
-    object
-        What ``func`` returned.
-
-    Raises
-    ------
-    DeadlineExceeded
-        When ``func`` is still running after ``timeout`` seconds.
-    BaseException
-        Whatever ``func`` raised, re-raised in the calling thread.
-    """
-    outcome: _Outcome[T] = _Outcome()
-
-    def work() -> None:
-        try:
-            outcome.value = func()
-        except BaseException as exc:
-            outcome.error = exc
-        finally:
-            outcome.done.set()
-
-    worker = threading.Thread(target=work, name=name, daemon=True)
-    worker.start()
-    if not outcome.done.wait(timeout):
-        raise DeadlineExceeded(timeout)
-    if outcome.error is not None:
-        error, outcome.error = outcome.error, None
-        raise error
-    return cast(T, outcome.value)  # set by func() when no error was raised
-
-
 class Lane:
     """Run calls one at a time, each within a time limit, never queueing behind a hung one.
 
-    Each call runs in a daemon worker thread (as :func:`call_with_deadline`) and
+    Each call runs in a daemon worker thread and
     holds the lane until it returns, so calls never overlap. A caller waits for
     the lane and its call together at most ``timeout`` seconds. When a call
     outlives its limit, the lane is *stuck*: every later call raises
