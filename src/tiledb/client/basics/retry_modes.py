@@ -1,8 +1,4 @@
-"""Retry modes: which answers a request to the server is retried on.
-
-Apart from the HTTP client so that naming a mode (``Client(retry_mode=...)``) costs
-nothing at import time; the attempt loop is :class:`~tiledb.client.transport.rest.RestClient`.
-"""
+"""Retry modes, apart from the HTTP client so that naming one costs nothing at import."""
 
 from __future__ import annotations
 

@@ -39,11 +39,11 @@ _GENERAL: tuple[tuple[_Kinds, str], ...] = (
     (requests.exceptions.ContentDecodingError, "the answer could not be decoded"),
     ((TimeoutError, urllib3.exceptions.TimeoutError), "no answer in time"),
 )
-# What one attempt got, and whether it may be tried again: "connect" (nothing was
-# sent), "read" (the request may have reached the server), None (retrying cannot help).
-_OUTCOMES: tuple[tuple[_Kinds, str, str | None], ...] = (
-    ((ssl.SSLError, u3.SSLError), "TLS failure", None),
-    (u3.ProxyError, "proxy failure", None),
+# What one attempt got, and how it may be retried: "connect" (nothing was sent),
+# "read" (the request may have reached the server), "" (retrying cannot help).
+_OUTCOMES: tuple[tuple[_Kinds, str, str], ...] = (
+    ((ssl.SSLError, u3.SSLError), "TLS failure", ""),
+    (u3.ProxyError, "proxy failure", ""),
     (u3.NameResolutionError, "host name not resolved", "connect"),
     (u3.NewConnectionError, "connection failed", "connect"),
     (u3.ConnectTimeoutError, "no connection in time", "connect"),
@@ -68,29 +68,17 @@ def _causes(exc: BaseException) -> list[BaseException]:
     return chain
 
 
-def attempt_outcome(exc: BaseException) -> tuple[str, str | None]:
+def attempt_outcome(exc: BaseException) -> tuple[str, str]:
     """What a failed attempt got (e.g. ``"connection failed"``) and how it may be retried."""
     chain = _causes(exc)
     for kinds, text, retry in _OUTCOMES:
         if any(isinstance(error, kinds) for error in chain):
             return text, retry
-    return type(exc).__name__, None
+    return type(exc).__name__, ""
 
 
 def describe_failure(exc: BaseException) -> str:
-    """Say what failed, e.g. ``"connection refused"``, never quoting a request's data.
-
-    Parameters
-    ----------
-    exc : BaseException
-        What ``requests`` raised (or a ``ValueError``/``UnicodeError`` about a header).
-
-    Returns
-    -------
-    str
-        e.g. ``"the host name cannot be resolved"``, ``"certificate verify failed:
-        unable to get local issuer certificate"``.
-    """
+    """What ``requests`` raised, said without quoting it, e.g. ``"connection refused"``."""
     chain = _causes(exc)
     for kinds, text in _KNOWN:  # most specific first, along the whole chain
         if any(isinstance(error, kinds) for error in chain):

@@ -1,13 +1,12 @@
 """HTTP client for the TileDB REST API: one ``requests.Session`` per client.
 
-Each call is an explicit loop of attempts within a total deadline
-(``$TILEDB_CLIENT_REQUEST_DEADLINE``, default 60 s): each attempt's timeouts are cut
-to the time left; the statuses of the retry mode are retried after a doubling
-back-off from 0.25 s (or the server's ``Retry-After``), connection failures up to
-three times; a call that is not idempotent (``POST /v4/tokens``) is never sent again
-once it may have reached the server. Every failure becomes a :class:`RestError` with
-a hint, whose message never quotes what was sent. Answers are read bounded in size
-and time. ``requests`` is imported when the first client is made.
+A call is a loop of attempts within a total deadline (``$TILEDB_CLIENT_REQUEST_DEADLINE``,
+default 60 s), each attempt's timeouts cut to the time left. The retry mode's statuses
+are retried after a back-off (0.25 s, doubling) or the server's ``Retry-After``,
+connection failures three times; a call that is not idempotent (``POST /v4/tokens``)
+is not sent again once it may have reached the server. Every failure is a
+:class:`RestError` with a hint that never quotes what was sent. ``requests`` is
+imported with the first client.
 """
 
 from __future__ import annotations
@@ -19,7 +18,6 @@ from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from email.utils import parsedate_to_datetime
 from itertools import count
 from typing import TYPE_CHECKING, Any, Protocol, cast
 from urllib.parse import urlsplit
@@ -33,21 +31,13 @@ from tiledb.client.basics.retry_modes import RetryMode, RetryOrStr
 if TYPE_CHECKING:
     import requests
 
-__all__ = [
-    "BasicAuth",
-    "RestClient",
-    "RestError",
-    "RestFactory",
-    "default_pool_size",
-    "request_deadline",
-]
+__all__ = ["BasicAuth", "RestClient", "RestError", "RestFactory", "default_pool_size"]
 
 DEADLINE_ENV = "TILEDB_CLIENT_REQUEST_DEADLINE"
 DEFAULT_DEADLINE_SECONDS = 60.0
 CONNECT_TIMEOUT_SECONDS = 10.0
 READ_TIMEOUT_SECONDS = 60.0
 CONNECT_RETRIES = 3  # an unreachable host is reported in seconds, not after 100 tries
-STATUS_RETRIES = 100
 MAX_ANSWER_BYTES = 32 * 1024 * 1024  # this API's answers are a few KiB
 _MIN_ATTEMPT = 0.05  # never start an attempt with less time left
 _LAST_ATTEMPT = 1.0  # kept for a last attempt when a back-off is cut to fit
@@ -55,13 +45,7 @@ _NOT_JSON = object()
 
 
 class RestError(ClientError):
-    """A request to the server failed.
-
-    Attributes
-    ----------
-    status : int or None
-        The HTTP status, or ``None`` when no answer arrived.
-    """
+    """A request to the server failed; :attr:`status` is the HTTP status (``None``: no answer)."""
 
     def __init__(self, message: str, *, status: int | None = None, hint: str | None = None) -> None:
         super().__init__(message, hint=hint)
@@ -74,14 +58,9 @@ def default_pool_size() -> int:
 
 
 def request_deadline() -> float:
-    """Return the seconds one REST call may take, retries included.
+    """Seconds a call may take, retries included: ``$TILEDB_CLIENT_REQUEST_DEADLINE``, else 60.
 
-    ``$TILEDB_CLIENT_REQUEST_DEADLINE`` (e.g. ``"120"``), else 60.
-
-    Raises
-    ------
-    ConfigurationError
-        When the variable is not a positive number.
+    Raises :class:`ConfigurationError` when it is not a positive number.
     """
     return timeout_from_env(DEADLINE_ENV, DEFAULT_DEADLINE_SECONDS)
 
@@ -102,11 +81,7 @@ class BasicAuth:
 
 
 class RestFactory(Protocol):
-    """Makes REST clients with the caller's retry mode and pool size.
-
-    :class:`tiledb.client.client.Client` is one; the session and the operations
-    receive it from their caller rather than importing it.
-    """
+    """Makes REST clients with the caller's retry mode and pool size (``Client`` is one)."""
 
     def new_rest(
         self,
@@ -163,7 +138,9 @@ class Attempts:
         tried = ", ".join(f"{o} x{n}" if n > 1 else o for o, n in Counter(self.outcomes).items())
         n = len(self.outcomes)
         spent = self.clock() - self.started
-        return f"{n} attempt{'' if n == 1 else 's'} in {spent:.1f} s" + (f": {tried}" * bool(tried))
+        return f"{n} attempt{'' if n == 1 else 's'} in {spent:.1f} s" + (
+            f": {tried}" if tried else ""
+        )
 
 
 _Answer = tuple[int, str | None, bytes, str | None]  # status, reason, body, Retry-After
@@ -264,9 +241,7 @@ class RestClient:
     ) -> Any:
         """Send a request and return the ``data`` member of the JSON answer.
 
-        The call, retries included, ends within its total deadline
-        (``$TILEDB_CLIENT_REQUEST_DEADLINE``, default 60 s); when it expires, the
-        error says what was tried.
+        The call, retries included, ends within its deadline (see the module).
 
         Parameters
         ----------
@@ -278,15 +253,13 @@ class RestClient:
             Whether the request may be sent again after it may have reached the
             server; default: every method but ``POST``.
         expect_data : bool
-            ``False``: any success answer is accepted, and ``None`` returned when it
-            has no ``data``.
+            ``False``: accept any success answer (``None`` when it has no ``data``).
 
         Raises
         ------
         RestError
             When the server cannot be reached, TLS fails, the answer is an HTTP
-            error, the body is not the expected JSON, or the deadline passes. The
-            message never quotes what was sent (no header value, no secret).
+            error or not the expected JSON, or the deadline passes.
         """
         url = f"{self.host}/{path.lstrip('/')}"
         what = f"{method} {url}"
@@ -325,7 +298,7 @@ class RestClient:
         from tiledb.client.transport.failures import attempt_outcome
 
         call = Attempts(request_deadline(), self._clock)
-        left = {"connect": CONNECT_RETRIES, "read": CONNECT_RETRIES, "status": STATUS_RETRIES}
+        left = {"connect": CONNECT_RETRIES, "read": CONNECT_RETRIES, "status": 100}
         if self._mode is RetryMode.DISABLED:
             left.clear()
         elif not idempotent:
@@ -333,19 +306,18 @@ class RestClient:
         for attempt in count():
             answer = self._attempt(method, url, body, call)
             if isinstance(answer, BaseException):
-                outcome, kind = attempt_outcome(answer)
-                asked = None
+                (outcome, kind), asked = attempt_outcome(answer), None
             else:
-                outcome, kind = f"HTTP {answer[0]}", "status" * (answer[0] in self._mode.statuses)
-                asked = _retry_after(answer[3])
+                status, asked = answer[0], _retry_after(answer[3])
+                outcome, kind = f"HTTP {status}", "status" if status in self._mode.statuses else ""
             call.outcomes.append(outcome)
-            wanted = min(0.25 * 2**attempt, 120.0) if asked is None else asked
-            if left.get(kind or "", 0) <= 0:
+            if left.get(kind, 0) <= 0:
                 break
-            pause = call.pause(wanted, server_asked=asked is not None)
+            backoff = min(0.25 * 2**attempt, 120.0)
+            pause = call.pause(backoff if asked is None else asked, server_asked=asked is not None)
             if pause is None:
                 break
-            left[kind or ""] -= 1
+            left[kind] -= 1
             self._sleep(pause)
         if isinstance(answer, BaseException):
             raise self._failure(answer, what, call)
@@ -393,10 +365,7 @@ class RestClient:
         reason, tried = describe_failure(exc), call.report()
         if isinstance(exc, ValueError | UnicodeError) and "header" in reason:
             message = f"Cannot send {what}: {reason}."
-            hint = (
-                "Store the credential again, exactly as issued (tiledb-client configure"
-                " --overwrite)."
-            )
+            hint = "Store the credential again, as issued (tiledb-client configure --overwrite)."
         elif call.stopped or call.remaining() <= 0:
             stopped = call.stopped or f"no time left before the {call.seconds:g} s deadline"
             message = f"{what} got no answer: stopped retrying, {stopped} ({tried})."
@@ -417,6 +386,8 @@ def _retry_after(value: str | None) -> float | None:
     """The seconds a ``Retry-After`` header asks for; ``None`` when absent or malformed."""
     if not value or value.strip().isdigit():
         return float(value) if value else None
+    from email.utils import parsedate_to_datetime
+
     try:
         when = parsedate_to_datetime(value)
     except (TypeError, ValueError):
