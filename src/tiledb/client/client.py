@@ -178,6 +178,7 @@ class Client:
         basic: BasicAuth | None = None,
         verify_ssl: bool = True,
         ca_file: str | None = None,
+        renew: Callable[[], str] | None = None,
     ) -> RestClient:
         """Return a new REST client with this client's retry mode and pool size."""
         from tiledb.client.transport.rest import RestClient
@@ -190,6 +191,7 @@ class Client:
             ca_file=ca_file,
             retry_mode=self._mode,
             pool_size=self.pool_size,
+            renew=renew,
         )
 
     def rest_client(self) -> RestClient:

@@ -1,9 +1,4 @@
-"""Retry modes: how requests to the server are retried.
-
-Kept apart from the HTTP client so that naming a mode (``Client(retry_mode=...)``)
-costs nothing at import time; the ``urllib3`` policy of each mode is built by
-:mod:`tiledb.client.transport.retries`.
-"""
+"""Retry modes, apart from the HTTP client so that naming one costs nothing at import."""
 
 from __future__ import annotations
 
@@ -15,21 +10,24 @@ __all__ = ["RetryMode", "RetryOrStr"]
 class RetryMode(enum.Enum):
     """How requests are retried.
 
-    ``DEFAULT`` retries up to 100 times on HTTP 503; ``FORCEFUL`` also on 400,
-    500, 501 and 502; ``DISABLED`` never retries. Back-off factor 0.25 s.
+    ``DEFAULT`` retries on HTTP 503; ``FORCEFUL`` also on 400, 500, 501 and 502;
+    ``DISABLED`` never retries. Back-off 0.25 s, doubling, within the call's deadline.
     """
 
     DEFAULT = "default"
     FORCEFUL = "forceful"
     DISABLED = "disabled"
 
+    @property
+    def statuses(self) -> frozenset[int]:
+        """The HTTP statuses retried in this mode."""
+        return _STATUSES[self]
+
     @staticmethod
     def maybe_from(v: RetryOrStr) -> RetryMode:
         """Return ``v`` as a :class:`RetryMode`, accepting its name in any case.
 
-        The parameter is named ``v`` as in the vendor's package, so both
-        ``RetryMode.maybe_from("forceful")`` and ``RetryMode.maybe_from(v="forceful")``
-        work.
+        The parameter is named ``v`` as in the vendor's package.
 
         Examples
         --------
@@ -49,5 +47,11 @@ class RetryMode(enum.Enum):
             choices = ", ".join(repr(mode.value) for mode in RetryMode)
             raise ValueError(f"Unknown retry mode {v!r}; choose one of {choices}.") from None
 
+
+_STATUSES = {
+    RetryMode.DEFAULT: frozenset({503}),
+    RetryMode.FORCEFUL: frozenset({400, 500, 501, 502, 503}),
+    RetryMode.DISABLED: frozenset[int](),
+}
 
 RetryOrStr = RetryMode | str

@@ -13,7 +13,7 @@ import threading
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from tiledb.client.session.login import login_session
+from tiledb.client.session.login import login_session, renewed_session
 from tiledb.client.session.session import Session
 from tiledb.client.session.tiledb_config import tiledb_params, update_default_ctx
 
@@ -98,13 +98,11 @@ def rest(session: Session, factory: RestFactory) -> RestClient:
     server refuses it (HTTP 401), the client asks :func:`_renew` for a new one
     and repeats the request once with it.
     """
-    client = session.rest(factory)
-    if session.renew is not None:
-        client.renew_token_with(functools.partial(_renew, session))
-    return client
+    renew = functools.partial(_renew, session, factory) if session.renewable else None
+    return session.rest(factory, renew)
 
 
-def _renew(session: Session) -> str:
+def _renew(session: Session, factory: RestFactory) -> str:
     """Replace ``session``'s refused token: once, however many threads ask.
 
     The replacement becomes the current session (and TileDB-Py's default context
@@ -118,8 +116,7 @@ def _renew(session: Session) -> str:
     with _lock:
         replacement = session.cache.renewed
         if replacement is None:
-            assert session.renew is not None  # noqa: S101 - rest() attaches _renew only then
-            replacement = session.renew()
+            replacement = renewed_session(session.settings, factory)
             session.cache.renewed = replacement
             if _current is session:
                 install(replacement)

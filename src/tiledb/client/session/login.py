@@ -9,7 +9,6 @@ session current is :mod:`tiledb.client.session.current`'s job.
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -23,7 +22,7 @@ if TYPE_CHECKING:  # a token login needs neither
     from tiledb.client.session.session_tokens import ObtainedToken
     from tiledb.client.transport.rest import RestFactory
 
-__all__ = ["login_session"]
+__all__ = ["login_session", "renewed_session"]
 
 
 def _shown_name(profile_name: str | None) -> str:
@@ -98,7 +97,6 @@ def _password_session(
 ) -> Session:
     """The session of a session token; one reused from the cache can be renewed once."""
     api_token = obtained.token
-    renew = functools.partial(_renewed, settings, factory) if obtained.reused else None
     return Session(
         host=settings.host.value,
         token=api_token.api_key,
@@ -108,11 +106,11 @@ def _password_session(
         ca_file=settings.ca_file.value or None,
         settings=settings,
         session_token_id=api_token.token_id,
-        renew=renew,
+        renewable=obtained.reused,
     )
 
 
-def _renewed(settings: SessionSettings, factory: RestFactory) -> Session:
+def renewed_session(settings: SessionSettings, factory: RestFactory) -> Session:
     """A session like the refused one, with a new session token (and the cache updated)."""
     from tiledb.client.session.session_tokens import obtain_session_token
 

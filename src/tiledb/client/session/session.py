@@ -63,17 +63,16 @@ class Session:
         Where each value came from.
     session_token_id : str or None
         Id of the session token made from a password, if any (``logout`` revokes it).
-    renew : callable or None
-        For a session token reused from the cache: makes the session that replaces
-        this one when the server refuses the token (see
-        :func:`tiledb.client.session.current.rest`).
+    renewable : bool
+        A session token reused from the cache: replaced once when the server
+        refuses it (see :func:`tiledb.client.session.current.rest`).
     """
 
     __slots__ = (
         "ca_file",
         "cache",
         "host",
-        "renew",
+        "renewable",
         "session_token_id",
         "settings",
         "token",
@@ -90,7 +89,7 @@ class Session:
     ca_file: str | None
     settings: SessionSettings
     session_token_id: str | None
-    renew: Callable[[], Session] | None
+    renewable: bool
     cache: _Cache
 
     def __init__(
@@ -104,7 +103,7 @@ class Session:
         ca_file: str | None,
         settings: SessionSettings,
         session_token_id: str | None = None,
-        renew: Callable[[], Session] | None = None,
+        renewable: bool = False,
     ) -> None:
         values = dict(locals())
         del values["self"]
@@ -132,10 +131,14 @@ class Session:
         """The profile file consulted."""
         return self.settings.profile_file
 
-    def rest(self, factory: RestFactory) -> RestClient:
+    def rest(self, factory: RestFactory, renew: Callable[[], str] | None = None) -> RestClient:
         """Return a REST client authenticated with this session's token."""
         return factory.new_rest(
-            self.host, token=self.token, verify_ssl=self.verify_ssl, ca_file=self.ca_file
+            self.host,
+            token=self.token,
+            verify_ssl=self.verify_ssl,
+            ca_file=self.ca_file,
+            renew=renew,
         )
 
     def self_user(self, rest: RestClient) -> tuple[User, list[UserSelfWorkspace]]:

@@ -1,6 +1,6 @@
-"""Layer 3, transport: HTTP to a TileDB REST server (``requests`` + ``urllib3.Retry``).
+"""Layer 3, transport: HTTP to a TileDB REST server.
 
-``rest`` is the client and its errors; ``retries`` builds the retry policy of a
-retry mode; ``http_session`` is the ``requests.Session`` it uses. ``requests`` is
-imported when the first client is made, never when this package is imported.
+``rest`` is the client, its attempt loop and its errors; ``http_session`` the
+``requests.Session`` it uses; ``failures`` says what failed without quoting a request.
+``requests`` is imported when the first client is made, never with this package.
 """

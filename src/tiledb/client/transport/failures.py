@@ -1,15 +1,11 @@
 """Describe a failure of the HTTP stack without quoting it.
 
 Exception texts of ``requests``, ``urllib3`` and ``http.client`` may quote what was
-being sent: ``requests`` refuses a header value with a line break by repeating the
-value (the token!), ``http.client`` does the same, a URL error repeats the URL.
-So no message of ours is built from such a text: :func:`describe_failure` walks the
-chain of causes and picks only facts that cannot hold a header value (the kind of
-failure, an OS error string, an OpenSSL verification reason), else the type name.
-:func:`~tiledb.client.basics.masking.scrub` is the second line of defence: it masks
-the caller's own secrets in any text (e.g. a server's error message echoing the token).
-
-Imports ``requests`` and ``urllib3``: loaded with the first REST client only.
+sent (a header value with a line break, the token, is repeated; a URL error repeats
+the URL). So no message is built from such a text: the chain of causes is walked for
+facts that cannot hold a header value (the kind of failure, an OS error string, an
+OpenSSL reason). :func:`~tiledb.client.basics.masking.scrub` is the second defence.
+Imports ``requests``: loaded with the first REST client only.
 """
 
 from __future__ import annotations
@@ -18,26 +14,24 @@ import ssl
 
 import requests
 import urllib3
+from urllib3 import exceptions as u3
 
 from tiledb.client.basics.masking import printable
 
-__all__ = ["describe_failure"]
+__all__ = ["attempt_outcome", "describe_failure"]
 
-_MAX_DEPTH = 12
-
-
-_KNOWN: tuple[tuple[type[BaseException] | tuple[type[BaseException], ...], str], ...] = (
+_Kinds = type[BaseException] | tuple[type[BaseException], ...]
+_KNOWN: tuple[tuple[_Kinds, str], ...] = (
     (
         (requests.exceptions.InvalidHeader, UnicodeError),
         "a credential cannot be sent in an HTTP header (it holds a line break, a control"
         " character or a character that is not ASCII)",
     ),
-    (urllib3.exceptions.NameResolutionError, "the host name cannot be resolved"),
+    (u3.NameResolutionError, "the host name cannot be resolved"),
     (ConnectionRefusedError, "connection refused"),
     (ConnectionResetError, "the connection was reset"),
 )
-
-_GENERAL: tuple[tuple[type[BaseException] | tuple[type[BaseException], ...], str], ...] = (
+_GENERAL: tuple[tuple[_Kinds, str], ...] = (
     (requests.exceptions.TooManyRedirects, "too many redirects"),
     (requests.exceptions.ProxyError, "the proxy failed"),
     ((requests.exceptions.InvalidURL, requests.exceptions.InvalidSchema), "the URL is not valid"),
@@ -45,13 +39,24 @@ _GENERAL: tuple[tuple[type[BaseException] | tuple[type[BaseException], ...], str
     (requests.exceptions.ContentDecodingError, "the answer could not be decoded"),
     ((TimeoutError, urllib3.exceptions.TimeoutError), "no answer in time"),
 )
+# What one attempt got, and how it may be retried: "connect" (nothing was sent),
+# "read" (the request may have reached the server), "" (retrying cannot help).
+_OUTCOMES: tuple[tuple[_Kinds, str, str], ...] = (
+    ((ssl.SSLError, u3.SSLError), "TLS failure", ""),
+    (u3.ProxyError, "proxy failure", ""),
+    (u3.NameResolutionError, "host name not resolved", "connect"),
+    (u3.NewConnectionError, "connection failed", "connect"),
+    (u3.ConnectTimeoutError, "no connection in time", "connect"),
+    ((u3.ReadTimeoutError, requests.exceptions.ReadTimeout), "no answer in time", "read"),
+    ((u3.ProtocolError, requests.exceptions.ChunkedEncodingError), "connection dropped", "read"),
+)
 
 
 def _causes(exc: BaseException) -> list[BaseException]:
     """``exc`` and what it wraps (``reason``, first argument, ``__cause__``/``__context__``)."""
     chain: list[BaseException] = []
     current: BaseException | None = exc
-    while current is not None and current not in chain and len(chain) < _MAX_DEPTH:
+    while current is not None and current not in chain and len(chain) < 12:
         chain.append(current)
         inner = getattr(current, "reason", None)
         if not isinstance(inner, BaseException) and current.args:
@@ -63,38 +68,31 @@ def _causes(exc: BaseException) -> list[BaseException]:
     return chain
 
 
-def _tls_reason(error: ssl.SSLError) -> str:
-    if isinstance(error, ssl.SSLCertVerificationError) and error.verify_message:
-        return f"certificate verify failed: {error.verify_message}"
-    reason = getattr(error, "reason", None)
-    return (
-        f"TLS error {reason}" if isinstance(reason, str) and reason.isidentifier() else "TLS error"
-    )
+def attempt_outcome(exc: BaseException) -> tuple[str, str]:
+    """What a failed attempt got (e.g. ``"connection failed"``) and how it may be retried."""
+    chain = _causes(exc)
+    for kinds, text, retry in _OUTCOMES:
+        if any(isinstance(error, kinds) for error in chain):
+            return text, retry
+    return type(exc).__name__, ""
 
 
 def describe_failure(exc: BaseException) -> str:
-    """Say what failed, e.g. ``"connection refused"``, never quoting a request's data.
-
-    Parameters
-    ----------
-    exc : BaseException
-        What ``requests`` raised (or a ``ValueError``/``UnicodeError`` of the HTTP
-        stack about a header).
-
-    Returns
-    -------
-    str
-        A short phrase, e.g. ``"connection refused"``, ``"the host name cannot be
-        resolved"``, ``"certificate verify failed: unable to get local issuer
-        certificate"``.
-    """
+    """What ``requests`` raised, said without quoting it, e.g. ``"connection refused"``."""
     chain = _causes(exc)
-    for kinds, text in _KNOWN:  # most specific first, looked for along the whole chain
+    for kinds, text in _KNOWN:  # most specific first, along the whole chain
         if any(isinstance(error, kinds) for error in chain):
             return text
     tls = next((error for error in chain if isinstance(error, ssl.SSLError)), None)
+    if isinstance(tls, ssl.SSLCertVerificationError) and tls.verify_message:
+        return f"certificate verify failed: {tls.verify_message}"
     if tls is not None:
-        return _tls_reason(tls)
+        reason = getattr(tls, "reason", None)
+        return (
+            f"TLS error {reason}"
+            if isinstance(reason, str) and reason.isidentifier()
+            else "TLS error"
+        )
     for kinds, text in _GENERAL:
         if any(isinstance(error, kinds) for error in chain):
             return text
@@ -103,4 +101,4 @@ def describe_failure(exc: BaseException) -> str:
             return "the server closed the connection without an answer"
         if isinstance(error, OSError) and error.errno is not None and error.strerror:
             return printable(error.strerror, limit=100)
-    return f"{type(chain[-1]).__name__}"
+    return type(chain[-1]).__name__

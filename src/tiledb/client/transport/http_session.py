@@ -1,7 +1,6 @@
-"""The ``requests.Session`` of a REST client: headers, auth, pool, retries, redirects.
+"""The ``requests.Session`` of a REST client: headers, auth, pool, redirects.
 
-This module imports ``requests`` at the top; :mod:`tiledb.client.transport.rest`
-imports it only when the first client is made.
+Imports ``requests``; :mod:`tiledb.client.transport.rest` loads it with the first client.
 """
 
 from __future__ import annotations
@@ -9,7 +8,6 @@ from __future__ import annotations
 import requests
 import requests.adapters
 import requests.auth
-import urllib3
 
 from tiledb.client.basics.protocol import API_KEY_HEADER
 
@@ -17,10 +15,7 @@ __all__ = ["TokenSession", "new_http_session"]
 
 
 class TokenSession(requests.Session):
-    """A ``requests.Session`` that drops the API key on a redirect to another host.
-
-    ``requests`` drops ``Authorization`` there; the token header must go too.
-    """
+    """A ``requests.Session`` that drops the API key on a redirect to another host."""
 
     def rebuild_auth(
         self, prepared_request: requests.PreparedRequest, response: requests.Response
@@ -33,30 +28,13 @@ class TokenSession(requests.Session):
 
 
 def new_http_session(
-    *,
-    token: str | None,
-    basic: tuple[bytes, bytes] | None,
-    verify: bool | str,
-    retry: urllib3.Retry | bool,
-    pool_size: int,
+    *, token: str | None, basic: tuple[bytes, bytes] | None, verify: bool | str, pool_size: int
 ) -> TokenSession:
-    """Return a session sending ``token`` (or HTTP Basic ``basic``) with every request.
+    """A session sending ``token`` (or HTTP Basic ``basic``, UTF-8) with every request.
 
-    Parameters
-    ----------
-    token : str or None
-        Sent as ``X-TILEDB-REST-API-KEY``.
-    basic : tuple of (username, password) as UTF-8 bytes, or None
-        HTTP Basic credentials.
-    verify : bool or str
-        ``requests``' ``verify``: a CA bundle path, or whether to verify at all.
-    retry : urllib3.Retry or bool
-        The retry policy of the adapter.
-    pool_size : int
-        Connections kept per host.
+    It makes one attempt per request: the REST client's loop does the retries.
     """
     session = TokenSession()
-    session.trust_env = True
     session.verify = verify
     session.headers["Accept"] = "application/json"
     session.headers["User-Agent"] = "tiledb-client-keyring"
@@ -64,9 +42,7 @@ def new_http_session(
         session.headers[API_KEY_HEADER] = token
     if basic is not None:
         session.auth = requests.auth.HTTPBasicAuth(*basic)
-    adapter = requests.adapters.HTTPAdapter(
-        pool_connections=4, pool_maxsize=pool_size, max_retries=retry
-    )
+    adapter = requests.adapters.HTTPAdapter(pool_connections=4, pool_maxsize=pool_size)
     session.mount("https://", adapter)
     session.mount("http://", adapter)
     return session
