@@ -73,7 +73,7 @@ class TestPassphraseFile:
 
     def test_a_directory_others_can_write_is_refused(self, passphrase_file: Path) -> None:
         passphrase_file.parent.chmod(0o777)  # no sticky bit: anyone can swap the file
-        with pytest.raises(SecretBackendError, match="its directory .*other users can write"):
+        with pytest.raises(SecretBackendError, match=r"its directory .*other users can write"):
             use_vault()
 
     def test_a_link_swapped_in_by_another_user_is_refused(
