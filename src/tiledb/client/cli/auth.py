@@ -46,6 +46,12 @@ def register(subparsers: Any) -> None:
     )
     add_profile_options(logout)
     add_json(logout)
+    logout.add_argument(
+        "--everywhere",
+        action="store_true",
+        help="revoke every token tiledb-client minted for you, on every machine",
+    )
+    logout.add_argument("-y", "--yes", action="store_true", help="do not ask for confirmation")
     logout.set_defaults(handler=run_logout)
 
     whoami = subparsers.add_parser(
@@ -143,6 +149,12 @@ def run_logout(args: argparse.Namespace, out: Output) -> int:
         raise CliError(
             f"There is no profile {name!r} in {store.path}.", "See: tiledb-client profile list"
         )
+    if args.everywhere:
+        from tiledb.client.cli.tokens import run_logout_everywhere
+
+        status = run_logout_everywhere(args, out)
+        logout(client, name, str(store.directory))  # forget the cached token, revoked now
+        return status
     result = logout(client, name, str(store.directory))
     if out.json_mode:
         out.json({"profile": name, "revoked": result.revoked, "forgot": result.forgot_cached})
