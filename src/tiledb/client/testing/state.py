@@ -205,6 +205,13 @@ class ServerState:
             tok.token_id in self._revoked,
         )
 
+    SCOPES = frozenset(
+        ["*", "password_reset", "confirm_email"]
+        + [f"{what}:{level}" for what in ("user", "array", "organization", "group")
+           for level in ("read", "read-write", "admin")]
+    )  # fmt: skip
+    """The scopes the vendor's API knows (its ``TokenScope``)."""
+
     def create_token(self, auth: Auth, body: Mapping[str, Any]) -> dict[str, Any]:
         """Create a token for the authenticated user (``POST /v4/tokens``)."""
         name = body.get("name", "api-token")
@@ -214,6 +221,8 @@ class ServerState:
         for key, value in (("name", name), ("scope", scope), ("workspace_id", workspace)):
             if not isinstance(value, str) or not value:
                 raise ApiError(400, f"{key} must be a non-empty string")
+        if scope not in self.SCOPES:
+            raise ApiError(400, f"unknown token scope {scope!r}")
         with self._lock:
             ws = self._member_workspace(str(auth.username), str(workspace))
             if expires is None:
