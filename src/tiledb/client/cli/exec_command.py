@@ -97,7 +97,7 @@ def run(args: argparse.Namespace, out: Output) -> int:
         )
         return EXIT_USAGE
     ttl = parse_duration(args.ttl) if args.ttl is not None else None
-    env, finish = prepare_child(
+    env, _, finish = prepare_child(
         None, profile_name=args.profile, profile_dir=args.profile_dir, factory=api.client,
         ttl=ttl, scope=args.scope, job=command[0].rsplit("/", 1)[-1],
     )  # fmt: skip

@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from tiledb.client.session.login import login_session
 from tiledb.client.session.session import Session
@@ -41,7 +41,9 @@ from tiledb.client.transport.rest import RestFactory
 if TYPE_CHECKING:
     from datetime import timedelta
 
-__all__ = ["child_env", "core_variable", "prepare_child", "session_environment"]
+    from tiledb.client.basics.api_token import APIToken
+
+__all__ = ["PreparedChild", "child_env", "core_variable", "prepare_child", "session_environment"]
 
 _SECRET_VARIABLES = ("TILEDB_REST_PASSWORD",)
 """Inherited variables a child must not see: blanked whatever the parent holds."""
@@ -127,11 +129,18 @@ def child_env(
     ClientError
         When the server cannot be reached.
     """
-    environment, _ = prepare_child(
+    return prepare_child(
         session, profile_name=profile_name, profile_dir=profile_dir, factory=factory,
         base=base, ttl=ttl, scope=scope, job=job,
-    )  # fmt: skip
-    return environment
+    ).environment  # fmt: skip
+
+
+class PreparedChild(NamedTuple):
+    """A child's environment, its job token (``ttl`` given) and what revokes that token."""
+
+    environment: dict[str, str]
+    job_token: APIToken | None
+    finish: Callable[[], str | None]  # revokes; returns why it could not, or None
 
 
 def prepare_child(
@@ -144,18 +153,14 @@ def prepare_child(
     ttl: timedelta | None = None,
     scope: str = "*",
     job: str = "child",
-) -> tuple[dict[str, str], Callable[[], str | None]]:
-    """:func:`child_env`, and what to call when the child has ended.
-
-    The second item revokes the job token (``ttl`` given) and returns why it could
-    not, or ``None``; without ``ttl`` it does nothing.
-    """
+) -> PreparedChild:
+    """:func:`child_env`, with the job token and what to call when the child has ended."""
     if session is None:
         session = login_session(profile_name, profile_dir, factory)
     environment = dict(os.environ if base is None else base)
     environment.update(session_environment(session))
     if ttl is None:
-        return environment, lambda: None
+        return PreparedChild(environment, None, lambda: None)
     from tiledb.client.operations.job_tokens import mint_job_token, revoke_job_token
 
     rest = factory.new_rest(
@@ -163,4 +168,4 @@ def prepare_child(
     )
     token = mint_job_token(rest, job=job, ttl=ttl, scope=scope, workspace_id=session.workspace_id)
     environment["TILEDB_REST_TOKEN"] = token.api_key
-    return environment, lambda: revoke_job_token(rest, token)
+    return PreparedChild(environment, token, lambda: revoke_job_token(rest, token))
