@@ -61,3 +61,23 @@ def test_tokens_then_logout_everywhere(cli: Cli, local_server: LocalServer, vaul
     cli("login", "--profile", "pw")
     again = cli("tokens", "--profile", "pw", "--json").json()["tokens"]
     assert len(again) == 1 and again[0]["name"] not in names
+
+
+def test_logout_everywhere_finds_what_environment_logins_minted(
+    cli: Cli, local_server: LocalServer, tmp_path: Path
+) -> None:
+    """Issue 22, finding 3: with TILEDB_REST_USERNAME/PASSWORD (the CI way) each exec mints a
+    session token that no cache records; the server's list still finds every one."""
+    env = {
+        "TILEDB_REST_SERVER_ADDRESS": local_server.url,
+        "TILEDB_REST_USERNAME": DEFAULT_USERNAME,
+        "TILEDB_REST_PASSWORD": DEFAULT_PASSWORD,
+        "TILEDB_REST_WORKSPACE": DEFAULT_WORKSPACE,
+    }
+    for _ in range(3):
+        cli("exec", "--", "true", env=env)
+    minted = {t.name for t in local_server.tokens if t.active and t.name.startswith("login-")}
+    assert len(minted) >= 3
+    done = cli("logout", "--everywhere", "--yes", "--json", env=env).json()
+    assert {t["name"] for t in done["revoked"]} >= minted
+    assert not [t for t in local_server.tokens if t.active and t.name.startswith("login-")]

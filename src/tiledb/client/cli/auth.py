@@ -145,16 +145,17 @@ def run_logout(args: argparse.Namespace, out: Output) -> int:
     store = ProfileStore(args.profile_dir)
     name = resolve_profile_name(args.profile)
     profile = store.get(name)
+    if args.everywhere:  # the environment's credentials (CI) do as well as a profile
+        from tiledb.client.cli.tokens import run_logout_everywhere
+
+        status = run_logout_everywhere(args, out)
+        if profile is not None:
+            logout(client, name, str(store.directory))  # forget the cached token, revoked now
+        return status
     if profile is None:
         raise CliError(
             f"There is no profile {name!r} in {store.path}.", "See: tiledb-client profile list"
         )
-    if args.everywhere:
-        from tiledb.client.cli.tokens import run_logout_everywhere
-
-        status = run_logout_everywhere(args, out)
-        logout(client, name, str(store.directory))  # forget the cached token, revoked now
-        return status
     result = logout(client, name, str(store.directory))
     if out.json_mode:
         out.json({"profile": name, "revoked": result.revoked, "forgot": result.forgot_cached})
