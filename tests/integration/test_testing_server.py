@@ -193,6 +193,45 @@ def test_token_create_and_revoke(local_server: LocalServer) -> None:
     assert get(local_server, "/v4/users/self", headers=token()).status_code == 200
 
 
+def test_tokens_are_listed_by_kind_without_their_keys(local_server: LocalServer) -> None:
+    url = local_server.url + "/v4/tokens"
+    minted = requests.post(
+        url, json={"name": "login-session-2", "workspace_id": "acme"}, auth=ADA, timeout=10
+    )
+    minted.raise_for_status()  # a password mints a session token
+    by_key = requests.post(url, json={"name": "job-1"}, headers=token(), timeout=10).json()
+    pages = []
+    for kind in ("session", "api"):
+        answer = get(local_server, f"/v4/tokens?type={kind}&per_page=1", headers=token())
+        assert answer.status_code == 200, answer.text
+        pages.append(answer.json())
+    session, api = pages
+    assert [t["name"] for t in session["data"]] == ["login-session-2"]
+    assert session["pagination_metadata"] == {
+        "page": 1, "per_page": 1, "total_pages": 1, "total_items": 1,
+    }  # fmt: skip
+    assert api["pagination_metadata"]["total_items"] == 2  # the seed's token and job-1
+    second = get(local_server, "/v4/tokens?type=api&per_page=1&page=2", headers=token()).json()
+    assert {api["data"][0]["name"], second["data"][0]["name"]} == {
+        "local-server-default", by_key["data"]["name"],
+    }  # fmt: skip
+    assert all("api_key" not in t for t in session["data"] + api["data"] + second["data"])
+    assert_error(get(local_server, "/v4/tokens?type=other", headers=token()), 400)
+    requests.delete(url + "/" + by_key["data"]["token_id"], headers=token(), timeout=10)
+    listed = get(local_server, "/v4/tokens?type=api", headers=token()).json()["data"]
+    assert [t["name"] for t in listed] == ["local-server-default"]  # revoked ones are gone
+
+
+def test_a_token_lifetime_cap_shortens_what_is_asked() -> None:
+    with LocalServer(max_token_ttl=timedelta(seconds=3)) as server:
+        later = (datetime.now(timezone.utc) + timedelta(hours=8)).strftime("%Y-%m-%dT%H:%M:%SZ")
+        body = {"name": "s", "expires_at": later, "workspace_id": "acme"}
+        data = requests.post(server.url + "/v4/tokens", json=body, auth=ADA, timeout=10).json()
+    expires = datetime.strptime(data["data"]["expires_at"], "%Y-%m-%dT%H:%M:%SZ")
+    left = expires.replace(tzinfo=timezone.utc) - datetime.now(timezone.utc)
+    assert timedelta(seconds=1) < left <= timedelta(seconds=3)
+
+
 def test_token_create_with_token_auth_defaults_to_its_workspace(local_server: LocalServer) -> None:
     response = requests.post(local_server.url + "/v4/tokens", headers=token(), timeout=10)
     assert response.status_code == 200
@@ -221,7 +260,7 @@ def test_wrong_method_and_unknown_endpoint(local_server: LocalServer) -> None:
     response = requests.put(local_server.url + "/v4/users/self", headers=token(), timeout=10)
     assert_error(response, 405)
     assert response.headers["Allow"] == "GET"
-    assert_error(requests.get(local_server.url + "/v4/tokens", auth=ADA, timeout=10), 405)
+    assert_error(requests.put(local_server.url + "/v4/tokens", auth=ADA, timeout=10), 405)
     for path in ("/v4/capabilities", "/v1/arrays/acme/ts%2Farr", "/v3/x", "/"):
         assert_error(get(local_server, path, headers=token()), 404)
 

@@ -71,6 +71,42 @@ class TestPassphraseFile:
         passphrase_file.chmod(0o620)  # a per-user group (umask 002) is only you
         use_vault()
 
+    def test_a_directory_others_can_write_is_refused(self, passphrase_file: Path) -> None:
+        passphrase_file.parent.chmod(0o777)  # no sticky bit: anyone can swap the file
+        with pytest.raises(SecretBackendError, match=r"its directory .*other users can write"):
+            use_vault()
+
+    def test_a_link_swapped_in_by_another_user_is_refused(
+        self, passphrase_file: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        drop = tmp_path / "drop"
+        drop.mkdir()
+        drop.chmod(0o777)
+        (drop / "passphrase").symlink_to(passphrase_file)  # the attacker's link, a safe target
+        monkeypatch.setenv("TILEDB_CLIENT_PASSPHRASE_FILE", str(drop / "passphrase"))
+        with pytest.raises(SecretBackendError, match=f"its directory {drop}: other users"):
+            use_vault()
+
+    def test_a_link_in_a_private_directory_is_followed(
+        self, passphrase_file: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        mounted = tmp_path / "secret-volume"  # Kubernetes mounts secrets as links to ..data/
+        mounted.mkdir(mode=0o700)
+        (mounted / "passphrase").symlink_to(passphrase_file)
+        monkeypatch.setenv("TILEDB_CLIENT_PASSPHRASE_FILE", str(mounted / "passphrase"))
+        use_vault()
+
+    def test_a_named_pipe_is_refused_at_once_and_never_read(
+        self, passphrase_file: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        fifo = tmp_path / "run" / "fifo"
+        os.mkfifo(fifo, 0o600)
+        monkeypatch.setenv("TILEDB_CLIENT_PASSPHRASE_FILE", str(fifo))
+        with pytest.raises(SecretBackendError, match="it is a named pipe, not a regular file"):
+            use_vault()  # before the fix: blocked in open() until the test's time limit
+        report = diagnose(network=False)  # doctor reads the source too
+        assert any("named pipe" in f.message for f in report.findings), report.findings
+
 
 class TestProfileDirectory:
     @pytest.fixture

@@ -20,6 +20,7 @@ from tiledb.client.basics.retry_modes import RetryMode, RetryOrStr
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
     from concurrent import futures
+    from datetime import timedelta
 
     from tiledb.client.basics.models import User, UserSelfWorkspace, Workspace
     from tiledb.client.session.session import Session
@@ -493,6 +494,8 @@ def child_env(
     profile_dir: str | None = None,
     *,
     base: Mapping[str, str] | None = None,
+    ttl: timedelta | str | None = None,
+    scope: str = "*",
 ) -> dict[str, str]:
     """Return an environment for a child process that carries the session's credentials.
 
@@ -512,6 +515,12 @@ def child_env(
         on first use).
     base : mapping, optional
         The environment to extend; default a copy of ``os.environ``.
+    ttl : timedelta or str, optional
+        Give the child a job token of its own instead of the session's: named
+        ``job-child-...``, expiring after ``ttl`` (e.g. ``"10m"``), revoked by
+        nothing else (``tiledb-client logout --everywhere`` finds it).
+    scope : str, optional
+        The job token's scope, e.g. ``"array:read"``; default ``"*"``.
 
     Returns
     -------
@@ -533,12 +542,15 @@ def child_env(
     ...     env=tiledb.client.child_env(),
     ... )  # doctest: +SKIP
     """
+    from tiledb.client.basics.durations import parse_duration
     from tiledb.client.operations.child_env import child_env as environment_for
 
     session = _current() if profile_name is None and profile_dir is None else None
+    lifetime = parse_duration(ttl, what="ttl") if isinstance(ttl, str) else ttl
     return environment_for(
-        session, profile_name=profile_name, profile_dir=profile_dir, factory=client, base=base
-    )
+        session, profile_name=profile_name, profile_dir=profile_dir, factory=client,
+        base=base, ttl=lifetime, scope=scope,
+    )  # fmt: skip
 
 
 def get_workspace() -> Workspace:

@@ -15,6 +15,7 @@ POSIX only: elsewhere every check answers ``None`` (Windows ACLs are not modes).
 
 from __future__ import annotations
 
+import errno
 import os
 import stat
 from typing import TYPE_CHECKING
@@ -25,7 +26,14 @@ if TYPE_CHECKING:  # a login checks its profile file without importing pathlib
 
     AnyPath: TypeAlias = str | Path
 
-__all__ = ["group_can_write", "mode_of", "others_can_change", "others_can_read"]
+__all__ = [
+    "group_can_write",
+    "mode_of",
+    "others_can_change",
+    "others_can_change_path",
+    "others_can_read",
+    "read_regular_file",
+]
 
 
 def _owner_name(uid: int) -> str:
@@ -88,6 +96,50 @@ def others_can_change(path: AnyPath) -> str | None:
     if mode & stat.S_IWOTH and not sticky_directory:
         return "other users can write to it"
     return None
+
+
+def others_can_change_path(path: Path) -> str | None:
+    """Like :func:`others_can_change`, for ``path`` and every directory above it.
+
+    As OpenSSH checks the directories of its keys: a directory another user can write
+    lets them swap the file for a link to one they chose. The directories are those of
+    the path as given and of the path with its links resolved.
+
+    Returns
+    -------
+    str or None
+        e.g. ``"its directory /srv/drop: other users can write to it"``.
+    """
+    problem = others_can_change(path)
+    if problem is not None:
+        return problem
+    given = path.absolute()
+    for directory in dict.fromkeys([*given.parents, *given.resolve().parents]):
+        problem = others_can_change(directory)
+        if problem is not None:
+            return f"its directory {directory}: {problem}"
+    return None
+
+
+def read_regular_file(path: Path, limit: int) -> bytes:
+    """Read at most ``limit + 1`` bytes of ``path``, which must be a regular file.
+
+    The file is opened without blocking, so a named pipe with no writer is refused at
+    once instead of hanging, and is never read (nor consumed) at all.
+
+    Raises
+    ------
+    OSError
+        When the file cannot be opened or read, or is not a regular file (``strerror``
+        says why, e.g. ``"it is a named pipe, not a regular file"``).
+    """
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
+    with open(os.open(path, flags), "rb") as handle:  # noqa: PTH123 - opened from a descriptor
+        mode = os.fstat(handle.fileno()).st_mode
+        if not stat.S_ISREG(mode):
+            kind = "a named pipe" if stat.S_ISFIFO(mode) else "a device, socket or directory"
+            raise OSError(errno.EINVAL, f"it is {kind}, not a regular file")
+        return handle.read(limit + 1)
 
 
 def group_can_write(path: Path) -> str | None:

@@ -12,6 +12,7 @@ from tiledb.client.basics.errors import ConfigurationError
 
 __all__ = [
     "API_KEY_HEADER",
+    "MINTED_TOKEN_PREFIXES",
     "is_plain_http_remote",
     "MAX_HOST_LENGTH",
     "normalize_host",
@@ -22,6 +23,9 @@ __all__ = [
 API_KEY_HEADER = "X-TILEDB-REST-API-KEY"
 """The header that carries an API or session token (matched case-insensitively)."""
 
+
+MINTED_TOKEN_PREFIXES = ("login-session-", "job-")
+"""How the names of the tokens this tool mints begin: a login's, a child job's."""
 
 MAX_HOST_LENGTH = 2048
 """The longest host (base URL) accepted, in characters."""

@@ -71,7 +71,7 @@ class _Parser(argparse.ArgumentParser):
 
 def build_parser() -> argparse.ArgumentParser:
     """Return the parser of ``tiledb-client`` with every command registered."""
-    from tiledb.client.cli import auth, configure, doctor, exec_command, migrate, profile
+    from tiledb.client.cli import auth, configure, doctor, exec_command, migrate, profile, tokens
 
     parser = _Parser(
         prog="tiledb-client",
@@ -98,7 +98,7 @@ def build_parser() -> argparse.ArgumentParser:
         return sub
 
     commands.add_parser = add_parser  # type: ignore[method-assign,assignment]
-    for module in (configure, auth, exec_command, profile, migrate, doctor):
+    for module in (configure, auth, tokens, exec_command, profile, migrate, doctor):
         module.register(commands)
     return parser
 

@@ -46,6 +46,12 @@ def register(subparsers: Any) -> None:
     )
     add_profile_options(logout)
     add_json(logout)
+    logout.add_argument(
+        "--everywhere",
+        action="store_true",
+        help="revoke every token tiledb-client minted for you, on every machine",
+    )
+    logout.add_argument("-y", "--yes", action="store_true", help="do not ask for confirmation")
     logout.set_defaults(handler=run_logout)
 
     whoami = subparsers.add_parser(
@@ -139,6 +145,13 @@ def run_logout(args: argparse.Namespace, out: Output) -> int:
     store = ProfileStore(args.profile_dir)
     name = resolve_profile_name(args.profile)
     profile = store.get(name)
+    if args.everywhere:  # the environment's credentials (CI) do as well as a profile
+        from tiledb.client.cli.tokens import run_logout_everywhere
+
+        status = run_logout_everywhere(args, out)
+        if profile is not None:
+            logout(client, name, str(store.directory))  # forget the cached token, revoked now
+        return status
     if profile is None:
         raise CliError(
             f"There is no profile {name!r} in {store.path}.", "See: tiledb-client profile list"

@@ -26,9 +26,14 @@ TILEDB_REST_USERNAME and TILEDB_REST_PASSWORD are set empty. Nothing is put on a
 command line or written to a file. Everything else of the environment is passed
 on unchanged.
 
-On POSIX, tiledb-client replaces itself with COMMAND: signals reach COMMAND
-directly and its exit status (or the signal that ended it) is the caller's.
-Elsewhere COMMAND runs as a child; SIGINT, SIGTERM and SIGHUP are forwarded.
+With --ttl, COMMAND gets a job token of its own instead of the session's: named
+after COMMAND, expiring after the TTL, narrowed to --scope (default *). tiledb-client
+then waits for COMMAND and revokes the token when it exits, however it exits.
+
+Without --ttl, on POSIX, tiledb-client replaces itself with COMMAND: signals reach
+COMMAND directly and its exit status (or the signal that ended it) is the caller's.
+Otherwise COMMAND runs as a child; SIGINT, SIGTERM and SIGHUP are forwarded, and its
+exit status is passed through (128 + N when signal N ended it).
 """
 
 EPILOG = """\
@@ -36,6 +41,7 @@ examples:
   tiledb-client exec -- python analysis.py
   tiledb-client exec --profile prod -- Rscript report.R
   tiledb-client exec -- sh -c 'echo "$TILEDB_REST_SERVER_ADDRESS"'
+  tiledb-client exec --ttl 1h --scope array:read -- python nightly.py
 
 Exit status: COMMAND's; 1 when the login fails, 126 when COMMAND cannot be run,
 127 when it is not found.
@@ -47,12 +53,22 @@ def register(subparsers: Any) -> None:
     parser = subparsers.add_parser(
         "exec",
         help="run a command with the session's token in its environment",
-        usage="%(prog)s [-h] [--profile NAME] [--profile-dir DIR] -- COMMAND [ARG...]",
+        usage="%(prog)s [-h] [--profile NAME] [--profile-dir DIR] [--ttl DURATION]"
+        " [--scope SCOPE] -- COMMAND [ARG...]",
         description=DESCRIPTION,
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     add_profile_options(parser)
+    parser.add_argument(
+        "--ttl",
+        metavar="DURATION",
+        help="give COMMAND a job token that expires after DURATION (90s, 10m, 8h) and is"
+        " revoked when COMMAND exits",
+    )
+    parser.add_argument(
+        "--scope", default="*", help="the job token's scope, e.g. array:read (default *)"
+    )
     parser.add_argument(
         "command",
         nargs=argparse.REMAINDER,
@@ -70,8 +86,9 @@ def _command(args: argparse.Namespace) -> list[str]:
 def run(args: argparse.Namespace, out: Output) -> int:
     """Run ``exec``."""
     from tiledb.client import client as api
+    from tiledb.client.basics.durations import parse_duration
     from tiledb.client.cli.child_process import can_replace_process, replace_process, run_child
-    from tiledb.client.operations.child_env import child_env
+    from tiledb.client.operations.child_env import prepare_child
 
     command = _command(args)
     if not command:
@@ -79,9 +96,13 @@ def run(args: argparse.Namespace, out: Output) -> int:
             "No command given.", "Name it after --, e.g. `tiledb-client exec -- python app.py`."
         )
         return EXIT_USAGE
-    env = child_env(profile_name=args.profile, profile_dir=args.profile_dir, factory=api.client)
+    ttl = parse_duration(args.ttl) if args.ttl is not None else None
+    env, _, finish = prepare_child(
+        None, profile_name=args.profile, profile_dir=args.profile_dir, factory=api.client,
+        ttl=ttl, scope=args.scope, job=command[0].rsplit("/", 1)[-1],
+    )  # fmt: skip
     try:
-        if can_replace_process():
+        if ttl is None and can_replace_process():
             replace_process(command, env)
         return run_child(command, env)
     except FileNotFoundError:
@@ -93,3 +114,7 @@ def run(args: argparse.Namespace, out: Output) -> int:
     except OSError as exc:
         out.error(f"{command[0]}: cannot be run ({exc.strerror or type(exc).__name__}).")
         return EXIT_CANNOT_RUN
+    finally:
+        problem = finish()
+        if problem is not None:
+            out.warn(f"the job token could not be revoked ({problem}); it expires at its TTL")

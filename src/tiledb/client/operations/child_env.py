@@ -30,14 +30,20 @@ Nothing here writes ``os.environ``: the caller gets a new mapping.
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, NamedTuple
 
 from tiledb.client.session.login import login_session
 from tiledb.client.session.session import Session
 from tiledb.client.session.tiledb_config import tiledb_params
 from tiledb.client.transport.rest import RestFactory
 
-__all__ = ["child_env", "core_variable", "session_environment"]
+if TYPE_CHECKING:
+    from datetime import timedelta
+
+    from tiledb.client.basics.api_token import APIToken
+
+__all__ = ["PreparedChild", "child_env", "core_variable", "prepare_child", "session_environment"]
 
 _SECRET_VARIABLES = ("TILEDB_REST_PASSWORD",)
 """Inherited variables a child must not see: blanked whatever the parent holds."""
@@ -86,6 +92,9 @@ def child_env(
     profile_dir: str | None = None,
     factory: RestFactory,
     base: Mapping[str, str] | None = None,
+    ttl: timedelta | None = None,
+    scope: str = "*",
+    job: str = "child",
 ) -> dict[str, str]:
     """Return a complete environment for a child process: ``base`` plus the session.
 
@@ -102,6 +111,10 @@ def child_env(
     base : mapping, optional
         The environment to extend; default a copy of ``os.environ`` (which is
         never changed).
+    ttl, scope, job : optional
+        With ``ttl``, the child gets a job token of its own instead of the session's:
+        named after ``job``, narrowed to ``scope``, expiring after ``ttl``
+        (:mod:`tiledb.client.operations.job_tokens`).
 
     Returns
     -------
@@ -116,8 +129,43 @@ def child_env(
     ClientError
         When the server cannot be reached.
     """
+    return prepare_child(
+        session, profile_name=profile_name, profile_dir=profile_dir, factory=factory,
+        base=base, ttl=ttl, scope=scope, job=job,
+    ).environment  # fmt: skip
+
+
+class PreparedChild(NamedTuple):
+    """A child's environment, its job token (``ttl`` given) and what revokes that token."""
+
+    environment: dict[str, str]
+    job_token: APIToken | None
+    finish: Callable[[], str | None]  # revokes; returns why it could not, or None
+
+
+def prepare_child(
+    session: Session | None,
+    *,
+    profile_name: str | None,
+    profile_dir: str | None,
+    factory: RestFactory,
+    base: Mapping[str, str] | None = None,
+    ttl: timedelta | None = None,
+    scope: str = "*",
+    job: str = "child",
+) -> PreparedChild:
+    """:func:`child_env`, with the job token and what to call when the child has ended."""
     if session is None:
         session = login_session(profile_name, profile_dir, factory)
     environment = dict(os.environ if base is None else base)
     environment.update(session_environment(session))
-    return environment
+    if ttl is None:
+        return PreparedChild(environment, None, lambda: None)
+    from tiledb.client.operations.job_tokens import mint_job_token, revoke_job_token
+
+    rest = factory.new_rest(
+        session.host, token=session.token, verify_ssl=session.verify_ssl, ca_file=session.ca_file
+    )
+    token = mint_job_token(rest, job=job, ttl=ttl, scope=scope, workspace_id=session.workspace_id)
+    environment["TILEDB_REST_TOKEN"] = token.api_key
+    return PreparedChild(environment, token, lambda: revoke_job_token(rest, token))

@@ -25,7 +25,12 @@ from pathlib import Path
 from typing import Literal
 
 from tiledb.client.basics.errors import BackendUnavailableError, SecretBackendError
-from tiledb.client.basics.file_safety import mode_of, others_can_change, others_can_read
+from tiledb.client.basics.file_safety import (
+    mode_of,
+    others_can_change_path,
+    others_can_read,
+    read_regular_file,
+)
 
 __all__ = [
     "InsecureFileWarning",
@@ -212,7 +217,7 @@ def _check_file_safety(path: Path, label: str) -> None:
     Read access is only warned about: Docker and Kubernetes mount secrets 0444/0644 by
     default, in containers where no other user runs; see SECURITY.md.
     """
-    change = others_can_change(path)
+    change = others_can_change_path(path)
     if change is not None:
         raise SecretBackendError(
             f"Refusing the passphrase in {label}: {change} (mode {mode_of(path)}). Another"
@@ -234,8 +239,7 @@ def _check_file_safety(path: Path, label: str) -> None:
 def _read_file(path: Path, label: str) -> str:
     _check_file_safety(path, label)
     try:
-        with path.open("rb") as handle:
-            data = handle.read(_MAX_FILE_BYTES + 1)
+        data = read_regular_file(path, _MAX_FILE_BYTES)
     except OSError as exc:
         reason = exc.strerror or type(exc).__name__
         raise SecretBackendError(

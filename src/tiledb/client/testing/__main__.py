@@ -75,6 +75,12 @@ def _parser() -> argparse.ArgumentParser:
         metavar="DAYS",
         help="lifetime of tokens created by POST /v4/tokens (default 30)",
     )
+    add(
+        "--max-token-ttl",
+        type=float,
+        metavar="SECONDS",
+        help="the longest lifetime a created token gets, whatever it asks (e.g. 3)",
+    )
     add("--print-seed", action="store_true", help="print the seed JSON (with secrets) and exit")
     add("--write-seed", type=Path, metavar="FILE", help="write the seed JSON (mode 0600)")
     add("--url-file", type=Path, metavar="FILE", help="write the URL (and CA path) to FILE")
@@ -202,6 +208,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         state_dir=args.state_dir,
         ca_file=args.ca_file,
         token_ttl=timedelta(days=args.token_ttl),
+        max_token_ttl=None if args.max_token_ttl is None else timedelta(seconds=args.max_token_ttl),
         delay=args.delay,
         log=None if args.quiet else sys.stderr,
         record_file=args.record,

@@ -10,7 +10,7 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import unquote, urlsplit
+from urllib.parse import parse_qsl, unquote, urlsplit
 
 from .state import ApiError, Auth, ServerState
 
@@ -82,6 +82,14 @@ def _create_token(state: ServerState, auth: Auth, _: Mapping[str, str], body: by
     return Response(200, {"data": state.create_token(auth, payload)})
 
 
+def _list_tokens(state: ServerState, auth: Auth, args: Mapping[str, str], _: bytes) -> Response:
+    try:
+        page, per_page = int(args.get("page", "1")), int(args.get("per_page", "100"))
+    except ValueError:
+        raise ApiError(400, "page and per_page must be integers") from None
+    return Response(200, state.list_tokens(auth, args.get("type", ""), page, per_page))
+
+
 def _revoke_token(state: ServerState, auth: Auth, args: Mapping[str, str], _: bytes) -> Response:
     state.revoke(auth, args["token_id"])
     return Response(204)
@@ -90,7 +98,7 @@ def _revoke_token(state: ServerState, auth: Auth, args: Mapping[str, str], _: by
 _ROUTES: list[tuple[re.Pattern[str], dict[str, _Handler]]] = [
     (re.compile(r"/v4/users/self/?"), {"GET": _get_self}),
     (re.compile(r"/v4/workspaces/(?P<ws>[^/]+)/?"), {"GET": _get_workspace}),
-    (re.compile(r"/v4/tokens/?"), {"POST": _create_token}),
+    (re.compile(r"/v4/tokens/?"), {"POST": _create_token, "GET": _list_tokens}),
     (re.compile(r"/v4/tokens/(?P<token_id>[^/]+)/?"), {"DELETE": _revoke_token}),
 ]
 
@@ -128,7 +136,9 @@ def handle(
     """
     auth = state.authenticate(headers.get(API_KEY_HEADER), headers.get("Authorization"))
     try:
-        handler, args = _route(method, unquote(urlsplit(target).path), auth)
+        parts = urlsplit(target)
+        handler, args = _route(method, unquote(parts.path), auth)
+        args = {**dict(parse_qsl(parts.query)), **args}
         return handler(state, _check(auth), args, body), auth
     except ApiError as exc:
         return _error(exc), auth

@@ -143,7 +143,11 @@ class SeedWorkspace:
 
 @dataclass
 class SeedToken:
-    """An API token; ``expires_at`` ``None`` means it never expires."""
+    """An API token; ``expires_at`` ``None`` means it never expires.
+
+    ``kind`` is what ``GET /v4/tokens?type=`` filters on: ``"session"`` for a token
+    minted with a password (HTTP Basic), ``"api"`` otherwise.
+    """
 
     api_key: str
     user: str
@@ -153,6 +157,7 @@ class SeedToken:
     scope: str = "*"
     created_at: str = field(default_factory=lambda: format_time(utcnow()))
     expires_at: str | None = None
+    kind: str = "api"
 
     def __post_init__(self) -> None:
         if not self.api_key or any(ch.isspace() for ch in self.api_key):

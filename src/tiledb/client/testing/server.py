@@ -42,6 +42,8 @@ class LocalServer:
         Where to write the CA certificate (TLS only); default ``state_dir/ca.pem``.
     token_ttl
         Lifetime of tokens created through ``POST /v4/tokens``.
+    max_token_ttl
+        The longest lifetime a created token gets (``None``: no limit).
     delay
         Seconds to wait before every response (also settable later as :attr:`delay`).
     log
@@ -66,11 +68,16 @@ class LocalServer:
         state_dir: str | os.PathLike[str] | None = None,
         ca_file: str | os.PathLike[str] | None = None,
         token_ttl: timedelta = timedelta(days=30),
+        max_token_ttl: timedelta | None = None,
         delay: float = 0.0,
         log: TextIO | Callable[[str], object] | None = None,
         record_file: str | os.PathLike[str] | None = None,
     ) -> None:
-        self.state = ServerState(seed if seed is not None else Seed.default(), token_ttl=token_ttl)
+        self.state = ServerState(
+            seed if seed is not None else Seed.default(),
+            token_ttl=token_ttl,
+            max_token_ttl=max_token_ttl,
+        )
         self.tls = tls
         self.delay = delay
         self._port, self._state_dir, self._ca_path = port, state_dir, ca_file

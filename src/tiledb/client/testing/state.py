@@ -99,15 +99,25 @@ class ServerState:
         The initial data; it is copied, never modified.
     token_ttl
         Lifetime of tokens created through ``POST /v4/tokens`` without ``expires_at``.
+    max_token_ttl
+        The longest lifetime a created token gets, whatever ``expires_at`` asks (a few
+        seconds let tests watch renewals); ``None``: no limit.
     """
 
-    def __init__(self, seed: Seed, *, token_ttl: timedelta = timedelta(days=30)) -> None:
+    def __init__(
+        self,
+        seed: Seed,
+        *,
+        token_ttl: timedelta = timedelta(days=30),
+        max_token_ttl: timedelta | None = None,
+    ) -> None:
         seed = copy.deepcopy(seed)
         seed.validate()
         self._lock = threading.RLock()
         self._seed = seed
         self._revoked: set[str] = set()
         self.token_ttl = token_ttl
+        self.max_token_ttl = max_token_ttl
 
     # -- lookups -------------------------------------------------------------------------
     def _user(self, username: str) -> SeedUser:
@@ -195,6 +205,13 @@ class ServerState:
             tok.token_id in self._revoked,
         )
 
+    SCOPES = frozenset(
+        ["*", "password_reset", "confirm_email"]
+        + [f"{what}:{level}" for what in ("user", "array", "organization", "group")
+           for level in ("read", "read-write", "admin")]
+    )  # fmt: skip
+    """The scopes the vendor's API knows (its ``TokenScope``)."""
+
     def create_token(self, auth: Auth, body: Mapping[str, Any]) -> dict[str, Any]:
         """Create a token for the authenticated user (``POST /v4/tokens``)."""
         name = body.get("name", "api-token")
@@ -204,6 +221,8 @@ class ServerState:
         for key, value in (("name", name), ("scope", scope), ("workspace_id", workspace)):
             if not isinstance(value, str) or not value:
                 raise ApiError(400, f"{key} must be a non-empty string")
+        if scope not in self.SCOPES:
+            raise ApiError(400, f"unknown token scope {scope!r}")
         with self._lock:
             ws = self._member_workspace(str(auth.username), str(workspace))
             if expires is None:
@@ -215,6 +234,9 @@ class ServerState:
                     raise ApiError(400, "expires_at must be an ISO 8601 time") from None
                 if parse_time(expires_at) <= utcnow():
                     raise ApiError(400, "expires_at must be in the future")
+            if self.max_token_ttl is not None:
+                latest = utcnow() + self.max_token_ttl
+                expires_at = format_time(min(parse_time(expires_at), latest))
             tok = SeedToken(
                 new_api_key(ws.id),
                 str(auth.username),
@@ -222,11 +244,31 @@ class ServerState:
                 name=str(name),
                 scope=str(scope),
                 expires_at=expires_at,
+                kind="session" if auth.scheme == "basic" else "api",
             )
             self._seed.tokens.append(tok)
             return self.token_document(tok)
 
     token_document = staticmethod(token_document)  # the APIToken object of a SeedToken
+
+    def list_tokens(self, auth: Auth, kind: str, page: int, per_page: int) -> dict[str, Any]:
+        """The user's active tokens of ``kind`` (``GET /v4/tokens``), without their keys."""
+        if kind not in ("api", "session"):
+            raise ApiError(400, "type must be 'api' or 'session'")
+        if page < 1 or per_page < 1:
+            raise ApiError(400, "page and per_page must be positive")
+        with self._lock:
+            mine = [
+                {k: v for k, v in self.token_document(t).items() if k != "api_key"}
+                for t in self._seed.tokens
+                if t.user == auth.username and t.kind == kind and self._info(t).active
+            ]
+        total_pages = max(1, -(-len(mine) // per_page))
+        meta = {"page": page, "per_page": per_page, "total_pages": total_pages}
+        return {
+            "data": mine[(page - 1) * per_page : page * per_page],
+            "pagination_metadata": {**meta, "total_items": len(mine)},
+        }
 
     def revoke(self, auth: Auth, token_id: str) -> None:
         """Revoke ``token_id`` on behalf of its owner (``DELETE /v4/tokens/{token_id}``)."""

@@ -1,0 +1,55 @@
+"""Workspaces, as the vendor's ``tiledb.client.workspaces`` (3.0) offers them to sessions.
+
+Scripts written for the vendor's package call ``tiledb.client.workspaces.get_workspace()``
+after :func:`tiledb.client.login`; this module answers them from the current session.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from tiledb.client import client as _seed
+from tiledb.client.basics.errors import ClientError
+from tiledb.client.basics.protocol import quote_segment
+
+if TYPE_CHECKING:
+    from tiledb.client.basics.models import Workspace
+
+__all__ = ["WorkspacesError", "get_workspace"]
+
+
+class WorkspacesError(ClientError):
+    """Raised when a workspace can not be retrieved (a :class:`ClientError`)."""
+
+
+def get_workspace(name_or_id: str | None = None) -> Workspace:
+    """Get the representation of a workspace by its name or id.
+
+    Parameters
+    ----------
+    name_or_id : str, optional
+        The workspace's name or id, e.g. ``"acme"`` or ``"ws_2b7c9d1e3f4a5b6c"``.
+        Defaults to the current session's workspace.
+
+    Returns
+    -------
+    Workspace
+
+    Raises
+    ------
+    WorkspacesError
+        If the retrieval request fails.
+    """
+    from tiledb.client.basics.models import Workspace
+
+    try:
+        if not name_or_id:
+            return _seed.get_workspace()
+        data = _seed.client.rest_client().get(f"/v4/workspaces/{quote_segment(name_or_id)}")
+        return Workspace.from_json(data)
+    except WorkspacesError:
+        raise
+    except ClientError as exc:
+        raise WorkspacesError(
+            f"The workspace retrieval request failed: {exc.problem}", hint=exc.hint
+        ) from exc
