@@ -1,0 +1,382 @@
+"""The ``vault`` secret backend: HashiCorp Vault or OpenBao, KV version 2, through ``hvac``.
+
+Shipped behind the ``vault`` extra and registered through the plugin entry point. An
+entry is ``<mount>/data/<path prefix><profile name>/<kind>`` (default
+``secret/data/tiledb-client/default/token``) holding ``value`` and the ``key`` that
+wrote it. The location is the profile's name, not its file, so every machine with a
+profile of that name against the same server and prefix shares the entry: a token
+stored (or rotated) from one is what all of them read. ``delete`` removes an entry only
+when this profile's key wrote it (a soft delete, which Vault can undo), so replacing or
+deleting a profile on one machine never takes the secret another machine stored since.
+
+Settings are read at each call: ``VAULT_ADDR``/``BAO_ADDR``, ``VAULT_CACERT``/``BAO_CACERT``,
+``VAULT_NAMESPACE``/``BAO_NAMESPACE`` and the ``TILEDB_CLIENT_VAULT_*`` variables of
+:data:`SETTINGS`; arguments of :class:`VaultBackend` override them. Every call is bounded
+by ``$TILEDB_CLIENT_VAULT_TIMEOUT`` seconds (default 10, as the keyring's).
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, ClassVar, NoReturn
+
+from tiledb.client.basics.deadline import timeout_from_env
+from tiledb.client.basics.errors import BackendUnavailableError, SecretBackendError
+from tiledb.client.secrets.base import Availability, SecretBackend
+
+if TYPE_CHECKING:
+    import hvac
+
+__all__ = ["SETTINGS", "VaultBackend", "VaultSettings"]
+
+_SAFE = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-")
+K8S_TOKEN_FILE = "/var/run/secrets/kubernetes.io/serviceaccount/token"  # noqa: S105 - a path
+SETTINGS = {
+    "mount": ("TILEDB_CLIENT_VAULT_MOUNT", "secret"),
+    "path": ("TILEDB_CLIENT_VAULT_PATH", "tiledb-client/"),
+    "auth": ("TILEDB_CLIENT_VAULT_AUTH", "token"),
+    "auth_mount": ("TILEDB_CLIENT_VAULT_AUTH_MOUNT", ""),
+    "role": ("TILEDB_CLIENT_VAULT_ROLE", ""),
+    "secret_id_file": ("TILEDB_CLIENT_VAULT_SECRET_ID_FILE", ""),
+    "jwt_file": ("TILEDB_CLIENT_VAULT_JWT_FILE", K8S_TOKEN_FILE),
+}
+"""Setting name: (environment variable, default)."""
+_AUTH_HINT = {
+    "token": "Set VAULT_TOKEN (or BAO_TOKEN, or write ~/.vault-token) to a valid token.",
+    "approle": "Check TILEDB_CLIENT_VAULT_ROLE (the role id) and the secret id in"
+    " TILEDB_CLIENT_VAULT_SECRET_ID_FILE; secret ids expire and can be used a limited times.",
+    "kubernetes": "Check TILEDB_CLIENT_VAULT_ROLE (the Vault role bound to this service"
+    " account) and the service-account token file (TILEDB_CLIENT_VAULT_JWT_FILE).",
+}
+
+
+def _env(*names: str) -> str:
+    return next((os.environ[n].strip() for n in names if os.environ.get(n, "").strip()), "")
+
+
+def _segment(text: str) -> str:
+    """One path segment: letters, digits, ``._-`` kept, anything else as ``~hex``."""
+    return "".join(c if c in _SAFE else "".join(f"~{b:02x}" for b in c.encode()) for c in text)
+
+
+@dataclass(frozen=True)
+class VaultSettings:
+    """Where the entries are and how to authenticate (no secret in here).
+
+    Attributes
+    ----------
+    address : str
+        e.g. ``"https://vault.example.com:8200"``; ``""`` when none is set.
+    mount, path : str
+        The KV v2 mount and the path prefix, e.g. ``"secret"`` and ``"tiledb-client/"``.
+    auth : str
+        ``"token"``, ``"approle"`` or ``"kubernetes"``.
+    """
+
+    address: str
+    mount: str
+    path: str
+    auth: str
+    auth_mount: str
+    role: str
+    secret_id_file: str
+    jwt_file: str
+    ca_file: str
+    namespace: str
+    timeout: float
+
+    def location(self, key: str) -> str:
+        """Return the entry path of ``key`` under the mount, e.g. ``tiledb-client/prod/token``."""
+        kind, sep, secret_id = key.partition(": ")
+        name = secret_id.split(" @ ", 1)[0] if sep and " @ " in secret_id else ""
+        if not name:
+            kind, name = "entry", key
+        return f"{self.path}{_segment(name)}/{_segment(kind)}"
+
+    def policy_path(self) -> str:
+        """The path a policy must allow, e.g. ``secret/data/tiledb-client/*``."""
+        return f"{self.mount}/data/{self.path}*"
+
+
+class VaultBackend(SecretBackend):
+    """Secrets in a HashiCorp Vault or OpenBao KV v2 mount.
+
+    Parameters
+    ----------
+    **overrides : str
+        Values for :data:`SETTINGS` or ``address``, ``ca_file``, ``namespace``, e.g.
+        ``VaultBackend(mount="kv", path="team-a/")``; the environment gives the rest.
+    """
+
+    name: ClassVar[str] = "vault"
+    description: ClassVar[str] = "HashiCorp Vault / OpenBao KV v2 (hvac)"
+
+    def __init__(self, **overrides: str) -> None:
+        unknown = set(overrides) - {*SETTINGS, "address", "ca_file", "namespace"}
+        if unknown:
+            raise TypeError(f"unknown Vault settings: {', '.join(sorted(unknown))}")
+        self.overrides = overrides
+        self._lock = threading.Lock()
+        self._clients: dict[VaultSettings, hvac.Client] = {}
+        self._checked_mounts: set[tuple[str, str, str]] = set()
+
+    def settings(self) -> VaultSettings:
+        """Return the settings in effect now (arguments, else environment, else defaults)."""
+        given = self.overrides
+        values = {
+            n: given.get(n) or os.environ.get(v, "").strip() or d for n, (v, d) in SETTINGS.items()
+        }
+        values["path"] = values["path"].strip("/") + "/" if values["path"].strip("/") else ""
+        values["mount"] = values["mount"].strip("/")
+        return VaultSettings(
+            address=(given.get("address") or _env("VAULT_ADDR", "BAO_ADDR")).rstrip("/"),
+            ca_file=given.get("ca_file") or _env("VAULT_CACERT", "BAO_CACERT"),
+            namespace=given.get("namespace") or _env("VAULT_NAMESPACE", "BAO_NAMESPACE"),
+            timeout=timeout_from_env("TILEDB_CLIENT_VAULT_TIMEOUT", 10.0),
+            **values,
+        )
+
+    # -- connection and errors ------------------------------------------------------------
+
+    def _fail(self, s: VaultSettings, action: str, where: str, exc: Exception) -> NoReturn:
+        """Raise the public error for ``exc``; never quotes the server's text (or a token)."""
+        import hvac.exceptions as hx
+        import requests
+
+        at = f"The Vault server at {s.address}"
+        if isinstance(exc, SecretBackendError):
+            raise exc
+        if isinstance(exc, requests.exceptions.SSLError):
+            raise BackendUnavailableError(
+                f"{at} could not be verified (TLS) to {action} {where}.",
+                hint="Point VAULT_CACERT at the CA certificate that signed the server's.",
+            ) from None
+        if isinstance(exc, requests.exceptions.Timeout):
+            raise BackendUnavailableError(
+                f"{at} did not answer within {s.timeout:g} s to {action} {where}.",
+                hint="Check that the server is running and reachable; raise"
+                " TILEDB_CLIENT_VAULT_TIMEOUT for a slow link.",
+            ) from None
+        if isinstance(exc, requests.exceptions.RequestException):
+            raise BackendUnavailableError(
+                f"{at} could not be reached to {action} {where}: {type(exc).__name__}.",
+                hint="Check VAULT_ADDR (or BAO_ADDR) and that the server is running.",
+            ) from None
+        if isinstance(exc, hx.VaultDown):
+            raise BackendUnavailableError(
+                f"{at} is sealed: it cannot {action} {where}.",
+                hint="Unseal it (vault operator unseal / bao operator unseal).",
+            ) from None
+        if isinstance(exc, hx.Forbidden | hx.Unauthorized):
+            raise SecretBackendError(
+                f"{at} refused to {action} {where}: permission denied.",
+                hint=f"The policy of this {s.auth} login must allow {action} on"
+                f' path "{s.policy_path()}" (see docs: many machines).',
+            ) from None
+        status = getattr(exc, "status_code", None) or type(exc).__name__
+        raise SecretBackendError(f"{at} could not {action} {where} ({status}).") from None
+
+    def _token_error(self, s: VaultSettings, source: str) -> SecretBackendError:
+        return SecretBackendError(
+            f"The Vault {s.auth} login ({source}) is not valid at {s.address}: expired,"
+            " revoked or wrong.",
+            hint=_AUTH_HINT.get(s.auth, ""),
+        )
+
+    def _login(self, s: VaultSettings) -> hvac.Client:
+        """Return an authenticated client for ``s`` (cached); raises documented errors only."""
+        import hvac
+
+        if not s.address:
+            raise BackendUnavailableError(
+                "No Vault server address.", hint="Set VAULT_ADDR (or BAO_ADDR)."
+            )
+        if s.auth not in _AUTH_HINT:
+            raise BackendUnavailableError(
+                f"TILEDB_CLIENT_VAULT_AUTH={s.auth!r} is not an auth method.",
+                hint="Use token, approle or kubernetes.",
+            )
+        with self._lock:
+            client = self._clients.get(s)
+        if client is not None:
+            return client
+        verify: bool | str = s.ca_file or True
+        client = hvac.Client(
+            url=s.address, verify=verify, namespace=s.namespace or None, timeout=s.timeout
+        )
+        if s.auth == "token":
+            token = _env("VAULT_TOKEN", "BAO_TOKEN") or _read(Path.home() / ".vault-token", "")
+            if not token:
+                raise BackendUnavailableError(
+                    "No Vault token: VAULT_TOKEN, BAO_TOKEN and ~/.vault-token are unset.",
+                    hint=_AUTH_HINT["token"]
+                    + " Or set TILEDB_CLIENT_VAULT_AUTH=approle/kubernetes.",
+                )
+            client.token = token
+        else:
+            try:
+                if s.auth == "approle":
+                    secret_id = _read(Path(s.secret_id_file), "TILEDB_CLIENT_VAULT_SECRET_ID_FILE")
+                    client.auth.approle.login(
+                        role_id=s.role, secret_id=secret_id, mount_point=s.auth_mount or "approle"
+                    )
+                else:
+                    jwt = _read(Path(s.jwt_file), "TILEDB_CLIENT_VAULT_JWT_FILE")
+                    client.auth.kubernetes.login(
+                        s.role, jwt, mount_point=s.auth_mount or "kubernetes"
+                    )
+            except (hvac.exceptions.Forbidden, hvac.exceptions.InvalidRequest):
+                raise self._token_error(s, f"role {s.role or '(unset)'}") from None
+            except Exception as exc:
+                self._fail(s, "log in", f"({s.auth})", exc)
+        with self._lock:
+            self._clients[s] = client
+        return client
+
+    def _call(self, action: str, key: str, op: str, value: str | None = None) -> Any:
+        """Run one KV v2 operation on the entry of ``key``; map every failure."""
+        import hvac.exceptions as hx
+
+        s = self.settings()
+        where = f"{key!r} ({s.mount}/{s.location(key)})"
+        client = self._login(s)
+        kv, path = client.secrets.kv.v2, s.location(key)
+        try:
+            self._check_mount(s, client)
+            if op == "read":
+                return kv.read_secret_version(
+                    path, mount_point=s.mount, raise_on_deleted_version=True
+                )
+            if op == "write":
+                return kv.create_or_update_secret(
+                    path, {"value": value, "key": key}, mount_point=s.mount
+                )
+            return kv.delete_latest_version_of_secret(path, mount_point=s.mount)
+        except hx.InvalidPath as exc:
+            if "no handler for route" in str(exc):
+                raise _not_kv2(s, {}) from None
+            if op == "read":
+                return None
+            raise
+        except (hx.Forbidden, hx.Unauthorized) as exc:
+            self._raise_if_token_invalid(s, client)
+            self._fail(s, action, where, exc)
+        except Exception as exc:
+            self._fail(s, action, where, exc)
+
+    def _raise_if_token_invalid(self, s: VaultSettings, client: hvac.Client) -> None:
+        try:
+            client.auth.token.lookup_self()
+        except Exception:
+            with self._lock:
+                self._clients.pop(s, None)
+            source = {"token": "VAULT_TOKEN, BAO_TOKEN or ~/.vault-token"}.get(s.auth, s.auth)
+            raise self._token_error(s, source) from None
+
+    def _check_mount(self, s: VaultSettings, client: hvac.Client) -> None:
+        """Refuse a mount that is not KV version 2 (a v1 mount would store under ``data/``)."""
+        import hvac.exceptions as hx
+
+        mount = (s.address, s.namespace, s.mount)
+        if mount in self._checked_mounts:
+            return
+        try:
+            info = client.adapter.get(f"/v1/sys/internal/ui/mounts/{s.mount}")["data"]
+        except (hx.Forbidden, hx.Unauthorized):
+            return  # the operation itself says what the policy lacks
+        except hx.InvalidPath:
+            info = {}
+        if str((info.get("options") or {}).get("version")) != "2" or info.get("type") != "kv":
+            raise _not_kv2(s, info)
+        self._checked_mounts.add(mount)
+
+    # -- the interface --------------------------------------------------------------------
+
+    def probe(self) -> Availability:
+        """Ask the server's seal status (unauthenticated) and check a login is configured."""
+        try:
+            s = self.settings()
+            if not s.address:
+                return Availability(False, "no server address: set VAULT_ADDR or BAO_ADDR")
+            status = self.status()
+            if status.get("sealed"):
+                return Availability(False, f"{s.address} is sealed")
+            self._login(s)
+        except SecretBackendError as exc:
+            return Availability(False, exc.problem.rstrip("."))
+        except Exception as exc:
+            return Availability(False, f"{type(exc).__name__}")
+        return Availability(True, f"{s.address} {s.mount}/{s.path} ({s.auth} login)")
+
+    def status(self) -> dict[str, Any]:
+        """Return the seal status of the server (no login), for ``doctor`` and ``probe``."""
+        import hvac
+
+        s = self.settings()
+        client = hvac.Client(url=s.address, verify=s.ca_file or True, timeout=s.timeout)
+        try:
+            return dict(client.sys.read_seal_status())
+        except Exception as exc:
+            self._fail(s, "report", "its seal status", exc)
+
+    def capabilities(self) -> list[str]:
+        """Return what this login may do on the entries (e.g. ``["create", "read"]``)."""
+        s = self.settings()
+        path = f"{s.mount}/data/{s.path}tiledb-client-doctor"
+        try:
+            answer = self._login(s).adapter.post(
+                "/v1/sys/capabilities-self", json={"paths": [path]}
+            )
+        except Exception as exc:
+            self._fail(s, "list the capabilities on", path, exc)
+        return list(answer.get("data", answer).get(path) or [])
+
+    def get(self, key: str) -> str | None:
+        """Return the ``value`` of the entry of ``key``, or ``None``."""
+        answer = self._call("read", key, "read")
+        value = answer and (answer.get("data") or {}).get("data", {}).get("value")
+        return value if isinstance(value, str) and value else None
+
+    def set(self, key: str, secret: str) -> None:
+        """Write a new version of the entry of ``key`` (Vault keeps the previous ones)."""
+        if not secret:
+            raise ValueError("an empty secret cannot be stored")
+        self._call("store", key, "write", secret)
+
+    def delete(self, key: str) -> bool:
+        """Soft-delete the entry of ``key`` if ``key`` wrote its current version."""
+        answer = self._call("read", key, "read")
+        data = (answer or {}).get("data", {}).get("data") or {}
+        if data.get("key") != key:
+            return False
+        self._call("delete", key, "delete")
+        return True
+
+    def __repr__(self) -> str:
+        return f"<VaultBackend {self.settings().address or '(no address)'}>"
+
+
+def _read(path: Path, setting: str) -> str:
+    """The stripped text of a credential file; ``""`` when absent and ``setting`` is empty."""
+    try:
+        return path.read_text(encoding="utf-8").strip()
+    except OSError as exc:
+        if not setting:
+            return ""
+        raise BackendUnavailableError(
+            f"The file {path} ({setting}) cannot be read: {exc.strerror}.",
+            hint=f"Point {setting} at a readable file.",
+        ) from None
+
+
+def _not_kv2(s: VaultSettings, info: dict[str, Any]) -> SecretBackendError:
+    version = (info.get("options") or {}).get("version") or 1
+    kind = f"a {info.get('type')} engine version {version}" if info else "no secrets engine"
+    return SecretBackendError(
+        f"The Vault server at {s.address} has {kind} at {s.mount}/, where KV version 2 is needed.",
+        hint=f"Enable one (bao secrets enable -path={s.mount} kv-v2), upgrade it"
+        f" (bao kv enable-versioning {s.mount}/), or set TILEDB_CLIENT_VAULT_MOUNT.",
+    )
