@@ -160,6 +160,42 @@ def test_cli_overwrite_from_either_home_reaches_both(
     assert _login_token(home_a) == "tok-two"
 
 
+def _cli(home: Path, *args: str, token: str) -> subprocess.CompletedProcess[str]:
+    command = [sys.executable, "-m", "tiledb.client", "configure", "--profile", "prod"]
+    command += ["--host", HOST, "--workspace", "ws", "--token-stdin", *args]
+    env = {**_env(), "TILEDB_PROFILE_DIR": str(home)}
+    return subprocess.run(command, input=token, capture_output=True, text=True, env=env)
+
+
+def test_cli_options_choose_the_location_and_the_profile_records_it(
+    vault_env: BaoServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    vault_env.cli("secrets", "enable", "-path=fleet", "kv-v2")
+    home = tmp_path / "a"
+    result = _cli(
+        home,
+        "--backend",
+        "vault",
+        "--vault-mount",
+        "fleet",
+        "--vault-path",
+        "ops/",
+        token="tok-cli",
+    )
+    assert result.returncode == 0, result.stderr
+    profile = json.loads((home / "profiles.json").read_text())["prod"]
+    assert profile["client.secret_store"] == f"mount=fleet path=ops/ address={vault_env.address}"
+    assert _entry(vault_env, "ops/prod/token", "fleet")["value"] == "tok-cli"
+    monkeypatch.delenv("VAULT_ADDR")  # the profile says where the server and the entry are
+    assert _login_token(home) == "tok-cli"
+    result = _cli(home, "--backend", "vault", "--overwrite", token="tok-cli-2")  # keeps the place
+    assert result.returncode == 0, result.stderr
+    assert _entry(vault_env, "ops/prod/token", "fleet")["value"] == "tok-cli-2"
+    result = _cli(tmp_path / "b", "--vault-path", "x/", "--backend", "keyring", token="tok-no")
+    assert result.returncode != 0
+    assert "need --backend vault" in result.stderr
+
+
 def _env() -> dict[str, str]:
     return dict(os.environ)
 

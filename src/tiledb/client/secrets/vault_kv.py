@@ -17,6 +17,7 @@ by ``$TILEDB_CLIENT_VAULT_TIMEOUT`` seconds (default 10, as the keyring's).
 
 from __future__ import annotations
 
+import json
 import os
 import threading
 from dataclasses import dataclass
@@ -33,6 +34,7 @@ if TYPE_CHECKING:
 __all__ = ["SETTINGS", "VaultBackend", "VaultSettings"]
 
 _SAFE = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-")
+STORE_KEY = "client.secret_store"  # the profile's non-secret location of its secret
 K8S_TOKEN_FILE = "/var/run/secrets/kubernetes.io/serviceaccount/token"  # noqa: S105 - a path
 SETTINGS = {
     "mount": ("TILEDB_CLIENT_VAULT_MOUNT", "secret"),
@@ -123,20 +125,36 @@ class VaultBackend(SecretBackend):
         self._clients: dict[VaultSettings, hvac.Client] = {}
         self._checked_mounts: set[tuple[str, str, str]] = set()
 
-    def settings(self) -> VaultSettings:
-        """Return the settings in effect now (arguments, else environment, else defaults)."""
-        given = self.overrides
-        values = {
-            n: given.get(n) or os.environ.get(v, "").strip() or d for n, (v, d) in SETTINGS.items()
+    def settings(self, key: str = "") -> VaultSettings:
+        """Return the settings in effect: arguments, environment, the profile of ``key``, defaults.
+
+        The profile's part is its ``client.secret_store``, e.g. ``"mount=secret
+        path=tiledb-client/ address=https://vault.example.com:8200"`` (see :meth:`location`).
+        """
+        given, recorded = self.overrides, _recorded(key) if key else {}
+        env = {n: os.environ.get(v, "").strip() for n, (v, _) in SETTINGS.items()}
+        env |= {
+            "address": _env("VAULT_ADDR", "BAO_ADDR"),
+            "ca_file": _env("VAULT_CACERT", "BAO_CACERT"),
+            "namespace": _env("VAULT_NAMESPACE", "BAO_NAMESPACE"),
         }
+        defaults = {n: d for n, (_, d) in SETTINGS.items()}
+        values = {n: given.get(n) or env[n] or recorded.get(n) or defaults.get(n, "") for n in env}
         values["path"] = values["path"].strip("/") + "/" if values["path"].strip("/") else ""
-        values["mount"] = values["mount"].strip("/")
-        return VaultSettings(
-            address=(given.get("address") or _env("VAULT_ADDR", "BAO_ADDR")).rstrip("/"),
-            ca_file=given.get("ca_file") or _env("VAULT_CACERT", "BAO_CACERT"),
-            namespace=given.get("namespace") or _env("VAULT_NAMESPACE", "BAO_NAMESPACE"),
-            timeout=timeout_from_env("TILEDB_CLIENT_VAULT_TIMEOUT", 10.0),
-            **values,
+        values["mount"], values["address"] = (
+            values["mount"].strip("/"),
+            values["address"].rstrip("/"),
+        )
+        timeout = timeout_from_env("TILEDB_CLIENT_VAULT_TIMEOUT", 10.0)
+        return VaultSettings(timeout=timeout, **values)
+
+    def location(self, key: str = "") -> str:
+        """What a profile records in ``client.secret_store``: mount, path and address."""
+        s = self.settings(key)
+        return " ".join(
+            f"{n}={v}"
+            for n, v in (("mount", s.mount), ("path", s.path), ("address", s.address))
+            if v
         )
 
     # -- connection and errors ------------------------------------------------------------
@@ -240,7 +258,7 @@ class VaultBackend(SecretBackend):
         """Run one KV v2 operation on the entry of ``key``; map every failure."""
         import hvac.exceptions as hx
 
-        s = self.settings()
+        s = self.settings(key)
         where = f"{key!r} ({s.mount}/{s.location(key)})"
         client = self._login(s)
         kv, path = client.secrets.kv.v2, s.location(key)
@@ -357,6 +375,18 @@ class VaultBackend(SecretBackend):
 
     def __repr__(self) -> str:
         return f"<VaultBackend {self.settings().address or '(no address)'}>"
+
+
+def _recorded(key: str) -> dict[str, str]:
+    """The ``client.secret_store`` of the profile ``key`` names, as a dict (``{}``: none)."""
+    name, _, rest = key.partition(": ")[2].partition(" @ ")
+    try:
+        document = json.loads(Path(rest.rsplit(" [", 1)[0]).read_text(encoding="utf-8"))
+        text = str(document[name][STORE_KEY])
+    except (OSError, ValueError, LookupError, TypeError):
+        return {}
+    pairs = (item.split("=", 1) for item in text.split() if "=" in item)
+    return {n: v for n, v in pairs if n in ("mount", "path", "address", "ca_file", "namespace")}
 
 
 def _read(path: Path, setting: str) -> str:
