@@ -53,6 +53,8 @@ class BaoServer:
             "BAO_ADDR": self.address,
             "BAO_TOKEN": token,
         }
+        if self.address.startswith("https:"):
+            env["BAO_CACERT"] = str(self.log.parent / "vault-ca.pem")
         result = subprocess.run(
             [self.bao, *args], env=env, input=stdin, capture_output=True, text=True, timeout=30
         )
@@ -77,26 +79,29 @@ class BaoServer:
                 self.process.wait(10)
 
 
-def start_bao(directory: Path) -> BaoServer:
-    """Start a dev server with its files in ``directory``; wait until it answers."""
+def start_bao(directory: Path, *, tls: bool = False) -> BaoServer:
+    """Start a dev server with its files in ``directory`` (TLS: CA in ``vault-ca.pem``)."""
     bao, port = _bao(), _free_port()
+    extra = ["-dev-tls", f"-dev-tls-cert-dir={directory}"] if tls else []
     log = directory / "bao.log"
     env = {"PATH": os.environ.get("PATH", ""), "HOME": str(directory)}
     with log.open("wb") as out:
         process = subprocess.Popen(
             [bao, "server", "-dev", f"-dev-listen-address=127.0.0.1:{port}",
-             f"-dev-root-token-id={ROOT_TOKEN}"],
+             f"-dev-root-token-id={ROOT_TOKEN}", *extra],
             stdout=out, stderr=subprocess.STDOUT, env=env, cwd=directory,
         )  # fmt: skip
-    server = BaoServer(f"http://127.0.0.1:{port}", process, log, bao)
+    server = BaoServer(f"{'https' if tls else 'http'}://127.0.0.1:{port}", process, log, bao)
     deadline = time.monotonic() + 20
     while time.monotonic() < deadline:
         if process.poll() is not None:
             pytest.fail(f"bao server exited ({process.returncode}):\n{log.read_text()[-3000:]}")
         try:
             with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                if UNSEAL_KEY_PREFIX in log.read_text():
-                    return server
+                text = log.read_text()  # with TLS the banner comes late: the CA file is enough
+                if UNSEAL_KEY_PREFIX in text or (tls and "vault is unsealed" in text):
+                    if not tls or (directory / "vault-ca.pem").exists():
+                        return server
         except OSError:
             pass
         time.sleep(0.05)

@@ -200,6 +200,39 @@ def _env() -> dict[str, str]:
     return dict(os.environ)
 
 
+def test_a_login_reads_the_token_without_importing_hvac(
+    vault_env: BaoServer, tmp_path: Path
+) -> None:
+    _configure(tmp_path, "tok-quick")
+    code = (
+        "import sys, tiledb.client\n"
+        f"tiledb.client.login(profile_name='prod', profile_dir={str(tmp_path)!r})\n"
+        "print(tiledb.client.Config()['rest.token'], 'hvac' in sys.modules)"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=_env()
+    )
+    assert result.stdout.split() == ["tok-quick", "False"], result.stderr
+
+
+def test_tls_server_verified_with_vault_cacert(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    server = start_bao(tmp_path, tls=True)
+    try:
+        monkeypatch.setenv("VAULT_ADDR", server.address)
+        monkeypatch.setenv("VAULT_TOKEN", ROOT_TOKEN)
+        with pytest.raises(BackendUnavailableError, match="could not be verified"):
+            VaultBackend().set(KEY, "tok-tls")
+        monkeypatch.setenv("VAULT_CACERT", str(tmp_path / "vault-ca.pem"))
+        backend = VaultBackend()
+        backend.set(KEY, "tok-tls")
+        assert backend.get(KEY) == "tok-tls"
+        assert backend._quick_read(backend.settings(KEY), KEY)["data"]["data"]["value"] == "tok-tls"
+    finally:
+        server.stop()
+
+
 def test_unreachable_server_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("VAULT_ADDR", "http://127.0.0.1:9")
     monkeypatch.setenv("VAULT_TOKEN", ROOT_TOKEN)
