@@ -99,9 +99,10 @@ def start_bao(directory: Path, *, tls: bool = False) -> BaoServer:
         try:
             with socket.create_connection(("127.0.0.1", port), timeout=0.5):
                 text = log.read_text()  # with TLS the banner comes late: the CA file is enough
-                if UNSEAL_KEY_PREFIX in text or (tls and "vault is unsealed" in text):
-                    if not tls or (directory / "vault-ca.pem").exists():
-                        return server
+                if UNSEAL_KEY_PREFIX in text and not tls:
+                    return server
+                if tls and "vault is unsealed" in text and (directory / "vault-ca.pem").exists():
+                    return server
         except OSError:
             pass
         time.sleep(0.05)

@@ -1,18 +1,12 @@
 """The ``vault`` secret backend: HashiCorp Vault or OpenBao, KV version 2, through ``hvac``.
 
-Shipped behind the ``vault`` extra and registered through the plugin entry point. An
-entry is ``<mount>/data/<path prefix><profile name>/<kind>`` (default
-``secret/data/tiledb-client/default/token``) holding ``value`` and the ``key`` that
-wrote it. The location is the profile's name, not its file, so every machine with a
-profile of that name against the same server and prefix shares the entry: a token
-stored (or rotated) from one is what all of them read. ``delete`` removes an entry only
-when this profile's key wrote it (a soft delete, which Vault can undo), so replacing or
-deleting a profile on one machine never takes the secret another machine stored since.
-
-Settings are read at each call: ``VAULT_ADDR``/``BAO_ADDR``, ``VAULT_CACERT``/``BAO_CACERT``,
-``VAULT_NAMESPACE``/``BAO_NAMESPACE`` and the ``TILEDB_CLIENT_VAULT_*`` variables of
-:data:`SETTINGS`; arguments of :class:`VaultBackend` override them. Every call is bounded
-by ``$TILEDB_CLIENT_VAULT_TIMEOUT`` seconds (default 10, as the keyring's).
+Shipped behind the ``vault`` extra, registered through the plugin entry point. An entry
+is ``<mount>/data/<prefix><profile name>/<kind>`` (``secret/data/tiledb-client/prod/token``)
+holding ``value`` and the ``key`` that wrote it: named by the profile, not its file, so
+every machine with that profile shares it. ``delete`` soft-deletes only an entry its key
+wrote, so no machine removes what another stored since. Settings (:data:`SETTINGS`, the
+``VAULT_*``/``BAO_*`` variables, the profile's ``client.secret_store``) are read per call;
+every request is bounded by ``$TILEDB_CLIENT_VAULT_TIMEOUT`` seconds (default 10).
 """
 
 from __future__ import annotations
@@ -68,17 +62,7 @@ def _segment(text: str) -> str:
 
 @dataclass(frozen=True)
 class VaultSettings:
-    """Where the entries are and how to authenticate (no secret in here).
-
-    Attributes
-    ----------
-    address : str
-        e.g. ``"https://vault.example.com:8200"``; ``""`` when none is set.
-    mount, path : str
-        The KV v2 mount and the path prefix, e.g. ``"secret"`` and ``"tiledb-client/"``.
-    auth : str
-        ``"token"``, ``"approle"`` or ``"kubernetes"``.
-    """
+    """Where the entries are and how to log in, e.g. ``mount="secret"``, ``auth="token"``."""
 
     address: str
     mount: str
@@ -143,21 +127,15 @@ class VaultBackend(SecretBackend):
         defaults = {n: d for n, (_, d) in SETTINGS.items()}
         values = {n: given.get(n) or env[n] or recorded.get(n) or defaults.get(n, "") for n in env}
         values["path"] = values["path"].strip("/") + "/" if values["path"].strip("/") else ""
-        values["mount"], values["address"] = (
-            values["mount"].strip("/"),
-            values["address"].rstrip("/"),
-        )
+        values["mount"] = values["mount"].strip("/")
+        values["address"] = values["address"].rstrip("/")
         timeout = timeout_from_env("TILEDB_CLIENT_VAULT_TIMEOUT", 10.0)
         return VaultSettings(timeout=timeout, **values)
 
     def location(self, key: str = "") -> str:
         """What a profile records in ``client.secret_store``: mount, path and address."""
         s = self.settings(key)
-        return " ".join(
-            f"{n}={v}"
-            for n, v in (("mount", s.mount), ("path", s.path), ("address", s.address))
-            if v
-        )
+        return f"mount={s.mount} path={s.path or '/'}" + (f" address={s.address}" * bool(s.address))
 
     # -- connection and errors ------------------------------------------------------------
 
@@ -169,27 +147,18 @@ class VaultBackend(SecretBackend):
         at = f"The Vault server at {s.address}"
         if isinstance(exc, SecretBackendError):
             raise exc
-        if isinstance(exc, requests.exceptions.SSLError):
-            raise BackendUnavailableError(
-                f"{at} could not be verified (TLS) to {action} {where}.",
-                hint="Point VAULT_CACERT at the CA certificate that signed the server's.",
-            ) from None
-        if isinstance(exc, TimeoutError | requests.exceptions.Timeout):
-            raise BackendUnavailableError(
-                f"{at} did not answer within {s.timeout:g} s to {action} {where}.",
-                hint="Check that the server is running and reachable; raise"
-                " TILEDB_CLIENT_VAULT_TIMEOUT for a slow link.",
-            ) from None
-        if isinstance(exc, requests.exceptions.RequestException):
-            raise BackendUnavailableError(
-                f"{at} could not be reached to {action} {where}: {type(exc).__name__}.",
-                hint="Check VAULT_ADDR (or BAO_ADDR) and that the server is running.",
-            ) from None
-        if isinstance(exc, hx.VaultDown):
-            raise BackendUnavailableError(
-                f"{at} is sealed: it cannot {action} {where}.",
-                hint="Unseal it (vault operator unseal / bao operator unseal).",
-            ) from None
+        rules = (
+            (requests.exceptions.SSLError, "could not be verified (TLS)", "Point VAULT_CACERT at"
+             " the CA certificate that signed the server's."),
+            ((TimeoutError, requests.exceptions.Timeout), f"did not answer within {s.timeout:g} s",
+             "Check that it runs and is reachable; raise TILEDB_CLIENT_VAULT_TIMEOUT if slow."),
+            (requests.exceptions.RequestException, f"could not be reached ({type(exc).__name__})",
+             "Check VAULT_ADDR (or BAO_ADDR) and that the server runs."),
+            (hx.VaultDown, "is sealed", "Unseal it (vault operator unseal / bao operator unseal)."),
+        )  # fmt: skip
+        for types, what, hint in rules:
+            if isinstance(exc, types):
+                raise BackendUnavailableError(f"{at} {what}: cannot {action} {where}.", hint=hint)
         if isinstance(exc, hx.Forbidden | hx.Unauthorized):
             raise SecretBackendError(
                 f"{at} refused to {action} {where}: permission denied.",
@@ -208,12 +177,6 @@ class VaultBackend(SecretBackend):
 
     def _login(self, s: VaultSettings) -> hvac.Client:
         """Return an authenticated client for ``s`` (cached); raises documented errors only."""
-        import hvac
-
-        if not s.address:
-            raise BackendUnavailableError(
-                "No Vault server address.", hint="Set VAULT_ADDR (or BAO_ADDR)."
-            )
         if s.auth not in _AUTH_HINT:
             raise BackendUnavailableError(
                 f"TILEDB_CLIENT_VAULT_AUTH={s.auth!r} is not an auth method.",
@@ -223,10 +186,7 @@ class VaultBackend(SecretBackend):
             client = self._clients.get(s)
         if client is not None:
             return client
-        verify: bool | str = s.ca_file or True
-        client = hvac.Client(
-            url=s.address, verify=verify, namespace=s.namespace or None, timeout=s.timeout
-        )
+        client = _client(s)
         if s.auth == "token":
             token = _token()
             if not token:
@@ -248,10 +208,10 @@ class VaultBackend(SecretBackend):
                     client.auth.kubernetes.login(
                         s.role, jwt, mount_point=s.auth_mount or "kubernetes"
                     )
-            except (hvac.exceptions.Forbidden, hvac.exceptions.InvalidRequest):
-                raise self._token_error(s, f"role {s.role or '(unset)'}") from None
             except Exception as exc:
-                self._fail(s, "log in", f"({s.auth})", exc)
+                if type(exc).__name__ not in ("Forbidden", "InvalidRequest"):
+                    self._fail(s, "log in", f"({s.auth})", exc)
+                raise self._token_error(s, f"role {s.role or '(unset)'}") from None
         with self._lock:
             self._clients[s] = client
         return client
@@ -319,8 +279,6 @@ class VaultBackend(SecretBackend):
         """Ask the server's seal status (unauthenticated) and check a login is configured."""
         try:
             s = self.settings()
-            if not s.address:
-                return Availability(False, "no server address: set VAULT_ADDR or BAO_ADDR")
             status = self.status()
             if status.get("sealed"):
                 return Availability(False, f"{s.address} is sealed")
@@ -333,12 +291,9 @@ class VaultBackend(SecretBackend):
 
     def status(self) -> dict[str, Any]:
         """Return the seal status of the server (no login), for ``doctor`` and ``probe``."""
-        import hvac
-
         s = self.settings()
-        client = hvac.Client(url=s.address, verify=s.ca_file or True, timeout=s.timeout)
         try:
-            return dict(client.sys.read_seal_status())
+            return dict(_client(s).sys.read_seal_status())
         except Exception as exc:
             self._fail(s, "report", "its seal status", exc)
 
@@ -411,9 +366,6 @@ class VaultBackend(SecretBackend):
         self._call("delete", key, "delete")
         return True
 
-    def __repr__(self) -> str:
-        return f"<VaultBackend {self.settings().address or '(no address)'}>"
-
 
 def _recorded(key: str) -> dict[str, str]:
     """The ``client.secret_store`` of the profile ``key`` names, as a dict (``{}``: none)."""
@@ -425,6 +377,18 @@ def _recorded(key: str) -> dict[str, str]:
         return {}
     pairs = (item.split("=", 1) for item in text.split() if "=" in item)
     return {n: v for n, v in pairs if n in ("mount", "path", "address", "ca_file", "namespace")}
+
+
+def _client(s: VaultSettings) -> hvac.Client:
+    """A client of the server, not logged in yet."""
+    import hvac
+
+    if not s.address:
+        raise BackendUnavailableError(
+            "No Vault server address.", hint="Set VAULT_ADDR or BAO_ADDR."
+        )
+    verify: bool | str = s.ca_file or True
+    return hvac.Client(s.address, verify=verify, namespace=s.namespace or None, timeout=s.timeout)
 
 
 def _token() -> str:
