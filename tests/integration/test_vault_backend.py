@@ -233,6 +233,18 @@ def test_tls_server_verified_with_vault_cacert(
         server.stop()
 
 
+def test_without_hvac_the_probe_says_what_to_install(vault_env: BaoServer) -> None:
+    code = (
+        "import sys; sys.modules['hvac'] = None\n"
+        "from tiledb.client.secrets.vault_kv import VaultBackend\n"
+        "print(VaultBackend().probe().reason)"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=_env()
+    )
+    assert result.stdout.strip() == "hvac is not installed", result.stderr
+
+
 def test_unreachable_server_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("VAULT_ADDR", "http://127.0.0.1:9")
     monkeypatch.setenv("VAULT_TOKEN", ROOT_TOKEN)

@@ -141,12 +141,12 @@ class VaultBackend(SecretBackend):
 
     def _fail(self, s: VaultSettings, action: str, where: str, exc: Exception) -> NoReturn:
         """Raise the public error for ``exc``; never quotes the server's text (or a token)."""
+        if isinstance(exc, SecretBackendError):
+            raise exc
         import hvac.exceptions as hx
         import requests
 
         at = f"The Vault server at {s.address}"
-        if isinstance(exc, SecretBackendError):
-            raise exc
         rules = (
             (requests.exceptions.SSLError, "could not be verified (TLS)", "Point VAULT_CACERT at"
              " the CA certificate that signed the server's."),
@@ -381,12 +381,13 @@ def _recorded(key: str) -> dict[str, str]:
 
 def _client(s: VaultSettings) -> hvac.Client:
     """A client of the server, not logged in yet."""
-    import hvac
-
     if not s.address:
-        raise BackendUnavailableError(
-            "No Vault server address.", hint="Set VAULT_ADDR or BAO_ADDR."
-        )
+        raise BackendUnavailableError("No Vault server address: VAULT_ADDR and BAO_ADDR are unset.")
+    try:
+        import hvac
+    except ImportError:
+        hint = 'pip install "tiledb-client-keyring[vault]"'
+        raise BackendUnavailableError("hvac is not installed.", hint=hint) from None
     verify: bool | str = s.ca_file or True
     return hvac.Client(s.address, verify=verify, namespace=s.namespace or None, timeout=s.timeout)
 

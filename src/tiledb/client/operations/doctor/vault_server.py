@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import os
 
 from tiledb.client.basics.errors import SecretBackendError
@@ -26,9 +25,6 @@ def vault_server_findings(selected: str, profiles: dict[str, dict[str, str]]) ->
     if not users and os.environ.get(BACKEND_ENV) != "vault":
         return []
     severity: Severity = "error" if selected in users else "warning"
-    if importlib.util.find_spec("hvac") is None:
-        fix = 'pip install "tiledb-client-keyring[vault]"'
-        return [Finding("backends", "vault server", severity, "hvac is not installed", fix)]
     backend = VaultBackend()
     s = backend.settings()
     where = f"{s.address or '(no address)'}, {s.auth} login, entries in {s.policy_path()}"
