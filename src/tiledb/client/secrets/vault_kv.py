@@ -45,9 +45,9 @@ SETTINGS = {
 _AUTH_HINT = {
     "token": "Set VAULT_TOKEN (or BAO_TOKEN, or write ~/.vault-token) to a valid token.",
     "approle": "Check TILEDB_CLIENT_VAULT_ROLE (the role id) and the secret id in"
-    " TILEDB_CLIENT_VAULT_SECRET_ID_FILE; secret ids expire and can be used a limited times.",
-    "kubernetes": "Check TILEDB_CLIENT_VAULT_ROLE (the Vault role bound to this service"
-    " account) and the service-account token file (TILEDB_CLIENT_VAULT_JWT_FILE).",
+    " TILEDB_CLIENT_VAULT_SECRET_ID_FILE (secret ids expire).",
+    "kubernetes": "Check TILEDB_CLIENT_VAULT_ROLE (the Vault role of this service account)"
+    " and TILEDB_CLIENT_VAULT_JWT_FILE.",
 }
 
 
@@ -158,22 +158,16 @@ class VaultBackend(SecretBackend):
         )  # fmt: skip
         for types, what, hint in rules:
             if isinstance(exc, types):
-                raise BackendUnavailableError(f"{at} {what}: cannot {action} {where}.", hint=hint)
+                error = BackendUnavailableError(f"{at} {what}: cannot {action} {where}.", hint=hint)
+                raise error from None
         if isinstance(exc, hx.Forbidden | hx.Unauthorized):
             raise SecretBackendError(
                 f"{at} refused to {action} {where}: permission denied.",
-                hint=f"The policy of this {s.auth} login must allow {action} on"
-                f' path "{s.policy_path()}" (see docs: many machines).',
+                hint=f'The policy of this {s.auth} login must allow "create", "read", "update"'
+                f' and "delete" on path "{s.policy_path()}".',
             ) from None
         status = getattr(exc, "status_code", None) or type(exc).__name__
         raise SecretBackendError(f"{at} could not {action} {where} ({status}).") from None
-
-    def _token_error(self, s: VaultSettings, source: str) -> SecretBackendError:
-        return SecretBackendError(
-            f"The Vault {s.auth} login ({source}) is not valid at {s.address}: expired,"
-            " revoked or wrong.",
-            hint=_AUTH_HINT.get(s.auth, ""),
-        )
 
     def _login(self, s: VaultSettings) -> hvac.Client:
         """Return an authenticated client for ``s`` (cached); raises documented errors only."""
@@ -211,7 +205,7 @@ class VaultBackend(SecretBackend):
             except Exception as exc:
                 if type(exc).__name__ not in ("Forbidden", "InvalidRequest"):
                     self._fail(s, "log in", f"({s.auth})", exc)
-                raise self._token_error(s, f"role {s.role or '(unset)'}") from None
+                raise _refused(s, f"role {s.role or '(unset)'}") from None
         with self._lock:
             self._clients[s] = client
         return client
@@ -252,9 +246,10 @@ class VaultBackend(SecretBackend):
             client.auth.token.lookup_self()
         except Exception:
             with self._lock:
-                self._clients.pop(s, None)
-            source = {"token": "VAULT_TOKEN, BAO_TOKEN or ~/.vault-token"}.get(s.auth, s.auth)
-            raise self._token_error(s, source) from None
+                self._clients.pop(s, None)  # an AppRole/Kubernetes login is made again next time
+            raise _refused(
+                s, "VAULT_TOKEN, BAO_TOKEN or ~/.vault-token" * (s.auth == "token") or s.auth
+            ) from None
 
     def _check_mount(self, s: VaultSettings, client: hvac.Client) -> None:
         """Refuse a mount that is not KV version 2 (a v1 mount would store under ``data/``)."""
@@ -407,6 +402,14 @@ def _read(path: Path, setting: str) -> str:
             f"The file {path} ({setting}) cannot be read: {exc.strerror}.",
             hint=f"Point {setting} at a readable file.",
         ) from None
+
+
+def _refused(s: VaultSettings, source: str) -> SecretBackendError:
+    return SecretBackendError(
+        f"The Vault {s.auth} login ({source}) is not valid at {s.address}: expired, revoked"
+        " or wrong.",
+        hint=_AUTH_HINT.get(s.auth, ""),
+    )
 
 
 def _not_kv2(s: VaultSettings, info: dict[str, Any]) -> SecretBackendError:
