@@ -340,6 +340,13 @@ class VaultBackend(SecretBackend):
         except ValueError:
             return None
 
+    def keys(self) -> list[str] | None:
+        """``[]`` where no server is configured (nothing is stored for us), else ``None``.
+
+        Entries are shared by machines, so none is listed as an orphan of one profile file.
+        """
+        return None if self.settings().address else []
+
     def get(self, key: str) -> str | None:
         """Return the ``value`` of the entry of ``key``, or ``None``."""
         answer = self._quick_read(self.settings(key), key) or self._call("read", key, "read")
