@@ -245,6 +245,14 @@ def test_without_hvac_the_probe_says_what_to_install(vault_env: BaoServer) -> No
     assert result.stdout.strip() == "hvac is not installed", result.stderr
 
 
+def test_keys_lists_nothing_without_a_server_and_cannot_list_shared_entries(
+    monkeypatch: pytest.MonkeyPatch, vault_env: BaoServer
+) -> None:
+    assert VaultBackend().keys() is None  # entries are shared: none is one file's orphan
+    monkeypatch.delenv("VAULT_ADDR")
+    assert VaultBackend().keys() == []
+
+
 def test_unreachable_server_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("VAULT_ADDR", "http://127.0.0.1:9")
     monkeypatch.setenv("VAULT_TOKEN", ROOT_TOKEN)
@@ -353,6 +361,23 @@ def test_approle_login(
     with pytest.raises(SecretBackendError, match="approle login") as error:
         VaultBackend().get(KEY)
     assert "not-the-secret-id" not in str(error.value)
+
+
+def test_kubernetes_login_reads_the_service_account_token_file(
+    vault_env: BaoServer, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.delenv("VAULT_TOKEN")
+    monkeypatch.setenv("TILEDB_CLIENT_VAULT_AUTH", "kubernetes")
+    monkeypatch.setenv("TILEDB_CLIENT_VAULT_ROLE", "tiledb-client")
+    monkeypatch.setenv("TILEDB_CLIENT_VAULT_JWT_FILE", str(tmp_path / "missing"))
+    with pytest.raises(BackendUnavailableError, match="TILEDB_CLIENT_VAULT_JWT_FILE"):
+        VaultBackend().get(KEY)
+    (tmp_path / "sa-token").write_text("eyJ.not-a-real.jwt")
+    monkeypatch.setenv("TILEDB_CLIENT_VAULT_JWT_FILE", str(tmp_path / "sa-token"))
+    with pytest.raises(SecretBackendError) as error:  # no kubernetes auth method on this server
+        VaultBackend().get(KEY)
+    assert "eyJ.not-a-real.jwt" not in str(error.value)
+    assert "kubernetes" in str(error.value)
 
 
 def test_doctor_reports_the_vault_backend(vault_env: BaoServer, hermetic_env: Path) -> None:
