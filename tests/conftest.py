@@ -49,6 +49,8 @@ _CLEARED_PREFIXES = (
     "KEYRING_",
     "REQUESTS_CA_BUNDLE",
     "CURL_CA_BUNDLE",
+    "VAULT_",
+    "BAO_",
 )
 # What leads a process to the developer's own desktop session, and so to their keyring:
 # jeepney (keyring's Secret Service backend) reads DBUS_SESSION_BUS_ADDRESS; libdbus and

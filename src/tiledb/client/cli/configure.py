@@ -78,6 +78,11 @@ def register(subparsers: Any) -> None:
         action="store_true",
         help="check the credentials against the server before saving anything",
     )
+    vault = parser.add_argument_group("vault backend (HashiCorp Vault / OpenBao)")
+    vault.add_argument("--vault-mount", metavar="MOUNT", help="its KV v2 mount (default: secret)")
+    vault.add_argument(
+        "--vault-path", metavar="PREFIX", help="its entries' path prefix (default: tiledb-client/)"
+    )
     add_json(parser)
     parser.set_defaults(handler=run)
 
@@ -120,6 +125,7 @@ def run(args: argparse.Namespace, out: Output) -> int:
     # Everything that can be checked without the secret is checked before asking for it:
     # the CA file, and the backend the secret will go to.
     ca_file = checked_ca_file(args.ca_file) if args.ca_file else None
+    vault = _vault_location(args, store.get(name))
     backend = select_backend(args.backend, checked=True).name
     interactive = stdin_is_terminal() and not (args.token_stdin or args.password_stdin)
     host = _host(args, interactive)
@@ -156,8 +162,33 @@ def run(args: argparse.Namespace, out: Output) -> int:
         secret_backend=backend,
         **credentials,
     )
+    if vault is not None:  # the profile records where its secret is (never a Vault token)
+        with store.edit() as profiles:
+            profiles[name]["client.secret_store"] = vault
     _report(out, store, name, verified)
     return 0
+
+
+def _vault_location(args: argparse.Namespace, old: Any) -> str | None:
+    """For the vault backend: pin its location for this run; return it for the profile."""
+    from tiledb.client.secrets.registry import BACKEND_ENV
+
+    if (args.backend or os.environ.get(BACKEND_ENV)) != "vault":
+        if args.vault_mount or args.vault_path:
+            raise CliError("--vault-mount and --vault-path need --backend vault.")
+        return None
+    from tiledb.client.operations.profile_secrets import credential_key
+    from tiledb.client.secrets.registry import use_backend
+    from tiledb.client.secrets.vault_kv import VaultBackend
+
+    given = {"mount": args.vault_mount, "path": args.vault_path}
+    # Where the replaced profile's secret is, unless an option or the environment moves it.
+    s = VaultBackend(**{k: v for k, v in given.items() if v}).settings(
+        (old and credential_key(old)) or ""
+    )
+    pinned = VaultBackend(mount=s.mount, path=s.path or "/", address=s.address)
+    use_backend(pinned)
+    return pinned.location()
 
 
 def _report(out: Output, store: Any, name: str, verified: Any) -> None:

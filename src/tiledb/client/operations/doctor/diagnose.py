@@ -33,6 +33,7 @@ from tiledb.client.operations.doctor.hosts import host_findings
 from tiledb.client.operations.doctor.orphans import orphan_findings
 from tiledb.client.operations.doctor.profiles import profile_findings
 from tiledb.client.operations.doctor.tls import tls_findings
+from tiledb.client.operations.doctor.vault_server import vault_server_findings
 from tiledb.client.secrets.diagnostics import (
     BackendStatus,
     Selection,
@@ -140,6 +141,7 @@ def diagnose(
     if profiles is not None and store is not None:
         checks += [
             ("backends", "vault", lambda: vault_findings(name, known)),
+            ("backends", "vault server", lambda: vault_server_findings(name, known)),
             ("profiles", "profiles", lambda: profile_findings(name, store, known)),
             ("profiles", "CA files and hosts", lambda: tls_findings(name, known)),
             ("profiles", "orphan secrets", lambda: orphan_findings(store, statuses)),
