@@ -52,6 +52,25 @@ def printable(text: str, *, limit: int = 500) -> str:
     return cleaned if len(cleaned) <= limit else cleaned[: limit - 3] + "..."
 
 
+def escaped(text: str) -> str:
+    r"""``text`` with control and format characters written as escapes, line breaks kept.
+
+    For messages that quote what a person typed (a command name, a directory): they see
+    what they typed, and no escape sequence reaches their terminal.
+
+    Examples
+    --------
+    >>> escaped("bad\x1b[31mred")
+    'bad\\x1b[31mred'
+    """
+    return "".join(
+        char
+        if char == "\n" or unicodedata.category(char) not in ("Cc", "Cf", "Cs", "Zl", "Zp")
+        else repr(char)[1:-1]
+        for char in text
+    )
+
+
 def scrub(text: str, secrets: Iterable[str]) -> str:
     """``text`` with each of ``secrets`` (4 characters or longer) replaced by ``****``.
 

@@ -91,7 +91,7 @@ def run(args: argparse.Namespace, out: Output) -> int:
     from tiledb.client.operations.child_env import prepare_child
 
     command = _command(args)
-    if not command:
+    if not command or not command[0]:
         out.error(
             "No command given.", "Name it after --, e.g. `tiledb-client exec -- python app.py`."
         )

@@ -16,6 +16,8 @@ import sys
 from collections.abc import Iterable, Sequence
 from typing import Any, TextIO
 
+from tiledb.client.basics.masking import escaped
+
 __all__ = ["Output", "colour_enabled"]
 
 _STYLES = {
@@ -158,13 +160,16 @@ class Output:
         if message in self._warned:
             return
         self._warned.add(message)
-        self.stderr.write(f"{self.paint('Warning:', 'yellow', err=True)} {message}\n")
+        self.stderr.write(f"{self.paint('Warning:', 'yellow', err=True)} {escaped(message)}\n")
 
     def error(self, message: str, hint: str | None = None) -> None:
-        """Print ``Error: message`` and an optional ``Hint: ...`` on standard error."""
-        self.stderr.write(f"{self.paint('Error:', 'red', err=True)} {message}\n")
+        """Print ``Error: message`` and an optional ``Hint: ...`` on standard error.
+
+        Both may quote what was typed: control characters are shown escaped.
+        """
+        self.stderr.write(f"{self.paint('Error:', 'red', err=True)} {escaped(message)}\n")
         if hint:
-            self.stderr.write(f"{self.paint('Hint:', 'cyan', err=True)} {hint}\n")
+            self.stderr.write(f"{self.paint('Hint:', 'cyan', err=True)} {escaped(hint)}\n")
 
     def note(self, message: str) -> None:
         """Print a progress note on standard error (also in JSON mode)."""
