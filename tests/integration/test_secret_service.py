@@ -318,3 +318,48 @@ def test_a_call_that_timed_out_finishes_later(
     assert KeyringBackend().get(keys[0]) == "late-value"  # and another process would see it
     backend.set(keys[0], "newest-value")  # later calls work as usual
     assert backend.get(keys[0]) == "newest-value"
+
+
+ARTIFACT_REGISTRY_LIKE = """
+from keyring.backend import KeyringBackend
+
+class OtherServicesOnly(KeyringBackend):
+    priority = 9  # as keyrings.google-artifactregistry-auth
+    def get_password(self, service, username):
+        return None
+    def set_password(self, service, username, password):
+        raise NotImplementedError("only for Artifact Registry")
+    def delete_password(self, service, username):
+        raise NotImplementedError("only for Artifact Registry")
+"""
+
+
+def test_a_plugin_for_other_services_is_skipped_as_keyrings_chainer_does(
+    keys: list[str], tmp_path: Path
+) -> None:
+    """Issue 22, finding 11: a priority-9 plugin that refuses passwords broke configure."""
+    plugins = tmp_path / "plugins"
+    info = plugins / "other_services-1.0.dist-info"
+    info.mkdir(parents=True)
+    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: other-services\nVersion: 1.0\n")
+    (info / "entry_points.txt").write_text("[keyring.backends]\nother = other_services\n")
+    (plugins / "other_services.py").write_text(ARTIFACT_REGISTRY_LIKE)
+    code = (
+        "import sys; from tiledb.client.secrets.keyring_backend import KeyringBackend;"
+        " backend = KeyringBackend(); backend.set(sys.argv[1], 'via-the-chain');"
+        " print(backend.get(sys.argv[1])); print(backend.probe().reason)"
+    )
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join([str(plugins), SRC]),
+        "PYTHON_KEYRING_BACKEND": "keyring.backends.chainer.ChainerBackend",  # as KDE, rc files
+    }
+    result = subprocess.run(
+        [sys.executable, "-c", code, keys[0]],
+        env=env, capture_output=True, text=True, timeout=60, check=False,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    value, reason = result.stdout.splitlines()
+    assert value == "via-the-chain"
+    assert "OtherServicesOnly (priority 9)" in reason and "SecretService" in reason
+    assert keys[0] in items()  # it went to the Secret Service

@@ -122,10 +122,12 @@ class _Entries:
             from keyring.backends.SecretService import Keyring as SecretServiceKeyring
         except ImportError:
             return None
-        if not isinstance(self.ring, SecretServiceKeyring):
+        rings = getattr(self.ring, "members", [self.ring])  # a SecureChain: its Secret Service
+        ring = next((r for r in rings if isinstance(r, SecretServiceKeyring)), None)
+        if ring is None:
             return None
-        scheme = self.ring.schemes[self.ring.scheme]  # attribute names: keyring's "schemes"
-        collection = self.ring.get_preferred_collection()  # type: ignore[no-untyped-call]
+        scheme = ring.schemes[ring.scheme]  # attribute names: keyring's "schemes"
+        collection = ring.get_preferred_collection()  # type: ignore[no-untyped-call]
         with contextlib.closing(collection.connection):
             items = collection.search_items({scheme["service"]: SERVICE})
             return [str(item.get_attributes().get(scheme["username"], "")) for item in items]
