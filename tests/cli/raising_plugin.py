@@ -1,4 +1,4 @@
-"""A secret-backend plugin that raises a RuntimeError from every method, installed in a folder.
+"""A secret-backend plugin that raises from every method (RuntimeError unless told), in a folder.
 
 Put the returned folder on ``PYTHONPATH`` of a child process: its ``dist-info`` registers
 the plugin as ``raising`` in the entry-point group ``tiledb.client.secret_backends``.
@@ -14,15 +14,21 @@ from tiledb.client.secrets.base import SecretBackend
 class RaisingBackend(SecretBackend):
     name = 'raising'
     description = 'a plugin that breaks every rule'
-    def probe(self): raise RuntimeError('probe exploded')
-    def get(self, key): raise RuntimeError('get exploded')
-    def set(self, key, secret): raise RuntimeError('set exploded: ' + secret)
-    def delete(self, key): raise RuntimeError('delete exploded')
-    def contains(self, key): raise RuntimeError('contains exploded')
+    def probe(self):
+        if PROBE_OK:
+            from tiledb.client.secrets.base import Availability
+            return Availability(True, 'a test plugin')
+        raise ERROR('probe exploded')
+    def get(self, key): raise ERROR('get exploded')
+    def set(self, key, secret): raise ERROR('set exploded: ' + secret)
+    def delete(self, key): raise ERROR('delete exploded')
+    def contains(self, key): raise ERROR('contains exploded')
 """
 
 
-def install_raising_plugin(tmp_path: Path) -> Path:
+def install_raising_plugin(
+    tmp_path: Path, error: str = "RuntimeError", *, probe_ok: bool = False
+) -> Path:
     """Write the plugin and its ``dist-info`` under ``tmp_path``; return the folder."""
     plugins = tmp_path / "plugins"
     info = plugins / "raising_plugin-1.0.dist-info"
@@ -31,5 +37,6 @@ def install_raising_plugin(tmp_path: Path) -> Path:
     (info / "entry_points.txt").write_text(
         "[tiledb.client.secret_backends]\nraising = raising_plugin:RaisingBackend\n"
     )
-    (plugins / "raising_plugin.py").write_text(PLUGIN_SOURCE)
+    head = f"ERROR = {error}\nPROBE_OK = {probe_ok}\n"
+    (plugins / "raising_plugin.py").write_text(head + PLUGIN_SOURCE)
     return plugins

@@ -74,3 +74,29 @@ def test_child_env_ttl_mints_a_token_for_the_child(local_server: LocalServer, va
     (job,) = [t for t in local_server.tokens if t.api_key == env["TILEDB_REST_TOKEN"]]
     assert job.name.startswith("job-child-") and job.scope == "array:read" and job.active
     assert tiledb.client.child_env()["TILEDB_REST_TOKEN"] == DEFAULT_TOKEN  # without ttl: as before
+
+
+DUMP = "import json, os, sys; json.dump(dict(os.environ), open(sys.argv[1], 'w'))"
+
+
+def test_children_never_get_the_vault_passphrase(
+    cli: Cli, local_server: LocalServer, vault: Path, tmp_path: Path
+) -> None:
+    """Issue 22, finding 1: the passphrase opens every stored secret, the password too."""
+    from tests.backends import VAULT_PASSPHRASE
+
+    passphrase_file = tmp_path / "passphrase"
+    passphrase_file.write_text(VAULT_PASSPHRASE)
+    passphrase_file.chmod(0o600)
+    cli("configure", "--host", local_server.url, "--token-stdin", input=DEFAULT_TOKEN + "\n")
+    seen = tmp_path / "env.json"
+    extra = {"TILEDB_CLIENT_PASSPHRASE_FILE": str(passphrase_file)}
+    cli("exec", "--", sys.executable, "-c", DUMP, str(seen), env=extra)
+    environ = json.loads(seen.read_text())
+    assert environ["TILEDB_CLIENT_PASSPHRASE"] == ""
+    assert environ["TILEDB_CLIENT_PASSPHRASE_FILE"] == ""
+    assert VAULT_PASSPHRASE not in json.dumps(environ)
+    tiledb.client.login()
+    python_env = tiledb.client.child_env()
+    assert python_env["TILEDB_CLIENT_PASSPHRASE"] == ""
+    assert python_env["TILEDB_CLIENT_PASSPHRASE_FILE"] == ""

@@ -81,3 +81,25 @@ def test_logout_everywhere_finds_what_environment_logins_minted(
     done = cli("logout", "--everywhere", "--yes", "--json", env=env).json()
     assert {t["name"] for t in done["revoked"]} >= minted
     assert not [t for t in local_server.tokens if t.active and t.name.startswith("login-")]
+
+
+def test_prune_revokes_an_orphan_session_token(
+    cli: Cli, local_server: LocalServer, vault: Path
+) -> None:
+    """Issue 22, finding 5: a login that cached its token after its profile was deleted."""
+    import json
+
+    cli(
+        "configure", "--profile", "pw", "--host", local_server.url, "--workspace",
+        DEFAULT_WORKSPACE, "--username", DEFAULT_USERNAME, "--password-stdin",
+        input=DEFAULT_PASSWORD,
+    )  # fmt: skip
+    cli("login", "--profile", "pw")
+    profiles = Path.home() / ".tiledb" / "profiles.json"
+    data = json.loads(profiles.read_text())
+    del data["pw"]  # as a `profile delete` that ran just before the login cached its token
+    profiles.write_text(json.dumps(data))
+    assert any(t.name.startswith("login-session-") for t in local_server.tokens if t.active)
+    pruned = cli("profile", "prune", "--yes", "--json").json()
+    assert pruned
+    assert not [t for t in local_server.tokens if t.active and t.name.startswith("login-")]

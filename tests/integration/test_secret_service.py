@@ -99,8 +99,20 @@ def test_items_have_readable_labels_and_go_away(keys: list[str], hermetic_env: P
     assert list(hermetic_env.rglob("keyring_pass.cfg")) == []  # never the plaintext fallback
 
 
-def test_long_secret_is_split_into_items(keys: list[str]) -> None:
-    backend = KeyringBackend()
+def test_a_long_secret_is_one_item_that_keyring_itself_reads(keys: list[str]) -> None:
+    """Issue 22, finding 12: split only where the platform needs it (Windows)."""
+    secret = "k" * 5000
+    KeyringBackend().set(keys[0], secret)
+    assert [name for name in items() if name.startswith(keys[0])] == [keys[0]]
+    read = subprocess.run(
+        [sys.executable, "-m", "keyring", "get", "tiledb-client", keys[0]],
+        capture_output=True, text=True, timeout=60, check=True,
+    )  # fmt: skip
+    assert read.stdout.strip() == secret  # before: "tiledb-client chunked secret: v1 ..."
+
+
+def test_long_secret_is_split_into_items_where_asked(keys: list[str]) -> None:
+    backend = KeyringBackend(split_long=True)  # as on Windows
     secret = "j" * 5000
     backend.set(keys[0], secret)
     pieces = [f"{keys[0]} #a{index}" for index in range(1, 6)]
@@ -306,3 +318,48 @@ def test_a_call_that_timed_out_finishes_later(
     assert KeyringBackend().get(keys[0]) == "late-value"  # and another process would see it
     backend.set(keys[0], "newest-value")  # later calls work as usual
     assert backend.get(keys[0]) == "newest-value"
+
+
+ARTIFACT_REGISTRY_LIKE = """
+from keyring.backend import KeyringBackend
+
+class OtherServicesOnly(KeyringBackend):
+    priority = 9  # as keyrings.google-artifactregistry-auth
+    def get_password(self, service, username):
+        return None
+    def set_password(self, service, username, password):
+        raise NotImplementedError("only for Artifact Registry")
+    def delete_password(self, service, username):
+        raise NotImplementedError("only for Artifact Registry")
+"""
+
+
+def test_a_plugin_for_other_services_is_skipped_as_keyrings_chainer_does(
+    keys: list[str], tmp_path: Path
+) -> None:
+    """Issue 22, finding 11: a priority-9 plugin that refuses passwords broke configure."""
+    plugins = tmp_path / "plugins"
+    info = plugins / "other_services-1.0.dist-info"
+    info.mkdir(parents=True)
+    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: other-services\nVersion: 1.0\n")
+    (info / "entry_points.txt").write_text("[keyring.backends]\nother = other_services\n")
+    (plugins / "other_services.py").write_text(ARTIFACT_REGISTRY_LIKE)
+    code = (
+        "import sys; from tiledb.client.secrets.keyring_backend import KeyringBackend;"
+        " backend = KeyringBackend(); backend.set(sys.argv[1], 'via-the-chain');"
+        " print(backend.get(sys.argv[1])); print(backend.probe().reason)"
+    )
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join([str(plugins), SRC]),
+        "PYTHON_KEYRING_BACKEND": "keyring.backends.chainer.ChainerBackend",  # as KDE, rc files
+    }
+    result = subprocess.run(
+        [sys.executable, "-c", code, keys[0]],
+        env=env, capture_output=True, text=True, timeout=60, check=False,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    value, reason = result.stdout.splitlines()
+    assert value == "via-the-chain"
+    assert "OtherServicesOnly (priority 9)" in reason and "SecretService" in reason
+    assert keys[0] in items()  # it went to the Secret Service

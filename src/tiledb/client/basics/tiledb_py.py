@@ -23,9 +23,16 @@ import tiledb as _tiledb
 tiledb_py: Any = _tiledb
 """The ``tiledb`` module of TileDB-Py."""
 
-__all__ = ["default_ctx_var", "set_default_ctx_for_new_threads", "tiledb_py"]
+__all__ = [
+    "default_ctx_var",
+    "install_default_ctx",
+    "retire_session_contexts",
+    "set_default_ctx_for_new_threads",
+    "tiledb_py",
+]
 
 _install_lock = threading.Lock()
+_MISSING = object()
 
 
 class _DefaultForNewThreads:
@@ -46,6 +53,8 @@ class _DefaultForNewThreads:
         self._fallback: Any = None
         self._make: Callable[[], Any] | None = None
         self._lock = threading.Lock()
+        self._installed: list[Any] = []  # contexts a session put into some thread
+        self._retired: dict[int, Any] = {}  # ... of sessions since replaced or logged out
 
     def replace_fallback(self, ctx: Any, make: Callable[[], Any] | None) -> None:
         with self._lock:
@@ -57,16 +66,31 @@ class _DefaultForNewThreads:
                 self._fallback, self._make = self._make(), None
             return self._fallback
 
+    def install(self, ctx: Any) -> None:
+        """Make ``ctx`` this thread's default, remembered as a session's."""
+        self.var.set(ctx)
+        with self._lock:
+            self._installed.append(ctx)
+
+    def retire(self) -> None:
+        """A session's contexts stop being the default of any thread, whichever set them."""
+        with self._lock:
+            self._retired.update((id(ctx), ctx) for ctx in self._installed)
+            self._installed.clear()
+
     def get(self, *default: Any) -> Any:
         try:
-            return self.var.get()
+            value = self.var.get()
         except LookupError:
-            fallback = self._current_fallback()
-            if fallback is not None:
-                return fallback
-            if default:
-                return default[0]
-            raise
+            value = _MISSING
+        if value is not _MISSING and self._retired.get(id(value)) is not value:
+            return value
+        fallback = self._current_fallback()
+        if fallback is not None:
+            return fallback
+        if default:
+            return default[0]
+        raise LookupError(self.var)
 
     def set(self, value: Any) -> contextvars.Token[Any]:
         return self.var.set(value)
@@ -132,11 +156,32 @@ def set_default_ctx_for_new_threads(
     RuntimeError
         When this TileDB-Py keeps its default context elsewhere.
     """
+    if ctx is None and make is None and not isinstance(_holder(), _DefaultForNewThreads):
+        return
+    _stand_in().replace_fallback(ctx, make)
+
+
+def _stand_in() -> _DefaultForNewThreads:
     with _install_lock:
         holder = _holder()
         if not isinstance(holder, _DefaultForNewThreads):
-            if ctx is None and make is None:
-                return
             holder = _DefaultForNewThreads(default_ctx_var())
             tiledb_py.ctx._ctx_var = holder
-        holder.replace_fallback(ctx, make)
+        return holder
+
+
+def install_default_ctx(ctx: Any) -> None:
+    """Make ``ctx`` the calling thread's default context, as a session's (see below)."""
+    _stand_in().install(ctx)
+
+
+def retire_session_contexts() -> None:
+    """Stop every context a session installed from being any thread's default.
+
+    ``logout()`` or a new login in one thread must not leave the old credentials in
+    the default context of another: a thread whose own default is such a context gets
+    the current session's instead, or a fresh one from TileDB-Py.
+    """
+    holder = _holder()
+    if isinstance(holder, _DefaultForNewThreads):
+        holder.retire()

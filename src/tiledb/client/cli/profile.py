@@ -244,7 +244,9 @@ def run_prune(args: argparse.Namespace, out: Output) -> int:
             assume_yes=args.yes,
             what="delete orphan secrets",
         )
-        report = prune_orphans(args.profile_dir)  # again, under the profile file's lock
+        from tiledb.client.client import client
+
+        report = prune_orphans(args.profile_dir, factory=client)  # again, under the lock
     else:
         report = found
     for problem in report.problems:

@@ -18,6 +18,8 @@ What a child gets (checked against TileDB core 2.30 through TileDB-Py 0.36):
 ``TILEDB_SSL_CA_FILE``     the CA bundle, when the session has one
 ``TILEDB_REST_USERNAME``,  empty: core then takes no password from a
 ``TILEDB_REST_PASSWORD``   profile, and an inherited password is blanked
+``TILEDB_CLIENT_PASSPHRASE``,  empty: the vault's passphrase (or its file) never
+``..._PASSPHRASE_FILE``    reaches a child
 ``TILEDB_PROFILE_NAME``,   the session's profile (core loads its host,
 ``TILEDB_PROFILE_DIR``     workspace and TLS options, never a secret: the
                            variables above win over a profile); empty when
@@ -45,7 +47,11 @@ if TYPE_CHECKING:
 
 __all__ = ["PreparedChild", "child_env", "core_variable", "prepare_child", "session_environment"]
 
-_SECRET_VARIABLES = ("TILEDB_REST_PASSWORD",)
+_SECRET_VARIABLES = (
+    "TILEDB_REST_PASSWORD",
+    "TILEDB_CLIENT_PASSPHRASE",  # it opens the vault: every stored secret, passwords too
+    "TILEDB_CLIENT_PASSPHRASE_FILE",
+)
 """Inherited variables a child must not see: blanked whatever the parent holds."""
 
 

@@ -26,12 +26,16 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from tiledb.client.basics.errors import ConfigurationError
 from tiledb.client.operations.profile_secrets import ALL_KINDS
 from tiledb.client.secrets.registry import backend_names, get_backend
 from tiledb.client.storage import profile_keys
 from tiledb.client.storage.profiles import ProfileStore
+
+if TYPE_CHECKING:
+    from tiledb.client.transport.rest import RestFactory
 
 __all__ = ["OrphanReport", "OrphanSecret", "find_orphans", "prune_orphans"]
 
@@ -132,9 +136,16 @@ def find_orphans(
 
 
 def prune_orphans(
-    profile_dir: str | os.PathLike[str] | None = None, *, backends: Iterable[str] | None = None
+    profile_dir: str | os.PathLike[str] | None = None,
+    *,
+    backends: Iterable[str] | None = None,
+    factory: RestFactory | None = None,
 ) -> OrphanReport:
     """Delete the orphan secrets of a profile file, under its lock.
+
+    An orphan session token (a login that cached it after its profile was deleted) is
+    revoked first when ``factory`` is given: every token minted is recorded where logout
+    finds it, or revoked.
 
     Returns
     -------
@@ -153,6 +164,8 @@ def prune_orphans(
         deleted, problems = [], []
         for orphan in found.orphans:
             try:
+                if factory is not None and orphan.key.startswith("session: "):
+                    _revoke_orphan_session(orphan, factory)
                 get_backend(orphan.backend).delete(orphan.key)
             except ConfigurationError as exc:
                 problems.append(f"{orphan.key!r} in {orphan.backend!r}: {exc}")
@@ -160,3 +173,18 @@ def prune_orphans(
             deleted.append(orphan)
             logger.info("deleted the orphan secret %r from %s", orphan.key, orphan.backend)
     return OrphanReport(store.path, tuple(deleted), found.not_searched, tuple(problems))
+
+
+def _revoke_orphan_session(orphan: OrphanSecret, factory: RestFactory) -> None:
+    """Revoke the session token of an orphan record, at the host that minted it."""
+    from tiledb.client.basics.errors import ClientError
+    from tiledb.client.session.session_tokens import load_cached_token, revoke_session_token
+
+    cached = load_cached_token((get_backend(orphan.backend), orphan.key))
+    if cached is None or not isinstance(cached[1].get("host"), str):
+        return
+    token, record = cached
+    try:
+        revoke_session_token(token, factory, host=record["host"], verify_ssl=True, ca_file=None)
+    except ClientError as exc:  # logout --everywhere still finds it on the server
+        logger.warning("the orphan session token %s was not revoked: %s", token.token_id, exc)

@@ -3,7 +3,9 @@
 Windows Credential Manager holds at most ``CRED_MAX_CREDENTIAL_BLOB_SIZE`` = 2560
 bytes per credential, and keyring stores the password as UTF-16-LE, so about 1280
 characters; a longer one fails with ``(1783, 'CredWrite', 'The stub received bad
-data.')``. The split is applied on every platform, so it is tested everywhere.
+data.')``. Only there is a secret split (the keyring backend decides); elsewhere it is
+stored whole, so that keyring's own tools read it, and only a value that starts with
+:data:`MARKER` is split anyway (so such a value is always a manifest).
 
 Layout of a long secret under ``key``:
 
@@ -228,7 +230,7 @@ def read_secret(store: EntryStore, key: str) -> str | None:
         return again if manifest is None else _assemble(store, key, manifest)
 
 
-def write_secret(store: EntryStore, key: str, secret: str) -> None:
+def write_secret(store: EntryStore, key: str, secret: str, *, split_long: bool = True) -> None:
     """Store ``secret`` under ``key``, split if needed, replacing any previous one.
 
     Parameters
@@ -239,13 +241,16 @@ def write_secret(store: EntryStore, key: str, secret: str) -> None:
         e.g. ``"session: default @ /home/ada/.tiledb/profiles.json [1f3a9c2e]"``.
     secret : str
         Non-empty; at most :data:`MAX_CHUNKS` pieces long (see :func:`check_size`).
+    split_long : bool
+        Split a secret longer than :data:`CHUNK_BYTES` (Windows); else store it whole.
     """
     try:
         old = _parse(key, store.get(key))
     except SecretBackendError:  # a damaged manifest is overwritten, its pieces cleared
         old = _Manifest("b", 0, "")
         _clear_slot(store, key, "a")
-    if _utf16_size(secret) <= CHUNK_BYTES and not secret.startswith(MARKER):
+    fits = not split_long or _utf16_size(secret) <= CHUNK_BYTES
+    if fits and not secret.startswith(MARKER):
         store.set(key, secret)
     else:
         slot = "b" if old is not None and old.slot == "a" else "a"

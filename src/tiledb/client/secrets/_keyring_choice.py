@@ -173,12 +173,58 @@ def _configured() -> tuple[Ring, str] | None:
     return None if ring is None else (ring, source)
 
 
+class SecureChain:
+    """keyring's ChainerBackend over its secure members only, highest priority first.
+
+    As keyring's own chainer does, a member that raises ``NotImplementedError`` (a
+    plugin that serves other services only, such as Google Artifact Registry's at
+    priority 9) is skipped, and the next member answers; nothing reaches an
+    insecure store the chainer also holds.
+    """
+
+    def __init__(self, members: list[Ring]) -> None:
+        self.members = members
+
+    def get_password(self, service: str, username: str) -> str | None:
+        for ring in self.members:
+            try:
+                value = ring.get_password(service, username)
+            except NotImplementedError:
+                continue
+            if value is not None:
+                return value
+        return None
+
+    def set_password(self, service: str, username: str, password: str) -> None:
+        for ring in self.members:
+            try:
+                return ring.set_password(service, username, password)
+            except NotImplementedError:
+                continue
+        raise NotImplementedError("no secure keyring backend of the chain stores passwords")
+
+    def delete_password(self, service: str, username: str) -> None:
+        from keyring.errors import PasswordDeleteError
+
+        for ring in self.members:
+            try:
+                return ring.delete_password(service, username)
+            except (NotImplementedError, PasswordDeleteError):
+                continue
+        raise PasswordDeleteError("no such entry")
+
+
 def _secure_member(source: str, rings: list[tuple[float, Ring]]) -> tuple[Ring, str]:
-    """Stand in for keyring's ChainerBackend: its first secure member, else refuse."""
+    """Stand in for keyring's ChainerBackend: its secure members, else refuse."""
     members = [(priority, ring) for priority, ring in rings if priority > 0]
-    for priority, ring in members:
-        if _insecurity(ring, priority) is None:
-            return ring, f"{_label(ring, priority)}, via keyring's ChainerBackend"
+    secure = [(p, ring) for p, ring in members if _insecurity(ring, p) is None]
+    if len(secure) == 1:
+        priority, ring = secure[0]
+        return ring, f"{_label(ring, priority)}, via keyring's ChainerBackend"
+    if secure:
+        labels = ", ".join(_label(ring, priority) for priority, ring in secure)
+        chain = SecureChain([ring for _, ring in secure])
+        return chain, f"keyring's ChainerBackend of {labels}"  # type: ignore[return-value]
     chained = ", ".join(_label(ring, priority) for priority, ring in members) or "nothing"
     raise Failure(
         f"{source} keyring's ChainerBackend, refused because it chains only insecure stores:"

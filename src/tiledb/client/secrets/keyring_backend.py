@@ -27,6 +27,7 @@ use, never at import.
 from __future__ import annotations
 
 import contextlib
+import sys
 from collections.abc import Callable, Collection
 from typing import TYPE_CHECKING, ClassVar, Protocol, TypeVar
 
@@ -121,10 +122,12 @@ class _Entries:
             from keyring.backends.SecretService import Keyring as SecretServiceKeyring
         except ImportError:
             return None
-        if not isinstance(self.ring, SecretServiceKeyring):
+        rings = getattr(self.ring, "members", [self.ring])  # a SecureChain: its Secret Service
+        ring = next((r for r in rings if isinstance(r, SecretServiceKeyring)), None)
+        if ring is None:
             return None
-        scheme = self.ring.schemes[self.ring.scheme]  # attribute names: keyring's "schemes"
-        collection = self.ring.get_preferred_collection()  # type: ignore[no-untyped-call]
+        scheme = ring.schemes[ring.scheme]  # attribute names: keyring's "schemes"
+        collection = ring.get_preferred_collection()  # type: ignore[no-untyped-call]
         with contextlib.closing(collection.connection):
             items = collection.search_items({scheme["service"]: SERVICE})
             return [str(item.get_attributes().get(scheme["username"], "")) for item in items]
@@ -178,6 +181,9 @@ class KeyringBackend(SecretBackend):
     ring : keyring.backend.KeyringBackend, optional
         A keyring backend object to use instead of detecting one (tests, or an
         application that has chosen one). It is refused all the same if insecure.
+    split_long : bool, optional
+        Split secrets over 2,048 bytes of UTF-16 into several entries, as Windows
+        Credential Manager needs; default on Windows only.
 
     Examples
     --------
@@ -191,8 +197,9 @@ class KeyringBackend(SecretBackend):
         "the OS keyring (Keychain, Windows Credential Manager, Secret Service, KWallet)"
     )
 
-    def __init__(self, *, ring: Ring | None = None) -> None:
+    def __init__(self, *, ring: Ring | None = None, split_long: bool | None = None) -> None:
         self._given = ring
+        self._split = sys.platform == "win32" if split_long is None else split_long
         self._entries: _Store | None = None
         self._label = ""
         self._lane = Lane()  # one keyring operation at a time per instance, never stuck behind one
@@ -302,7 +309,10 @@ class KeyringBackend(SecretBackend):
         if not secret:
             raise ValueError("Refusing to store an empty secret.")
         _chunks.check_size(secret)
-        self._call("store", key, lambda e: _chunks.write_secret(e, key, secret), secret)
+        split = self._split
+        self._call(
+            "store", key, lambda e: _chunks.write_secret(e, key, secret, split_long=split), secret
+        )
 
     def contains_many(self, keys: Collection[str]) -> frozenset[str]:
         """Return those of ``keys`` that have an entry, in one call of the keyring.

@@ -43,9 +43,9 @@ class GuardedPlugin(SecretBackend):
     def _guard(self, action: str, call: Callable[[], T], *, traceback: bool = True) -> T:
         try:
             return call()
-        except (SecretBackendError, ValueError):
-            raise  # documented errors, and ValueError for an empty secret (the interface's)
-        except Exception as exc:
+        except SecretBackendError:
+            raise  # the documented error, whose message a plugin writes for people
+        except Exception as exc:  # ValueError too: only the class is shown, never the text
             logger.debug(
                 "secret backend plugin %r (%s) raised in %s",
                 self.name,
@@ -73,6 +73,8 @@ class GuardedPlugin(SecretBackend):
 
     def set(self, key: str, secret: str) -> None:
         """The plugin's ``set`` (its exception is not logged: it may carry ``secret``)."""
+        if not secret:  # the interface's rule, checked here: a plugin's ValueError is a bug
+            raise ValueError("an empty secret cannot be stored")
         self._guard(f"store {key!r}", lambda: self.plugin.set(key, secret), traceback=False)
 
     def delete(self, key: str) -> bool:

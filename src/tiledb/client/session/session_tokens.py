@@ -102,47 +102,62 @@ def obtain_session_token(
         When the server cannot be reached.
     """
     slot = _cache_slot(settings)
-    known_workspace_id = None
+    known_workspace_id = replaced = None
     if slot is not None:
-        cached, known_workspace_id = _load(slot, settings)
+        cached, known_workspace_id, replaced = _load(slot, settings)
         if reuse and cached is not None:
             logger.debug("reusing session token %s", cached.token_id)
             return ObtainedToken(cached, reused=True)
+        replaced = replaced or cached
     token = _mint(settings, factory, known_workspace_id)
     if slot is not None:
         _save(slot, token, settings)
+    if replaced is not None:  # every token minted is revoked once nothing records it
+        _revoke_replaced(replaced, factory, settings)
     return ObtainedToken(token)
+
+
+def _revoke_replaced(token: APIToken, factory: RestFactory, settings: SessionSettings) -> None:
+    from tiledb.client.basics.errors import ClientError
+
+    try:
+        revoke_session_token(
+            token, factory, host=settings.host.value,
+            verify_ssl=bool(settings.verify_ssl.value), ca_file=settings.ca_file.value or None,
+        )  # fmt: skip
+    except ClientError as exc:  # logout --everywhere still finds it on the server
+        logger.warning("the replaced session token %s was not revoked: %s", token.token_id, exc)
 
 
 def _load(
     slot: tuple[SecretBackend, str], settings: SessionSettings
-) -> tuple[APIToken | None, str | None]:
-    """The cached token if it can be reused, and the workspace id it was made for.
+) -> tuple[APIToken | None, str | None, APIToken | None]:
+    """The reusable cached token, its workspace id, and the token a new one replaces.
 
-    The id (of the same account and workspace name) spares the next token request
-    a lookup of the workspace by name: the password is then sent once.
+    The replaced one is revoked once the new one is cached. A token is reused only for
+    the same host, username and workspace; its workspace id spares the next token
+    request a lookup of the workspace by name (the password is then sent once).
     """
     try:
         cached = load_cached_token(slot)
     except SecretBackendError as exc:
         logger.warning("cannot read the cached session token: %s", exc)
-        return None, None
+        return None, None, None
     if cached is None:
-        return None, None
+        return None, None, None
     token, record = cached
-    same_account = (
-        record.get("host") == settings.host.value
-        and record.get("username") == settings.username.value
-    )
-    if not same_account:
-        return None, None
-    same_workspace = record.get("workspace") == settings.workspace.value
-    known_id = token.workspace_id if same_workspace and token.workspace_id else None
+    same_host = record.get("host") == settings.host.value
+    replaced = token if same_host and token.api_key and token.token_id else None
+    if not same_host or record.get("username") != settings.username.value:
+        return None, None, replaced
+    if record.get("workspace") != settings.workspace.value:
+        return None, None, replaced
+    known_id = token.workspace_id or None
     expires = token.expires_at
     fresh = expires is None or expires > datetime.now(timezone.utc) + EXPIRY_MARGIN
     if not (fresh and token.api_key and token.token_id):
-        return None, known_id
-    return token, known_id
+        return None, known_id, replaced
+    return token, known_id, None
 
 
 def _mint(

@@ -14,7 +14,12 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from tiledb.client.basics.logs import get_logger
-from tiledb.client.basics.tiledb_py import default_ctx_var, set_default_ctx_for_new_threads
+from tiledb.client.basics.tiledb_py import (
+    default_ctx_var,
+    install_default_ctx,
+    retire_session_contexts,
+    set_default_ctx_for_new_threads,
+)
 from tiledb.client.basics.tiledb_py import tiledb_py as tiledb
 
 if TYPE_CHECKING:
@@ -90,6 +95,7 @@ def update_default_ctx(params: Mapping[str, str]) -> None:
         previous = holder.get()
     except LookupError:
         previous = None
+    retire_session_contexts()  # in every thread, not only this one
     if previous is None:
         # Nothing of this thread's own to keep: this thread, like every thread without a
         # default context of its own, gets the session's, made when first used (a
@@ -110,7 +116,7 @@ def update_default_ctx(params: Mapping[str, str]) -> None:
     for key, value in params.items():
         config[key] = value
     ctx = tiledb.Ctx(config)
-    holder.set(ctx)
+    install_default_ctx(ctx)
     set_default_ctx_for_new_threads(ctx if params else None)
 
 
