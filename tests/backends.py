@@ -92,7 +92,7 @@ def decrypt_every_copy(
     Finds what a thief with the passphrase would find: the vault, and any copy of it
     (temporary files a killed writer left, for one).
     """
-    from tiledb.client.basics.errors import ConfigurationError
+    from tiledb.client.errors import ConfigurationError
     from tiledb.client.secrets import _vault
 
     found: dict[Path, dict[str, str]] = {}

@@ -12,8 +12,7 @@ import re
 from types import ModuleType
 
 from tests.docs.collector import DOCS, ROOT
-from tiledb.client import client
-from tiledb.client.basics import errors
+from tiledb.client import client, errors
 from tiledb.client.session.settings import SETTINGS
 
 

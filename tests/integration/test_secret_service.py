@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 from tests.secret_service import INSTALL_HINT, SecretServiceBus
 
-from tiledb.client.basics.errors import BackendUnavailableError
+from tiledb.client.errors import BackendUnavailableError
 from tiledb.client.secrets import registry
 from tiledb.client.secrets.base import secret_entry_key
 from tiledb.client.secrets.keyring_backend import SERVICE, TIMEOUT_ENV, KeyringBackend

@@ -441,7 +441,7 @@ def test_failed_profile_write_rolls_back_the_secret(vault: Path) -> None:
     result = run_with_file_size_limit(
         """
         import tiledb.client
-        from tiledb.client.basics.errors import ConfigurationError
+        from tiledb.client.errors import ConfigurationError
         try:
             tiledb.client.configure(host="h", token="rolled-back", workspace="w", overwrite=True)
         except ConfigurationError as exc:

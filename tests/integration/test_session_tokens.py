@@ -16,7 +16,7 @@ import pytest
 
 import tiledb
 import tiledb.client
-from tiledb.client.basics.errors import ClientError
+from tiledb.client.errors import ClientError
 from tiledb.client.secrets.base import secret_entry_key
 from tiledb.client.secrets.registry import get_backend
 from tiledb.client.session import current as session_module
@@ -305,7 +305,7 @@ def test_a_workspace_id_needs_no_lookup(
 def test_a_password_without_a_workspace_is_a_login_error(
     local_server: LocalServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from tiledb.client.basics.errors import LoginError
+    from tiledb.client.errors import LoginError
 
     env_login(local_server, monkeypatch)
     monkeypatch.delenv("TILEDB_REST_WORKSPACE")
@@ -503,7 +503,7 @@ def test_minting_refused(
     change: dict[str, str],
     message: str,
 ) -> None:
-    from tiledb.client.basics.errors import LoginError
+    from tiledb.client.errors import LoginError
 
     env_login(local_server, monkeypatch)
     for name, value in change.items():
@@ -628,7 +628,7 @@ class _OddTokenServer:
 def test_a_server_that_returns_no_session_token(
     monkeypatch: pytest.MonkeyPatch, body: bytes
 ) -> None:
-    from tiledb.client.basics.errors import LoginError
+    from tiledb.client.errors import LoginError
 
     server = _OddTokenServer(body)
     try:

@@ -16,7 +16,7 @@ import pytest
 from tests.vault_server import ROOT_TOKEN, BaoServer, start_bao
 
 import tiledb.client
-from tiledb.client.basics.errors import BackendUnavailableError, SecretBackendError
+from tiledb.client.errors import BackendUnavailableError, SecretBackendError
 from tiledb.client.secrets.registry import get_backend
 from tiledb.client.secrets.vault_kv import VaultBackend
 from tiledb.client.testing.backend_conformance import BackendConformance

@@ -33,8 +33,8 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from tests.backends import CHEAP_POLICY
-from tiledb.client.basics.errors import ConfigurationError
 from tiledb.client.client import client
+from tiledb.client.errors import ConfigurationError
 from tiledb.client.operations.configure import configure
 from tiledb.client.operations.migrate import apply_migration, plan_migration
 from tiledb.client.operations.profile_admin import delete_profile, rename_profile

@@ -23,7 +23,7 @@ from hypothesis import strategies as st
 
 from tests.backends import CHEAP_POLICY, VAULT_PASSPHRASE
 from tests.reliability.conftest import Figures, scaled
-from tiledb.client.basics.errors import ConfigurationError, SecretBackendError
+from tiledb.client.errors import ConfigurationError, SecretBackendError
 from tiledb.client.secrets import encrypted_file
 from tiledb.client.storage.profiles import ProfileStore
 

@@ -33,10 +33,10 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from tests.reliability.conftest import Figures
-from tiledb.client.basics.errors import ConfigurationError
 from tiledb.client.basics.inputs import MAX_SECRET_LENGTH
 from tiledb.client.basics.protocol import normalize_host
 from tiledb.client.cli.common import CliError, read_secret
+from tiledb.client.errors import ConfigurationError
 from tiledb.client.operations.configure import configure
 from tiledb.client.storage.profiles import ProfileStore
 from tiledb.client.testing import DEFAULT_TOKEN, LocalServer

@@ -17,8 +17,8 @@ import pytest
 
 from tests.reliability.conftest import Figures
 from tests.secret_service import SecretServiceBus, start_secret_service, stop_secret_service
-from tiledb.client.basics.errors import BackendUnavailableError, ConfigurationError
 from tiledb.client.client import client
+from tiledb.client.errors import BackendUnavailableError, ConfigurationError
 from tiledb.client.operations.configure import configure
 from tiledb.client.operations.orphan_secrets import find_orphans
 from tiledb.client.secrets.keyring_backend import TIMEOUT_ENV, KeyringBackend

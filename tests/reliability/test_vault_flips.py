@@ -18,7 +18,7 @@ import pytest
 
 from tests.backends import CHEAP_POLICY, VAULT_PASSPHRASE
 from tests.reliability.conftest import Figures
-from tiledb.client.basics.errors import SecretBackendError
+from tiledb.client.errors import SecretBackendError
 from tiledb.client.secrets import encrypted_file
 
 SECRETS = {

@@ -13,8 +13,8 @@ from __future__ import annotations
 import threading
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from tiledb.client.basics.errors import ClientError, ConfigurationError, LoginError
 from tiledb.client.basics.retry_modes import RetryMode, RetryOrStr
+from tiledb.client.errors import ClientError, ConfigurationError, LoginError
 
 # Everything else loads on first use, so that ``import tiledb.client`` stays cheap.
 if TYPE_CHECKING:

@@ -9,8 +9,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from tiledb.client import client as _seed
-from tiledb.client.basics.errors import ClientError
 from tiledb.client.basics.protocol import quote_segment
+from tiledb.client.errors import ClientError
 
 if TYPE_CHECKING:
     from tiledb.client.basics.models import Workspace

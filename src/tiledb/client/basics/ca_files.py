@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import os
 
-from tiledb.client.basics.errors import ConfigurationError
+from tiledb.client.errors import ConfigurationError
 
 __all__ = ["absolute_ca_file", "ca_file_problem", "checked_ca_file"]
 

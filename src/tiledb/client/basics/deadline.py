@@ -20,7 +20,7 @@ import time
 from collections.abc import Callable
 from typing import Generic, TypeVar, cast
 
-from tiledb.client.basics.errors import ConfigurationError
+from tiledb.client.errors import ConfigurationError
 
 __all__ = ["DeadlineExceeded", "Lane", "StillRunning", "timeout_from_env"]
 

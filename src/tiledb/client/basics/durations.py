@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
-from tiledb.client.basics.errors import ConfigurationError
+from tiledb.client.errors import ConfigurationError
 
 __all__ = ["parse_duration"]
 

@@ -8,7 +8,7 @@ and the command line's standard-input reader. The rules:
 - Surrounding whitespace of a **token** is removed (a trailing newline from a pipe or
   a file is normal; a token never contains whitespace). A **password** keeps its
   spaces: only surrounding line breaks (``\r``, ``\n``) are removed.
-- Refused with :class:`~tiledb.client.basics.errors.ConfigurationError`: an empty
+- Refused with :class:`~tiledb.client.errors.ConfigurationError`: an empty
   secret (or one of whitespace only); a control character anywhere (NUL, tab, a line
   break inside, DEL, C1 controls); text that is not valid Unicode (a lone surrogate,
   which is what undecodable bytes become); a token with any character outside
@@ -25,7 +25,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Literal
 
-from tiledb.client.basics.errors import ConfigurationError
+from tiledb.client.errors import ConfigurationError
 
 __all__ = ["MAX_NAME_LENGTH", "MAX_SECRET_LENGTH", "CredentialKind", "check_name", "clean_secret"]
 

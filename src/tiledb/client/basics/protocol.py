@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from tiledb.client.basics.errors import ConfigurationError
+from tiledb.client.errors import ConfigurationError
 
 __all__ = [
     "API_KEY_HEADER",

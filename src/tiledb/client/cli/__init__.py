@@ -21,7 +21,6 @@ import warnings
 from collections.abc import Sequence
 from typing import Any, NoReturn
 
-from tiledb.client.cli.common import CliError
 from tiledb.client.cli.output import Output
 
 __all__ = ["build_parser", "main"]
@@ -141,10 +140,8 @@ def _problem_and_hint(exc: BaseException) -> tuple[str, str | None]:
     names its source, a missing profile its name). The fallbacks only send people to
     ``doctor``, which never fails the way the command did.
     """
-    from tiledb.client.basics import errors
+    from tiledb.client import errors
 
-    if isinstance(exc, CliError):
-        return str(exc), exc.hint
     if isinstance(exc, errors.ExplainedError):
         problem = exc.problem or type(exc).__name__
         if exc.hint:
@@ -161,7 +158,7 @@ def _problem_and_hint(exc: BaseException) -> tuple[str, str | None]:
 
 
 def _run(args: argparse.Namespace, out: Output, verbose: bool) -> int:
-    from tiledb.client.basics.errors import ClientError, ConfigurationError, LoginError
+    from tiledb.client.errors import ExplainedError
 
     try:
         status = int(args.handler(args, out) or 0)
@@ -169,7 +166,7 @@ def _run(args: argparse.Namespace, out: Output, verbose: bool) -> int:
     except BrokenPipeError:  # e.g. `tiledb-client profile list | head -1`
         _silence_stdout()
         return EXIT_FAILURE
-    except (CliError, ClientError, ConfigurationError, LoginError) as exc:
+    except ExplainedError as exc:
         out.error(*_problem_and_hint(exc))
         if verbose:
             traceback.print_exception(exc, file=out.stderr)

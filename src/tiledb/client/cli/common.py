@@ -14,8 +14,8 @@ import getpass
 import sys
 from typing import Any
 
-from tiledb.client.basics.errors import ConfigurationError
 from tiledb.client.basics.inputs import MAX_SECRET_LENGTH, CredentialKind, clean_secret
+from tiledb.client.errors import ConfigurationError, ExplainedError
 
 __all__ = [
     "CliError",
@@ -30,20 +30,11 @@ __all__ = [
 ]
 
 
-class CliError(Exception):
-    """A failure to report as ``Error: message`` (and ``Hint: hint``); exit status 1.
-
-    Parameters
-    ----------
-    message : str
-        What went wrong; never a secret.
-    hint : str, optional
-        What to do about it.
-    """
+class CliError(ExplainedError):
+    """A command-line failure: ``Error: message`` and ``Hint: hint``, exit status 1."""
 
     def __init__(self, message: str, hint: str | None = None) -> None:
-        super().__init__(message)
-        self.hint = hint
+        super().__init__(message, hint=hint)
 
 
 def add_profile_dir(parser: argparse.ArgumentParser) -> None:

@@ -17,13 +17,13 @@ import warnings
 from typing import Any
 
 from tiledb.client.basics.ca_files import checked_ca_file
-from tiledb.client.basics.errors import ConfigurationError, SecretBackendError
 from tiledb.client.basics.inputs import check_name, clean_secret
 from tiledb.client.basics.protocol import (
     is_plain_http_remote,
     normalize_host,
     workspace_from_token,
 )
+from tiledb.client.errors import ConfigurationError, SecretBackendError
 from tiledb.client.operations.profile_secrets import (
     delete_profile_secrets,
     new_secret_id,

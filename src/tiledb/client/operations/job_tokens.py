@@ -13,8 +13,8 @@ from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING
 
 from tiledb.client.basics.api_token import APIToken
-from tiledb.client.basics.errors import ClientError, LoginError
 from tiledb.client.basics.protocol import quote_segment
+from tiledb.client.errors import ClientError, LoginError
 
 if TYPE_CHECKING:
     from tiledb.client.transport.rest import RestClient

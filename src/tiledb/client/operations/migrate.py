@@ -32,7 +32,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-from tiledb.client.basics.errors import ConfigurationError
+from tiledb.client.errors import ConfigurationError
 from tiledb.client.operations.migration_plan import MigrationItem, MigrationPlan, plan_migration
 from tiledb.client.operations.migration_run import MigrationError, MigrationRun
 

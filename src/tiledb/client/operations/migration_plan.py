@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from tiledb.client.basics.errors import ConfigurationError
 from tiledb.client.basics.protocol import normalize_host, workspace_from_token
+from tiledb.client.errors import ConfigurationError
 from tiledb.client.secrets.base import SecretKind
 from tiledb.client.secrets.registry import select_backend
 from tiledb.client.storage import profile_keys

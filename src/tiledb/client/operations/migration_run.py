@@ -9,7 +9,7 @@ import logging
 from collections.abc import Mapping
 from pathlib import Path
 
-from tiledb.client.basics.errors import ConfigurationError
+from tiledb.client.errors import ConfigurationError
 from tiledb.client.operations.migration_plan import MigrationItem, MigrationPlan, plaintext_secrets
 from tiledb.client.operations.profile_secrets import delete_profile_secrets, new_secret_id
 from tiledb.client.secrets.base import SecretKind, secret_entry_key

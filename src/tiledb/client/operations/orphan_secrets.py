@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from tiledb.client.basics.errors import ConfigurationError
+from tiledb.client.errors import ConfigurationError
 from tiledb.client.operations.profile_secrets import ALL_KINDS
 from tiledb.client.secrets.registry import backend_names, get_backend
 from tiledb.client.storage import profile_keys
@@ -177,7 +177,7 @@ def prune_orphans(
 
 def _revoke_orphan_session(orphan: OrphanSecret, factory: RestFactory) -> None:
     """Revoke the session token of an orphan record, at the host that minted it."""
-    from tiledb.client.basics.errors import ClientError
+    from tiledb.client.errors import ClientError
     from tiledb.client.session.session_tokens import load_cached_token, revoke_session_token
 
     cached = load_cached_token((get_backend(orphan.backend), orphan.key))

@@ -32,8 +32,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-from tiledb.client.basics.errors import ConfigurationError, SecretBackendError
 from tiledb.client.basics.masking import mask
+from tiledb.client.errors import ConfigurationError, SecretBackendError
 from tiledb.client.operations.profile_secrets import (
     credential_may_be_present,
     delete_profile_secrets,

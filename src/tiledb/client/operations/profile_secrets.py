@@ -12,7 +12,7 @@ import logging
 import secrets
 from collections.abc import Mapping
 
-from tiledb.client.basics.errors import ClientError, ConfigurationError
+from tiledb.client.errors import ClientError, ConfigurationError
 from tiledb.client.operations.logout import logout
 from tiledb.client.secrets.base import SecretKind, secret_entry_key
 from tiledb.client.secrets.registry import get_backend

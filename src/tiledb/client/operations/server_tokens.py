@@ -10,8 +10,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from tiledb.client.basics.api_token import APIToken
-from tiledb.client.basics.errors import ClientError
 from tiledb.client.basics.protocol import MINTED_TOKEN_PREFIXES, quote_segment
+from tiledb.client.errors import ClientError
 
 if TYPE_CHECKING:
     from tiledb.client.transport.rest import RestClient

@@ -15,9 +15,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from tiledb.client.basics.errors import ConfigurationError, LoginError
 from tiledb.client.basics.models import User, Workspace
 from tiledb.client.basics.protocol import quote_segment, workspace_from_token
+from tiledb.client.errors import ConfigurationError, LoginError
 from tiledb.client.transport.rest import BasicAuth, RestClient, RestError
 
 __all__ = ["VerifiedCredentials", "verify_credentials"]

@@ -30,7 +30,7 @@ from __future__ import annotations
 import re
 from typing import Protocol
 
-from tiledb.client.basics.errors import SecretBackendError
+from tiledb.client.errors import SecretBackendError
 
 __all__ = [
     "CHUNK_BYTES",

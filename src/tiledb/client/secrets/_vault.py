@@ -38,8 +38,8 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
 
-from tiledb.client.basics.errors import VaultTamperedError
 from tiledb.client.basics.json_text import NotJsonError, parse_json
+from tiledb.client.errors import VaultTamperedError
 
 FORMAT_NAME = "tiledb-client-vault"
 FORMAT_VERSION = 1

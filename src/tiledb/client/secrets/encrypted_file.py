@@ -24,7 +24,6 @@ from typing import Any, ClassVar
 
 from cryptography.exceptions import UnsupportedAlgorithm
 
-from tiledb.client.basics.errors import SecretBackendError, VaultTamperedError, WrongPassphraseError
 from tiledb.client.basics.files import (
     LockBusyError,
     hold_lock,
@@ -32,6 +31,7 @@ from tiledb.client.basics.files import (
     replace_atomically,
 )
 from tiledb.client.basics.logs import get_logger
+from tiledb.client.errors import SecretBackendError, VaultTamperedError, WrongPassphraseError
 from tiledb.client.secrets import _vault, passphrase
 from tiledb.client.secrets._vault import FORMAT_NAME, FORMAT_VERSION, PRODUCTION_POLICY, KdfPolicy
 from tiledb.client.secrets.base import Availability, SecretBackend

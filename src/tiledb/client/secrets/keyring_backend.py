@@ -32,8 +32,8 @@ from collections.abc import Callable, Collection
 from typing import TYPE_CHECKING, ClassVar, Protocol, TypeVar
 
 from tiledb.client.basics.deadline import DeadlineExceeded, Lane, StillRunning, timeout_from_env
-from tiledb.client.basics.errors import BackendUnavailableError, SecretBackendError
 from tiledb.client.basics.logs import get_logger
+from tiledb.client.errors import BackendUnavailableError, SecretBackendError
 from tiledb.client.secrets import _chunks
 from tiledb.client.secrets._keyring_choice import (
     NEW_SECRETS_ELSEWHERE,

@@ -24,13 +24,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from tiledb.client.basics.errors import BackendUnavailableError, SecretBackendError
 from tiledb.client.basics.file_safety import (
     mode_of,
     others_can_change_path,
     others_can_read,
     read_regular_file,
 )
+from tiledb.client.errors import BackendUnavailableError, SecretBackendError
 
 __all__ = [
     "InsecureFileWarning",

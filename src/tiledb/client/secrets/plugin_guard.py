@@ -13,8 +13,8 @@ from __future__ import annotations
 from collections.abc import Callable, Collection
 from typing import TypeVar
 
-from tiledb.client.basics.errors import SecretBackendError
 from tiledb.client.basics.logs import get_logger
+from tiledb.client.errors import SecretBackendError
 from tiledb.client.secrets.base import Availability, SecretBackend
 
 __all__ = ["GuardedPlugin"]

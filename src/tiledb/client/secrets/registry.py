@@ -15,8 +15,8 @@ import importlib
 import os
 import threading
 
-from tiledb.client.basics.errors import BackendUnavailableError, ConfigurationError
 from tiledb.client.basics.logs import get_logger
+from tiledb.client.errors import BackendUnavailableError, ConfigurationError
 from tiledb.client.secrets.base import SecretBackend
 
 __all__ = [

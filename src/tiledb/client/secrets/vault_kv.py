@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, NoReturn
 from urllib.parse import urlsplit
 
 from tiledb.client.basics.deadline import timeout_from_env
-from tiledb.client.basics.errors import BackendUnavailableError, SecretBackendError
+from tiledb.client.errors import BackendUnavailableError, SecretBackendError
 from tiledb.client.secrets.base import Availability, SecretBackend
 
 if TYPE_CHECKING:

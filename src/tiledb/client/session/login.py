@@ -12,8 +12,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from tiledb.client.basics.errors import ConfigurationError, LoginError
 from tiledb.client.basics.protocol import workspace_from_token
+from tiledb.client.errors import ConfigurationError, LoginError
 from tiledb.client.session.session import Session
 from tiledb.client.session.settings import SessionSettings, resolve
 from tiledb.client.storage.profiles import resolve_profile_name

@@ -12,9 +12,9 @@ import threading
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
-from tiledb.client.basics.errors import ClientError, ConfigurationError
 from tiledb.client.basics.logs import get_logger
 from tiledb.client.basics.protocol import quote_segment
+from tiledb.client.errors import ClientError, ConfigurationError
 from tiledb.client.session.settings import SessionSettings
 
 if TYPE_CHECKING:  # loaded when the server is first asked: a login asks nothing

@@ -23,9 +23,9 @@ from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any
 
 from tiledb.client.basics.api_token import APIToken
-from tiledb.client.basics.errors import LoginError, SecretBackendError
 from tiledb.client.basics.logs import get_logger
 from tiledb.client.basics.protocol import quote_segment
+from tiledb.client.errors import LoginError, SecretBackendError
 from tiledb.client.secrets.base import SecretBackend, secret_entry_key
 from tiledb.client.storage import profile_keys
 
@@ -118,7 +118,7 @@ def obtain_session_token(
 
 
 def _revoke_replaced(token: APIToken, factory: RestFactory, settings: SessionSettings) -> None:
-    from tiledb.client.basics.errors import ClientError
+    from tiledb.client.errors import ClientError
 
     try:
         revoke_session_token(

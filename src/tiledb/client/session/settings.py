@@ -21,15 +21,15 @@ import warnings
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from tiledb.client.basics.errors import (
+from tiledb.client.basics.inputs import CredentialKind, check_name, clean_secret
+from tiledb.client.basics.logs import get_logger
+from tiledb.client.basics.protocol import normalize_host
+from tiledb.client.errors import (
     BackendUnavailableError,
     ConfigurationError,
     SecretBackendError,
     SecretNotFoundError,
 )
-from tiledb.client.basics.inputs import CredentialKind, check_name, clean_secret
-from tiledb.client.basics.logs import get_logger
-from tiledb.client.basics.protocol import normalize_host
 from tiledb.client.storage import profile_keys
 from tiledb.client.storage.profiles import ProfileStore, resolve_profile_name
 

@@ -26,7 +26,6 @@ import os
 from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
-from tiledb.client.basics.errors import ConfigurationError
 from tiledb.client.basics.file_safety import mode_of, others_can_change
 from tiledb.client.basics.files import (
     LockBusyError,
@@ -36,6 +35,7 @@ from tiledb.client.basics.files import (
 )
 from tiledb.client.basics.inputs import check_name
 from tiledb.client.basics.json_text import NotJsonError, parse_json
+from tiledb.client.errors import ConfigurationError
 from tiledb.client.storage.profile_keys import (
     DEFAULT_PROFILE_NAME,
     PROFILE_DIR_ENV,

@@ -24,7 +24,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from tiledb.client.basics.errors import SecretBackendError
+from tiledb.client.errors import SecretBackendError
 from tiledb.client.secrets.base import Availability, SecretBackend, secret_entry_key
 
 __all__ = ["BackendConformance"]

@@ -23,10 +23,10 @@ from typing import TYPE_CHECKING, Any, Protocol, cast
 from urllib.parse import urlsplit
 
 from tiledb.client.basics.deadline import timeout_from_env
-from tiledb.client.basics.errors import ClientError
 from tiledb.client.basics.masking import printable, scrub
 from tiledb.client.basics.protocol import API_KEY_HEADER, normalize_host
 from tiledb.client.basics.retry_modes import RetryMode, RetryOrStr
+from tiledb.client.errors import RestError
 
 if TYPE_CHECKING:
     import requests
@@ -42,14 +42,6 @@ MAX_ANSWER_BYTES = 32 * 1024 * 1024  # this API's answers are a few KiB
 _MIN_ATTEMPT = 0.05  # never start an attempt with less time left
 _LAST_ATTEMPT = 1.0  # kept for a last attempt when a back-off is cut to fit
 _NOT_JSON = object()
-
-
-class RestError(ClientError):
-    """A request to the server failed; :attr:`status` is the HTTP status (``None``: no answer)."""
-
-    def __init__(self, message: str, *, status: int | None = None, hint: str | None = None) -> None:
-        super().__init__(message, hint=hint)
-        self.status = status
 
 
 def default_pool_size() -> int:

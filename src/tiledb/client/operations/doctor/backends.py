@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 
-from tiledb.client.basics.errors import ConfigurationError
+from tiledb.client.errors import ConfigurationError
 from tiledb.client.operations.doctor.findings import Finding, Severity
 from tiledb.client.secrets import passphrase
 from tiledb.client.secrets.diagnostics import BackendStatus, Selection

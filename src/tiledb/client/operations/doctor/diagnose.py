@@ -23,7 +23,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
 
-from tiledb.client.basics.errors import ExplainedError
+from tiledb.client.errors import ExplainedError
 from tiledb.client.operations.doctor.backends import backend_findings, vault_findings
 from tiledb.client.operations.doctor.coexistence import coexistence_findings
 from tiledb.client.operations.doctor.environment import environment_findings, environment_in_effect

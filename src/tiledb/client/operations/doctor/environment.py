@@ -5,8 +5,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from tiledb.client.basics.errors import ConfigurationError
 from tiledb.client.basics.masking import mask
+from tiledb.client.errors import ConfigurationError
 from tiledb.client.operations.doctor.findings import Finding
 from tiledb.client.secrets.keyring_backend import keyring_timeout
 from tiledb.client.session.settings import SETTINGS

@@ -7,8 +7,8 @@ import shlex
 import stat
 from pathlib import Path
 
-from tiledb.client.basics.errors import ConfigurationError
 from tiledb.client.basics.file_safety import group_can_write, others_can_change, others_can_read
+from tiledb.client.errors import ConfigurationError
 from tiledb.client.operations.doctor.findings import Finding, Severity
 from tiledb.client.secrets import passphrase
 from tiledb.client.secrets.encrypted_file import vault_path

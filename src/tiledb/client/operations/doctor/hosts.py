@@ -8,8 +8,8 @@ import warnings
 from concurrent import futures
 from dataclasses import dataclass, field
 
-from tiledb.client.basics.errors import ConfigurationError
 from tiledb.client.basics.protocol import normalize_host
+from tiledb.client.errors import ConfigurationError
 from tiledb.client.operations.doctor.findings import Finding, Severity
 from tiledb.client.session.settings import resolve_tls
 from tiledb.client.storage import profile_keys

@@ -5,7 +5,7 @@ from __future__ import annotations
 import shlex
 import time
 
-from tiledb.client.basics.errors import ConfigurationError
+from tiledb.client.errors import ConfigurationError
 from tiledb.client.operations.doctor.findings import Finding
 from tiledb.client.operations.orphan_secrets import find_orphans
 from tiledb.client.secrets.diagnostics import BackendStatus

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 
-from tiledb.client.basics.errors import SecretBackendError
+from tiledb.client.errors import SecretBackendError
 from tiledb.client.operations.doctor.findings import Finding, Severity
 from tiledb.client.secrets.registry import BACKEND_ENV
 from tiledb.client.secrets.vault_kv import VaultBackend

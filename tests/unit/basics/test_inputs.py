@@ -6,9 +6,9 @@ import re
 
 import pytest
 
-from tiledb.client.basics.errors import ConfigurationError
 from tiledb.client.basics.inputs import MAX_NAME_LENGTH, MAX_SECRET_LENGTH, check_name, clean_secret
 from tiledb.client.basics.protocol import normalize_host
+from tiledb.client.errors import ConfigurationError
 
 TOKEN = "tdbk1a2b3c-ws_2b7c9d1e3f4a5b6c-9z8y7x6w5v"
 

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from tests.backends import CHEAP_POLICY, VAULT_PASSPHRASE
 
-from tiledb.client.basics.errors import ConfigurationError, SecretBackendError
+from tiledb.client.errors import ConfigurationError, SecretBackendError
 from tiledb.client.operations.doctor.diagnose import diagnose
 from tiledb.client.secrets import encrypted_file
 from tiledb.client.secrets.passphrase import InsecureFileWarning

@@ -23,7 +23,7 @@ from keyring.backend import KeyringBackend as RingBase
 from keyring.compat import properties
 from keyring.errors import KeyringLocked, PasswordDeleteError
 
-from tiledb.client.basics.errors import (
+from tiledb.client.errors import (
     BackendUnavailableError,
     ConfigurationError,
     SecretBackendError,
@@ -220,7 +220,7 @@ def test_importing_does_not_import_keyring() -> None:
         "import sys, tiledb.client, tiledb.client.secrets.registry,"
         " tiledb.client.secrets.keyring_backend; sys.exit('keyring' in sys.modules)"
     )
-    src = str(Path(__file__).parents[2] / "src")
+    src = str(Path(__file__).parents[3] / "src")
     env = {**os.environ, "PYTHONPATH": src}
     assert subprocess.run([sys.executable, "-c", code], env=env, check=False).returncode == 0
 

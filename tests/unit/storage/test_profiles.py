@@ -15,11 +15,11 @@ import pytest
 from tests.faults import run_with_file_size_limit
 
 import tiledb
-from tiledb.client.basics.errors import ConfigurationError
+from tiledb.client.errors import ConfigurationError
 from tiledb.client.storage import profiles as profiles_module
 from tiledb.client.storage.profiles import ProfileStore, resolve_profile_dir, resolve_profile_name
 
-SRC = str(Path(__file__).resolve().parents[2] / "src")
+SRC = str(Path(__file__).resolve().parents[3] / "src")
 
 
 def test_profile_dir_resolution(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -159,7 +159,7 @@ def test_failed_write_leaves_file_unchanged(tmp_path: Path) -> None:
     listing = sorted(p.name for p in store.directory.iterdir())
     result = run_with_file_size_limit(
         f"""
-        from tiledb.client.basics.errors import ConfigurationError
+        from tiledb.client.errors import ConfigurationError
         from tiledb.client.storage.profiles import ProfileStore
         try:
             with ProfileStore({str(store.directory)!r}).edit() as profiles:

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 import pytest
 from tests.reliability.inputs_support import closed_port
 
-from tiledb.client.basics.errors import ConfigurationError
+from tiledb.client.errors import ConfigurationError
 from tiledb.client.testing import DEFAULT_TOKEN, LocalServer
 from tiledb.client.transport.rest import Attempts, RestClient, RestError, request_deadline
 

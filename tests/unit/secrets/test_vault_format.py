@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from tiledb.client.basics.errors import VaultTamperedError
+from tiledb.client.errors import VaultTamperedError
 from tiledb.client.secrets import _vault
 from tiledb.client.secrets._vault import PRODUCTION_POLICY, NotAVaultError
 

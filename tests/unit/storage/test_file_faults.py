@@ -18,14 +18,14 @@ from pathlib import Path
 import pytest
 from tests.backends import CHEAP_POLICY, decrypt_every_copy
 
-from tiledb.client.basics.errors import ConfigurationError, SecretBackendError
 from tiledb.client.client import client
+from tiledb.client.errors import ConfigurationError, SecretBackendError
 from tiledb.client.operations.configure import configure
 from tiledb.client.secrets import encrypted_file
 from tiledb.client.storage.legacy_files import read_cloud_json
 from tiledb.client.storage.profiles import ProfileStore
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 DEEP = "[" * 100_000 + "]" * 100_000
 
 

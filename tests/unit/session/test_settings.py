@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from tiledb.client.basics.errors import ConfigurationError
 from tiledb.client.basics.masking import mask
 from tiledb.client.basics.protocol import workspace_from_token
+from tiledb.client.errors import ConfigurationError
 from tiledb.client.session.settings import DEFAULT_HOST, PlaintextSecretWarning, resolve
 from tiledb.client.storage.profiles import ProfileStore
 
@@ -116,7 +116,7 @@ def test_mask_and_workspace_from_token() -> None:
 def test_a_secret_missing_from_its_backend_is_secret_not_found(
     store: ProfileStore, vault: Path
 ) -> None:
-    from tiledb.client.basics.errors import SecretNotFoundError
+    from tiledb.client.errors import SecretNotFoundError
 
     store.save(
         "default",
@@ -327,7 +327,7 @@ def test_a_profile_naming_a_backend_without_a_secret_id(store: ProfileStore, vau
 def test_a_missing_stored_secret_says_how_to_store_it_again(
     store: ProfileStore, vault: Path, kind: str
 ) -> None:
-    from tiledb.client.basics.errors import SecretNotFoundError
+    from tiledb.client.errors import SecretNotFoundError
 
     store.save(
         "prod",

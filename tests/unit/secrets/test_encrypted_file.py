@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from tiledb.client.basics.errors import (
+from tiledb.client.errors import (
     BackendUnavailableError,
     SecretBackendError,
     VaultTamperedError,
@@ -27,7 +27,7 @@ from tiledb.client.secrets import encrypted_file, passphrase
 from tiledb.client.secrets.encrypted_file import EncryptedFileBackend, KdfPolicy
 from tiledb.client.testing.backend_conformance import BackendConformance
 
-SRC = Path(__file__).resolve().parents[2] / "src"
+SRC = Path(__file__).resolve().parents[3] / "src"
 PASSPHRASE = "correct horse battery staple"
 # The cheapest costs the KDFs accept: tests run in milliseconds. Production costs are
 # exercised by benchmarks/kdf_unlock.py and by the downgrade tests below.
@@ -755,7 +755,7 @@ def test_full_disk_while_writing_the_vault(store: EncryptedFileBackend, vault: P
 
     result = run_with_file_size_limit(
         """
-        from tiledb.client.basics.errors import SecretBackendError
+        from tiledb.client.errors import SecretBackendError
         from tiledb.client.secrets.registry import get_backend
         try:
             get_backend("encrypted-file").set("big", "b" * 50_000)

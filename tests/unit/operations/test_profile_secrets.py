@@ -20,8 +20,8 @@ import pytest
 from tests.backends import HookedVault
 
 import tiledb
-from tiledb.client.basics.errors import ConfigurationError, SecretBackendError
 from tiledb.client.client import client
+from tiledb.client.errors import ConfigurationError, SecretBackendError
 from tiledb.client.operations.configure import configure
 from tiledb.client.operations.doctor.diagnose import diagnose
 from tiledb.client.operations.profile_admin import delete_profile, rename_profile
@@ -33,7 +33,7 @@ from tiledb.client.storage.profiles import ProfileStore
 if TYPE_CHECKING:
     from tiledb.client.operations.orphan_secrets import OrphanReport
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 HOST = "https://api.example.com"
 
 
