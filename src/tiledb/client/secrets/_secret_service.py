@@ -28,7 +28,7 @@ if TYPE_CHECKING:
 
     from secretstorage.collection import Collection
 
-__all__ = ["LABEL", "SecretServiceEntries", "direct_use_refused", "failure_kind"]
+__all__ = ["LABEL", "SecretServiceEntries", "direct_use_refused", "failure_kind", "usernames"]
 
 APPLICATION = "Python keyring library"  # keyring.backends.SecretService.Keyring.appid
 LABEL = "keyring.backends.SecretService.Keyring (priority 5), through secretstorage"
@@ -123,14 +123,7 @@ class SecretServiceEntries:
     def names(self) -> list[str]:
         """Every entry name of the service, from the items' attributes (no secret is read)."""
         with self._collection() as collection:
-            return [
-                attributes.get("username", "")
-                for attributes in (
-                    item.get_attributes()
-                    for item in collection.search_items({"service": self.service})
-                )
-                if attributes.get("service") == self.service
-            ]
+            return usernames(collection, self.service)
 
     def set(self, name: str, value: str) -> None:
         """Create or replace entry ``name``."""
@@ -146,3 +139,46 @@ class SecretServiceEntries:
                 item.delete()
                 return True
         return False
+
+
+def usernames(
+    collection: Collection,
+    service: str,
+    *,
+    names: tuple[str, str] = ("service", "username"),
+    timeout: float = 30.0,
+) -> list[str]:
+    """The ``username`` attribute of every item of ``service`` in ``collection``.
+
+    ``names`` are the attribute names of the service and the user name (keyring's
+    scheme: ``("Title", "UserName")`` for KeePassXC's).
+
+    One ``SearchItems`` call, then every item's ``Attributes`` asked for at once and
+    the answers read as they come (``secretstorage`` makes two calls per item, one
+    after another: 1,000 profiles cost seconds). No secret is read.
+    """
+    from jeepney import DBusAddress, MessageType, Properties, new_method_call
+    from jeepney.low_level import HeaderFields
+
+    bus, connection = "org.freedesktop.secrets", collection.connection
+    service_key, username_key = names
+    search = DBusAddress(collection.collection_path, bus, "org.freedesktop.Secret.Collection")
+    reply = connection.send_and_get_reply(
+        new_method_call(search, "SearchItems", "a{ss}", ({service_key: service},))
+    )
+    paths: list[str] = list(reply.body[0])
+    asked: dict[int, str] = {}
+    for path in paths:
+        serial = next(connection.outgoing_serial)
+        item = DBusAddress(path, bus, "org.freedesktop.Secret.Item")
+        connection.send(Properties(item).get("Attributes"), serial=serial)
+        asked[serial] = path
+    found: dict[str, str] = {}
+    while asked:
+        message = connection.receive(timeout=timeout)
+        answered = asked.pop(message.header.fields.get(HeaderFields.reply_serial, -1), "")
+        if answered and message.header.message_type == MessageType.method_return:
+            attributes = dict(message.body[0][1])
+            if attributes.get(service_key) == service:
+                found[answered] = str(attributes.get(username_key, ""))
+    return [found[path] for path in paths if path in found]

@@ -46,6 +46,7 @@ from tiledb.client.secrets._secret_service import (
     SecretServiceEntries,
     direct_use_refused,
     failure_kind,
+    usernames,
 )
 from tiledb.client.secrets.base import Availability, SecretBackend
 
@@ -129,8 +130,7 @@ class _Entries:
         scheme = ring.schemes[ring.scheme]  # attribute names: keyring's "schemes"
         collection = ring.get_preferred_collection()  # type: ignore[no-untyped-call]
         with contextlib.closing(collection.connection):
-            items = collection.search_items({scheme["service"]: SERVICE})
-            return [str(item.get_attributes().get(scheme["username"], "")) for item in items]
+            return usernames(collection, SERVICE, names=(scheme["service"], scheme["username"]))
 
     def delete(self, name: str) -> bool:
         from keyring.errors import PasswordDeleteError
