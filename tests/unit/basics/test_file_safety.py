@@ -13,8 +13,8 @@ import warnings
 from pathlib import Path
 
 import pytest
-from tests.backends import CHEAP_POLICY, VAULT_PASSPHRASE
 
+from tests.backends import CHEAP_POLICY, VAULT_PASSPHRASE
 from tiledb.client.errors import ConfigurationError, SecretBackendError
 from tiledb.client.operations.doctor.diagnose import diagnose
 from tiledb.client.secrets import encrypted_file

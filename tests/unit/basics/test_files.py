@@ -11,8 +11,8 @@ import stat
 from pathlib import Path
 
 import pytest
-from tests.faults import run_with_file_size_limit
 
+from tests.faults import run_with_file_size_limit
 from tiledb.client.basics.files import replace_atomically
 
 

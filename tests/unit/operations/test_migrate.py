@@ -8,9 +8,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from tests.faults import run_with_file_size_limit
 
 import tiledb
+from tests.faults import run_with_file_size_limit
 from tiledb.client.operations import migrate
 from tiledb.client.operations.migrate import MigrationError, apply_migration, plan_migration
 from tiledb.client.secrets.base import secret_entry_key

@@ -17,9 +17,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
-from tests.backends import HookedVault
 
 import tiledb
+from tests.backends import HookedVault
 from tiledb.client.client import client
 from tiledb.client.errors import ConfigurationError, SecretBackendError
 from tiledb.client.operations.configure import configure

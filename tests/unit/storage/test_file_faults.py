@@ -16,8 +16,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from tests.backends import CHEAP_POLICY, decrypt_every_copy
 
+from tests.backends import CHEAP_POLICY, decrypt_every_copy
 from tiledb.client.client import client
 from tiledb.client.errors import ConfigurationError, SecretBackendError
 from tiledb.client.operations.configure import configure

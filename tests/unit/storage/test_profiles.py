@@ -12,9 +12,9 @@ import time
 from pathlib import Path
 
 import pytest
-from tests.faults import run_with_file_size_limit
 
 import tiledb
+from tests.faults import run_with_file_size_limit
 from tiledb.client.errors import ConfigurationError
 from tiledb.client.storage import profiles as profiles_module
 from tiledb.client.storage.profiles import ProfileStore, resolve_profile_dir, resolve_profile_name

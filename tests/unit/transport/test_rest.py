@@ -9,8 +9,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from tests.reliability.inputs_support import closed_port
 
+from tests.reliability.inputs_support import closed_port
 from tiledb.client.errors import ConfigurationError
 from tiledb.client.testing import DEFAULT_TOKEN, LocalServer
 from tiledb.client.transport.rest import Attempts, RestClient, RestError, request_deadline
