@@ -363,3 +363,31 @@ def test_a_plugin_for_other_services_is_skipped_as_keyrings_chainer_does(
     assert value == "via-the-chain"
     assert "OtherServicesOnly (priority 9)" in reason and "SecretService" in reason
     assert keys[0] in items()  # it went to the Secret Service
+
+
+def test_listing_asks_for_every_items_attributes_at_once(
+    keys: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 22, finding 15: 2 D-Bus round trips per item made 1,000 profiles cost seconds."""
+    from jeepney.io.blocking import DBusConnection
+
+    backend = KeyringBackend()
+    made = [f"{keys[0]} [{index}]" for index in range(40)]
+    for key in made:
+        backend.set(key, "listed-not-read")
+    round_trips = []
+    original = DBusConnection.send_and_get_reply
+
+    def counted(self: DBusConnection, *args: object, **kwargs: object) -> object:
+        round_trips.append(1)
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(DBusConnection, "send_and_get_reply", counted)
+    try:
+        listed = backend.keys() or []
+    finally:
+        monkeypatch.setattr(DBusConnection, "send_and_get_reply", original)
+        for key in made:
+            backend.delete(key)
+    assert set(made) <= set(listed)
+    assert len(round_trips) < 10  # the session, the collection, one search (before: 80+)
