@@ -217,6 +217,7 @@ def secret_service(
     secret_service_bus.check_alive()
     monkeypatch.setenv("DBUS_SESSION_BUS_ADDRESS", secret_service_bus.address)
     yield secret_service_bus.address
+    secret_service_bus.check_alive()  # a daemon that died fails the test it died in
     # Each test's items are deleted afterwards: the next test starts with none of ours.
     subprocess.run(
         ["secret-tool", "clear", "service", "tiledb-client"],

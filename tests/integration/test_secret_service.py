@@ -164,12 +164,14 @@ def test_bus_gone_gives_fast_clear_error(monkeypatch: pytest.MonkeyPatch, tmp_pa
 
 
 def test_stopped_secret_service_times_out(
-    monkeypatch: pytest.MonkeyPatch, secret_service_bus: SecretServiceBus, keys: list[str]
+    monkeypatch: pytest.MonkeyPatch, own_secret_service_bus: SecretServiceBus, keys: list[str]
 ) -> None:
+    # Its own daemon: a gnome-keyring resumed after SIGSTOP may abort (tests/secret_service.py).
+    monkeypatch.setenv("DBUS_SESSION_BUS_ADDRESS", own_secret_service_bus.address)
     backend = KeyringBackend()
     backend.set(keys[0], "value")
     monkeypatch.setenv(TIMEOUT_ENV, "1")
-    secret_service_bus.keyring.send_signal(signal.SIGSTOP)  # D-Bus queues calls, nobody answers
+    own_secret_service_bus.keyring.send_signal(signal.SIGSTOP)  # D-Bus queues calls, nobody answers
     try:
         start = time.monotonic()
         availability = KeyringBackend().probe()
@@ -178,18 +180,20 @@ def test_stopped_secret_service_times_out(
         with pytest.raises(BackendUnavailableError, match=TIMEOUT_ENV):
             backend.get(keys[0])
     finally:
-        secret_service_bus.keyring.send_signal(signal.SIGCONT)
+        own_secret_service_bus.keyring.send_signal(signal.SIGCONT)
     monkeypatch.delenv(TIMEOUT_ENV)
     assert KeyringBackend().get(keys[0]) == "value"
 
 
 def test_stopped_secret_service_fails_fast_then_answers_again(
-    monkeypatch: pytest.MonkeyPatch, secret_service_bus: SecretServiceBus, keys: list[str]
+    monkeypatch: pytest.MonkeyPatch, own_secret_service_bus: SecretServiceBus, keys: list[str]
 ) -> None:
+    # Its own daemon: a gnome-keyring resumed after SIGSTOP may abort (tests/secret_service.py).
+    monkeypatch.setenv("DBUS_SESSION_BUS_ADDRESS", own_secret_service_bus.address)
     backend = KeyringBackend()
     backend.set(keys[0], "value")
     monkeypatch.setenv(TIMEOUT_ENV, "1")
-    secret_service_bus.keyring.send_signal(signal.SIGSTOP)
+    own_secret_service_bus.keyring.send_signal(signal.SIGSTOP)
     try:
         with pytest.raises(BackendUnavailableError, match="did not answer within 1 s"):
             backend.get(keys[0])
@@ -198,7 +202,7 @@ def test_stopped_secret_service_fails_fast_then_answers_again(
             backend.get(keys[0])  # the first read still waits on D-Bus: no queueing behind it
         assert time.monotonic() - start < 0.5
     finally:
-        secret_service_bus.keyring.send_signal(signal.SIGCONT)
+        own_secret_service_bus.keyring.send_signal(signal.SIGCONT)
     deadline = time.monotonic() + 10
     while (
         True
@@ -288,8 +292,10 @@ def test_profile_list_asks_the_secret_service_once_for_all_profiles(
 
 
 def test_a_call_that_timed_out_finishes_later(
-    monkeypatch: pytest.MonkeyPatch, secret_service_bus: SecretServiceBus, keys: list[str]
+    monkeypatch: pytest.MonkeyPatch, own_secret_service_bus: SecretServiceBus, keys: list[str]
 ) -> None:
+    # Its own daemon: a gnome-keyring resumed after SIGSTOP may abort (tests/secret_service.py).
+    monkeypatch.setenv("DBUS_SESSION_BUS_ADDRESS", own_secret_service_bus.address)
     # The keyring stops answering while a write is under way: the caller gets a clear
     # error within the limit. When the keyring answers again, the abandoned write
     # completes in the background (SECURITY.md says it may), and the same backend
@@ -297,7 +303,7 @@ def test_a_call_that_timed_out_finishes_later(
     backend = KeyringBackend()
     backend.set(keys[0], "old-value")
     monkeypatch.setenv(TIMEOUT_ENV, "1")
-    secret_service_bus.keyring.send_signal(signal.SIGSTOP)
+    own_secret_service_bus.keyring.send_signal(signal.SIGSTOP)
     try:
         started = time.monotonic()
         with pytest.raises(BackendUnavailableError, match="did not answer within 1 s") as caught:
@@ -305,7 +311,7 @@ def test_a_call_that_timed_out_finishes_later(
         assert time.monotonic() - started < 3
         assert "late-value" not in str(caught.value)
     finally:
-        secret_service_bus.keyring.send_signal(signal.SIGCONT)
+        own_secret_service_bus.keyring.send_signal(signal.SIGCONT)
     monkeypatch.setenv(TIMEOUT_ENV, "10")
     deadline = time.monotonic() + 10
     value = None
@@ -391,3 +397,40 @@ def test_listing_asks_for_every_items_attributes_at_once(
             backend.delete(key)
     assert set(made) <= set(listed)
     assert len(round_trips) < 10  # the session, the collection, one search (before: 80+)
+
+
+def test_listing_never_asks_an_item_for_one_property(
+    keys: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """gnome-keyring died (SIGABRT) in CI under a run of pending ``Properties.Get`` calls.
+
+    Its getter returns nothing, without an error, once the caller's client record is
+    gone, and GLib's ``Get`` handler aborts the daemon on that; its ``GetAll`` handler
+    leaves the value out. So the listing asks items for ``GetAll`` only.
+    """
+    from jeepney.io.blocking import DBusConnection
+    from jeepney.low_level import HeaderFields
+
+    backend = KeyringBackend()
+    made = [f"{keys[0]} [{index}]" for index in range(5)]
+    for key in made:
+        backend.set(key, "listed-not-read")
+    sent: list[tuple[str, str]] = []
+    original = DBusConnection.send
+
+    def recorded(self: DBusConnection, message: object, *args: object, **kwargs: object) -> object:
+        fields = message.header.fields  # type: ignore[attr-defined]
+        sent.append((str(fields.get(HeaderFields.path)), str(fields.get(HeaderFields.member))))
+        return original(self, message, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(DBusConnection, "send", recorded)
+    try:
+        listed = backend.keys() or []
+    finally:
+        monkeypatch.setattr(DBusConnection, "send", original)
+        for key in made:
+            backend.delete(key)
+    assert set(made) <= set(listed)
+    item_paths = [(path, member) for path, member in sent if "/collection/" in path]
+    asked_items = [member for path, member in item_paths if path.count("/") > 5]
+    assert asked_items and set(asked_items) == {"GetAll"}, sorted(set(asked_items))

@@ -153,9 +153,16 @@ def usernames(
     ``names`` are the attribute names of the service and the user name (keyring's
     scheme: ``("Title", "UserName")`` for KeePassXC's).
 
-    One ``SearchItems`` call, then every item's ``Attributes`` asked for at once and
-    the answers read as they come (``secretstorage`` makes two calls per item, one
-    after another: 1,000 profiles cost seconds). No secret is read.
+    One ``SearchItems`` call, then every item's properties asked for at once and the
+    answers read as they come (``secretstorage`` makes two calls per item, one after
+    another: 1,000 profiles cost seconds). No secret is read.
+
+    Each item is asked ``Properties.GetAll``, never ``Properties.Get``: gnome-keyring's
+    getter returns nothing, with no error, once the caller's client record is gone
+    (the caller disconnected, or the daemon handled its disconnection first), and
+    GLib's ``Get`` handler aborts the whole daemon on that (``g_assert (error !=
+    NULL)`` in ``invoke_get_property_in_idle_cb``), while its ``GetAll`` handler
+    leaves such a value out. A thousand pending ``Get`` calls are a thousand chances.
     """
     from jeepney import DBusAddress, MessageType, Properties, new_method_call
     from jeepney.low_level import HeaderFields
@@ -171,14 +178,14 @@ def usernames(
     for path in paths:
         serial = next(connection.outgoing_serial)
         item = DBusAddress(path, bus, "org.freedesktop.Secret.Item")
-        connection.send(Properties(item).get("Attributes"), serial=serial)
+        connection.send(Properties(item).get_all(), serial=serial)
         asked[serial] = path
     found: dict[str, str] = {}
     while asked:
         message = connection.receive(timeout=timeout)
         answered = asked.pop(message.header.fields.get(HeaderFields.reply_serial, -1), "")
         if answered and message.header.message_type == MessageType.method_return:
-            attributes = dict(message.body[0][1])
+            attributes = dict(message.body[0].get("Attributes", ("a{ss}", []))[1])
             if attributes.get(service_key) == service:
                 found[answered] = str(attributes.get(username_key, ""))
     return [found[path] for path in paths if path in found]
