@@ -242,3 +242,22 @@ def test_console_script(tmp_path: Path, hermetic_env: Path) -> None:
     )
     assert failed.returncode == 1
     assert failed.stderr.startswith("Error: ")
+
+
+def test_configure_records_a_session_lifetime(cli: Cli, vault: Path, hermetic_env: Path) -> None:
+    bad = cli(
+        "configure", "--host", "h.example", "--username", "ada", "--password-stdin",
+        "--workspace", "acme", "--session-lifetime", "forever", input="pw", expect=1,
+    )  # fmt: skip
+    assert "--session-lifetime 'forever' is not a duration" in bad.stderr
+    token = cli(
+        "configure", "--host", "h.example", "--token-stdin", "--session-lifetime", "8h",
+        input="tok-ws_2b7c9d1e3f4a5b6c-x", expect=1,
+    )  # fmt: skip
+    assert "--session-lifetime is for a password profile" in token.stderr
+    cli(
+        "configure", "--host", "h.example", "--username", "ada", "--password-stdin",
+        "--workspace", "acme", "--session-lifetime", "8h", input="pw",
+    )  # fmt: skip
+    profiles = json.loads((hermetic_env / ".tiledb" / "profiles.json").read_text())
+    assert profiles["default"]["client.session_lifetime"] == "8h"

@@ -116,7 +116,14 @@ def test_password_profile_session_token_is_shared_then_revoked(
         input=DEFAULT_PASSWORD,
     )
     assert cli("login", "--profile", "pw", "--json").json()["auth"] == "password"
-    cli("whoami", "--profile", "pw")
+    who = cli("whoami", "--profile", "pw")
+    assert "expires 20" in who.stdout and "renews it from 20" in who.stdout, who.stdout
+    expiry = cli("whoami", "--profile", "pw", "--json").json()
+    assert expiry["session_renews"] < expiry["session_expires"]  # renewed before it expires
+    doctor = cli("doctor", "--profile", "pw", "--json", expect=None).json()
+    findings = doctor["findings"]
+    (found,) = [f for f in findings if f["section"] == "profiles" and f["subject"] == "pw"]
+    assert f"cached session token expires {expiry['session_expires']}" in found["message"]
     made = [r for r in local_server.requests if r.route == "/v4/tokens" and r.method == "POST"]
     assert len(made) == 1  # whoami reused the session token login cached
     out = cli("logout", "--profile", "pw").stdout

@@ -90,7 +90,8 @@ def test_the_cached_record_names_host_user_and_expiry(ada: LocalServer) -> None:
     assert record["api_key"] == current.token
     assert (record["host"], record["username"]) == (ada.url, DEFAULT_USERNAME)
     expires = datetime.fromisoformat(record["expires_at"])
-    assert expires > datetime.now(timezone.utc) + timedelta(days=29)  # the server's 30 days
+    left = expires - datetime.now(timezone.utc)  # asked for: the default session lifetime
+    assert timedelta(hours=9, minutes=59) < left <= timedelta(hours=10), left
 
 
 @pytest.mark.parametrize(
@@ -655,7 +656,9 @@ def test_what_a_mint_asks_for(
     assert body["scope"] == "*"
     assert body["workspace_id"] == DEFAULT_WORKSPACE_ID
     assert body["name"].startswith("login-session-")
-    assert set(body) == {"name", "scope", "workspace_id"}
+    assert set(body) == {"name", "scope", "workspace_id", "expires_at"}
+    asked = datetime.fromisoformat(body["expires_at"]) - datetime.now(timezone.utc)
+    assert timedelta(hours=9, minutes=59) < asked <= timedelta(hours=10)  # the default lifetime
 
 
 def test_minting_verifies_the_server(local_tls_server: LocalServer, vault: Path) -> None:

@@ -109,7 +109,28 @@ def _summary(current: Session, user: User, workspace: Workspace) -> dict[str, An
         "backend": _credential_origin(settings),
         "profile": settings.profile_name if settings.profile is not None else None,
         "profile_file": str(settings.profile_file) if settings.profile is not None else None,
+        **_session_expiry(current),
     }
+
+
+def _session_expiry(current: Session) -> dict[str, str | None]:
+    """When the session token expires and when a process holding it renews it (UTC, ISO)."""
+    from tiledb.client.session.renewal import renews_at
+
+    expires, renews = current.expires_at, renews_at(current)
+    return {
+        "session_expires": expires.strftime("%Y-%m-%dT%H:%M:%SZ") if expires else None,
+        "session_renews": renews.strftime("%Y-%m-%dT%H:%M:%SZ") if renews else None,
+    }
+
+
+def _expiry_line(summary: dict[str, Any]) -> str:
+    if not summary["session_expires"]:
+        return "does not expire (an API token)" if summary["auth"] == "token" else "no expiry given"
+    return (
+        f"expires {summary['session_expires']}; a process holding it renews it from"
+        f" {summary['session_renews']}"
+    )
 
 
 def run_login(args: argparse.Namespace, out: Output) -> int:
@@ -230,6 +251,7 @@ def run_whoami(args: argparse.Namespace, out: Output) -> int:
             ("host", summary["host"]),
             ("workspace", f"{summary['workspace']} ({summary['workspace_id']}), {summary['role']}"),
             ("backend", summary["backend"]),
+            ("session token", _expiry_line(summary)),
         ]
     )
     _gap(out)

@@ -84,6 +84,7 @@ def session_environment(session: Session) -> dict[str, str]:
         "TILEDB_SSL_VERIFY": "true", ...}``.
     """
     params = dict(tiledb_params(session))
+    params["rest.token"] = session.token  # a password session's is only published in-process
     params.setdefault("ssl.verify", "true" if session.verify_ssl else "false")
     environment = {core_variable(key): value for key, value in params.items()}
     for name in _SECRET_VARIABLES:

@@ -3,7 +3,9 @@
 :func:`login` establishes a session (:func:`~tiledb.client.session.login.login_session`)
 and only then replaces the current one, under a lock, and puts its credentials into
 TileDB-Py's default context: a failed login leaves the previous session untouched.
-Nothing here writes ``os.environ``.
+A password session's token is also published in ``TILEDB_REST_TOKEN`` (one lock,
+:mod:`tiledb.client.basics.published_token`) and renewed before it expires
+(:mod:`tiledb.client.session.renewal`); ``logout`` withdraws it.
 """
 
 from __future__ import annotations
@@ -13,6 +15,8 @@ import threading
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
+from tiledb.client.basics.published_token import publish, withdraw
+from tiledb.client.session import renewal
 from tiledb.client.session.login import login_session, renewed_session
 from tiledb.client.session.session import Session
 from tiledb.client.session.tiledb_config import tiledb_params, update_default_ctx
@@ -44,16 +48,30 @@ def current(factory: RestFactory) -> Session:
         return session
     with _lock:
         if _current is None:
-            install(login_session(None, None, factory), update_default_ctx=False)
+            install(login_session(None, None, factory), update_default_ctx=False, factory=factory)
         assert _current is not None  # noqa: S101 - set just above
         return _current
 
 
-def install(session: Session | None, *, update_default_ctx: bool = True) -> None:
-    """Make ``session`` the current session (``None`` forgets it)."""
+def install(
+    session: Session | None, *, update_default_ctx: bool = True, factory: RestFactory | None = None
+) -> None:
+    """Make ``session`` the current session (``None`` forgets it).
+
+    A password session's token goes into ``TILEDB_REST_TOKEN``
+    (:mod:`tiledb.client.basics.published_token`), where every context it made reads
+    it on each request, and with ``factory`` it is renewed at 80 % of its life.
+    """
     global _current
     with _lock:
         _current = session
+        if session is not None and session.session_token_id:
+            publish(session.token)
+            if factory is not None:
+                renewal.schedule(session, lambda: _renew(session, factory))
+        else:
+            withdraw()
+            renewal.cancel()
         if update_default_ctx:
             _update_default_ctx(session)
 
@@ -87,26 +105,27 @@ def login(
         When the server cannot be reached.
     """
     session = login_session(profile_name, profile_dir, factory, arguments)
-    install(session)
+    install(session, factory=factory)
     return session
 
 
 def rest(session: Session, factory: RestFactory) -> RestClient:
     """Return a REST client of ``session``.
 
-    When the session's token is a session token reused from the cache and the
-    server refuses it (HTTP 401), the client asks :func:`_renew` for a new one
-    and repeats the request once with it.
+    When the session's token is a session token and the server refuses it (HTTP
+    401), the client asks :func:`_renew` for a new one and repeats the request once
+    with it.
     """
     renew = functools.partial(_renew, session, factory) if session.renewable else None
     return session.rest(factory, renew)
 
 
 def _renew(session: Session, factory: RestFactory) -> str:
-    """Replace ``session``'s refused token: once, however many threads ask.
+    """Replace ``session``'s token (refused, or near its expiry): once, however many ask.
 
-    The replacement becomes the current session (and TileDB-Py's default context
-    gets its token) if ``session`` still is the current one.
+    The replacement becomes the current session if ``session`` still is the current
+    one: its token is published before the old one is revoked, so that contexts
+    reading ``TILEDB_REST_TOKEN`` never send a revoked token.
 
     Raises
     ------
@@ -116,8 +135,11 @@ def _renew(session: Session, factory: RestFactory) -> str:
     with _lock:
         replacement = session.cache.renewed
         if replacement is None:
-            replacement = renewed_session(session.settings, factory)
+            replacement, obtained = renewed_session(session.settings, factory)
             session.cache.renewed = replacement
             if _current is session:
-                install(replacement)
+                same = tiledb_params(replacement) == tiledb_params(session)
+                install(replacement, update_default_ctx=not same, factory=factory)
+            if obtained.replaced is not None:
+                renewal.revoke_later(obtained.replaced, factory, session.settings)
         return replacement.token

@@ -95,7 +95,7 @@ def login_session(
 def _password_session(
     settings: SessionSettings, factory: RestFactory, obtained: ObtainedToken
 ) -> Session:
-    """The session of a session token; one reused from the cache can be renewed once."""
+    """The session of a session token, renewable (before it expires, or when refused)."""
     api_token = obtained.token
     return Session(
         host=settings.host.value,
@@ -106,14 +106,21 @@ def _password_session(
         ca_file=settings.ca_file.value or None,
         settings=settings,
         session_token_id=api_token.token_id,
-        renewable=obtained.reused,
+        renewable=True,
+        expires_at=api_token.expires_at,
     )
 
 
-def renewed_session(settings: SessionSettings, factory: RestFactory) -> Session:
-    """A session like the refused one, with a new session token (and the cache updated)."""
+def renewed_session(
+    settings: SessionSettings, factory: RestFactory
+) -> tuple[Session, ObtainedToken]:
+    """A session like the old one with a new session token (the cache updated).
+
+    The token it replaces is not revoked yet: the caller revokes it
+    (:func:`~tiledb.client.session.session_tokens.revoke_replaced`) once the new one
+    is in use, so that no request in flight is refused.
+    """
     from tiledb.client.session.session_tokens import obtain_session_token
 
-    return _password_session(
-        settings, factory, obtain_session_token(settings, factory, reuse=False)
-    )
+    obtained = obtain_session_token(settings, factory, reuse=False, revoke=False)
+    return _password_session(settings, factory, obtained), obtained

@@ -18,6 +18,7 @@ from tiledb.client.errors import ClientError, ConfigurationError
 from tiledb.client.session.settings import SessionSettings
 
 if TYPE_CHECKING:  # loaded when the server is first asked: a login asks nothing
+    from datetime import datetime
     from pathlib import Path
 
     from tiledb.client.basics.models import User, UserSelfWorkspace, Workspace
@@ -64,13 +65,16 @@ class Session:
     session_token_id : str or None
         Id of the session token made from a password, if any (``logout`` revokes it).
     renewable : bool
-        A session token reused from the cache: replaced once when the server
-        refuses it (see :func:`tiledb.client.session.current.rest`).
+        A session token made from a password: replaced when the server refuses it
+        (see :func:`tiledb.client.session.current.rest`) and before it expires.
+    expires_at : datetime or None
+        When the session token expires, as the server granted it.
     """
 
     __slots__ = (
         "ca_file",
         "cache",
+        "expires_at",
         "host",
         "renewable",
         "session_token_id",
@@ -90,6 +94,7 @@ class Session:
     settings: SessionSettings
     session_token_id: str | None
     renewable: bool
+    expires_at: datetime | None
     cache: _Cache
 
     def __init__(
@@ -104,6 +109,7 @@ class Session:
         settings: SessionSettings,
         session_token_id: str | None = None,
         renewable: bool = False,
+        expires_at: datetime | None = None,
     ) -> None:
         values = dict(locals())
         del values["self"]

@@ -43,13 +43,41 @@ logger = get_logger(__name__)
 EXPIRY_MARGIN = timedelta(minutes=5)
 
 
+LIFETIME_ENV = "TILEDB_CLIENT_SESSION_LIFETIME"
+DEFAULT_LIFETIME = "10h"  # a working day, and some
+
+
+def session_lifetime(settings: SessionSettings) -> timedelta:
+    """How long a new session token is asked to live.
+
+    ``TILEDB_CLIENT_SESSION_LIFETIME``, else the profile's ``client.session_lifetime``
+    (``configure --session-lifetime``), else 10 hours; durations as ``8h`` or ``90m``.
+    The server may grant less; the session is renewed at 80 % of what it grants.
+    """
+    import os
+
+    from tiledb.client.basics.durations import parse_duration
+
+    text = os.environ.get(LIFETIME_ENV)
+    what = LIFETIME_ENV
+    if not text and settings.profile:
+        text, what = settings.profile.get(profile_keys.SESSION_LIFETIME), "client.session_lifetime"
+    return parse_duration(text or DEFAULT_LIFETIME, what=what)
+
+
 class ObtainedToken:
-    """A session token, and whether it came from the cache (``reused``)."""
+    """A session token, whether it came from the cache (``reused``), and the one it replaced.
 
-    __slots__ = ("reused", "token")
+    ``replaced`` is left for the caller to revoke when it asked
+    :func:`obtain_session_token` not to (a renewal revokes it once the new token is in use).
+    """
 
-    def __init__(self, token: APIToken, reused: bool = False) -> None:
-        self.token, self.reused = token, reused
+    __slots__ = ("replaced", "reused", "token")
+
+    def __init__(
+        self, token: APIToken, reused: bool = False, replaced: APIToken | None = None
+    ) -> None:
+        self.token, self.reused, self.replaced = token, reused, replaced
 
     def __repr__(self) -> str:
         return f"ObtainedToken(token_id={self.token.token_id!r}, reused={self.reused})"
@@ -78,7 +106,7 @@ def cache_slot_of_profile(profile: Mapping[str, str]) -> tuple[SecretBackend, st
 
 
 def obtain_session_token(
-    settings: SessionSettings, factory: RestFactory, *, reuse: bool = True
+    settings: SessionSettings, factory: RestFactory, *, reuse: bool = True, revoke: bool = True
 ) -> ObtainedToken:
     """Return a valid session token for a username/password session.
 
@@ -91,7 +119,10 @@ def obtain_session_token(
         Makes the REST client that makes a new token.
     reuse : bool
         Reuse the cached token if it is not near its expiry (no request is made);
-        False makes a new one (the cached one was refused).
+        False makes a new one (the cached one was refused, or is renewed).
+    revoke : bool
+        Revoke the token the new one replaces now; False leaves it to the caller
+        (:attr:`ObtainedToken.replaced`).
 
     Raises
     ------
@@ -112,12 +143,14 @@ def obtain_session_token(
     token = _mint(settings, factory, known_workspace_id)
     if slot is not None:
         _save(slot, token, settings)
-    if replaced is not None:  # every token minted is revoked once nothing records it
-        _revoke_replaced(replaced, factory, settings)
-    return ObtainedToken(token)
+    if replaced is not None and revoke:  # every token minted is revoked once nothing records it
+        revoke_replaced(replaced, factory, settings)
+        replaced = None
+    return ObtainedToken(token, replaced=replaced)
 
 
-def _revoke_replaced(token: APIToken, factory: RestFactory, settings: SessionSettings) -> None:
+def revoke_replaced(token: APIToken, factory: RestFactory, settings: SessionSettings) -> None:
+    """Revoke a replaced session token; a failure is logged (``logout --everywhere`` finds it)."""
     from tiledb.client.errors import ClientError
 
     try:
@@ -183,6 +216,8 @@ def _mint(
             "The workspace is unknown: a session token is made for one workspace. Configure"
             f" the profile's workspace or set TILEDB_REST_WORKSPACE. [{settings.summary()}]"
         )
+    lifetime = session_lifetime(settings)
+    expires_at = (datetime.now(timezone.utc) + lifetime).strftime("%Y-%m-%dT%H:%M:%SZ")
     rest = factory.new_rest(
         settings.host.value,
         basic=BasicAuth(username, password),
@@ -201,6 +236,7 @@ def _mint(
                     "name": f"login-session-{uuid.uuid4()}",
                     "scope": "*",
                     "workspace_id": workspace_id,
+                    "expires_at": expires_at,
                 },
             )
         except RestError as exc:

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 from tiledb.client.basics.inputs import CredentialKind, check_name, clean_secret
 from tiledb.client.basics.logs import get_logger
 from tiledb.client.basics.protocol import normalize_host
+from tiledb.client.basics.published_token import is_published
 from tiledb.client.errors import (
     BackendUnavailableError,
     ConfigurationError,
@@ -562,12 +563,15 @@ def _with_credentials(
     """Attach the credential of the highest source that has one.
 
     A stored token is read from its backend only when no argument or environment
-    variable shadows it; a stored password is left for :meth:`Resolved.text`.
+    variable shadows it; a stored password is left for :meth:`Resolved.text`. The
+    session token this process published in ``TILEDB_REST_TOKEN`` for TileDB core
+    (:mod:`tiledb.client.basics.published_token`) is not a credential of the user's.
     """
+    env_token = environ.get("TILEDB_REST_TOKEN")
     layers: list[tuple[str | None, str | None, str, str]] = [
         (arguments.get("token"), arguments.get("password"), "argument", "argument"),
         (
-            environ.get("TILEDB_REST_TOKEN"),
+            None if is_published(env_token) else env_token,
             environ.get("TILEDB_REST_PASSWORD"),
             "TILEDB_REST_TOKEN",
             "TILEDB_REST_PASSWORD",

@@ -88,7 +88,8 @@ def update_default_ctx(params: Mapping[str, str]) -> None:
     ``contextvars.copy_context()``), and becomes the default of threads that have
     none of their own, such as threads started later
     (:func:`~tiledb.client.basics.tiledb_py.set_default_ctx_for_new_threads`).
-    Nothing is written to ``os.environ`` or a file.
+    Nothing is written to a file; a password session's token is published in
+    ``TILEDB_REST_TOKEN`` by :mod:`tiledb.client.session.current`, not here.
     """
     holder = default_ctx_var()
     try:
@@ -129,6 +130,10 @@ def tiledb_params(session: Session) -> dict[str, str]:
     (``profile_name``/``profile_dir``), or none at all (both empty) when it has no
     profile. ``rest.username`` and ``rest.password`` are set empty on purpose: the
     token is the credential, and core must not take a password from a profile.
+
+    A session token made from a password is left out: TileDB core then reads
+    ``TILEDB_REST_TOKEN``, where the session publishes it, on every request, so a
+    renewed token reaches every context already made.
     """
     settings = session.settings
     has_profile = settings.profile is not None
@@ -136,10 +141,11 @@ def tiledb_params(session: Session) -> dict[str, str]:
         "profile_name": settings.profile_name if has_profile else "",
         "profile_dir": os.path.dirname(settings.profile_path) if has_profile else "",  # noqa: PTH120
         "rest.server_address": session.host,
-        "rest.token": session.token,
         "rest.username": "",
         "rest.password": "",
     }
+    if not session.session_token_id:  # a session token is read from TILEDB_REST_TOKEN
+        params["rest.token"] = session.token
     if session.workspace:
         params["rest.workspace"] = session.workspace
     if not session.verify_ssl:

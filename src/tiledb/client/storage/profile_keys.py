@@ -41,6 +41,7 @@ CA_FILE = "ssl.ca_file"
 SECRET_BACKEND = "client.secret_backend"  # noqa: S105 - a key name, not a secret
 SECRET_ID = "client.secret_id"  # noqa: S105 - a key name, not a secret
 AUTH = "client.auth"  # "token" or "password": which secret the backend holds
+SESSION_LIFETIME = "client.session_lifetime"  # e.g. "10h": what a password login asks for
 
 # Plaintext secrets written by the vendor's package or TileDB core. We read them
 # (with a warning) and migrate them away; we never write them.

@@ -39,8 +39,10 @@ def profile_findings(
         name = shlex.quote(info.name)
         reconfigure = f"tiledb-client configure --profile {name} --overwrite ..."
         if info.state == "present":
+            password = info.auth == "password"
+            expiry = _session_expiry(profiles.get(info.name) or {}) if password else ""
             finding = Finding(
-                "profiles", info.name, "ok", f"{info.auth} in the {info.backend!r} backend"
+                "profiles", info.name, "ok", f"{info.auth} in the {info.backend!r} backend{expiry}"
             )
         elif info.state == "plaintext":
             finding = Finding(
@@ -77,3 +79,26 @@ def profile_findings(
             )
         findings.append(finding)
     return findings
+
+
+def _session_expiry(profile: dict[str, str]) -> str:
+    """``"; its session token expires ..."`` for a password profile's cached token, or ``""``."""
+    from tiledb.client.errors import SecretBackendError
+    from tiledb.client.session.session_tokens import cache_slot_of_profile, load_cached_token
+
+    try:
+        slot = cache_slot_of_profile(profile)
+        cached = load_cached_token(slot) if slot is not None else None
+    except SecretBackendError:
+        return ""
+    if cached is None:
+        return "; no session token cached (the next login makes one)"
+    token, _ = cached
+    if token.expires_at is None:
+        return "; its cached session token has no expiry"
+    from datetime import datetime, timezone
+
+    when = token.expires_at.strftime("%Y-%m-%dT%H:%M:%SZ")
+    if token.expires_at <= datetime.now(timezone.utc):
+        return f"; its cached session token expired at {when} (the next login makes one)"
+    return f"; its cached session token expires {when}, renewed by a process holding it at 80 %"
