@@ -56,9 +56,7 @@ def test_contexts_read_over_five_token_lifetimes(vault: Path) -> None:
         finally:
             tiledb.client.logout()
         sent = [r for r in server.requests if r.route.startswith(("/v1/arrays", "/v2/arrays"))]
-        revoked_after = server.url  # the server is still up for the listing below
 
-    assert revoked_after
     assert set(seen) == {"404"}, sorted(set(seen))
     ids = [r.auth.token_id for r in sent if r.auth]
     assert len(ids) == len(sent) and all(r.auth.ok for r in sent if r.auth)
