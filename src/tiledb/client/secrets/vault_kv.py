@@ -16,9 +16,7 @@ import os
 import threading
 import time
 from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, NoReturn
-from urllib.parse import urlsplit
 
 from tiledb.client.basics.deadline import timeout_from_env
 from tiledb.client.errors import BackendUnavailableError, SecretBackendError
@@ -193,12 +191,12 @@ class VaultBackend(SecretBackend):
         else:
             try:
                 if s.auth == "approle":
-                    secret_id = _read(Path(s.secret_id_file), "TILEDB_CLIENT_VAULT_SECRET_ID_FILE")
+                    secret_id = _read(s.secret_id_file, "TILEDB_CLIENT_VAULT_SECRET_ID_FILE")
                     client.auth.approle.login(
                         role_id=s.role, secret_id=secret_id, mount_point=s.auth_mount or "approle"
                     )
                 else:
-                    jwt = _read(Path(s.jwt_file), "TILEDB_CLIENT_VAULT_JWT_FILE")
+                    jwt = _read(s.jwt_file, "TILEDB_CLIENT_VAULT_JWT_FILE")
                     client.auth.kubernetes.login(
                         s.role, jwt, mount_point=s.auth_mount or "kubernetes"
                     )
@@ -306,24 +304,24 @@ class VaultBackend(SecretBackend):
 
     def _quick_read(self, s: VaultSettings, key: str) -> Any:
         """A token read without hvac (see docs/performance.md); ``None``: let hvac do it."""
-        token, url = s.auth == "token" and _token(), urlsplit(s.address)
+        token, (scheme, host, port, base) = s.auth == "token" and _token(), _split(s.address)
         proxied = {"http_proxy", "https_proxy", "all_proxy"} & {k.lower() for k in os.environ}
-        if not token or proxied or url.scheme not in ("http", "https") or not token.isprintable():
+        if not token or proxied or not host or not token.isprintable():
             return None
         import socket
 
-        path = f"{url.path.rstrip('/')}/v1/{s.mount}/data/{s.location(key)}"
-        request = f"GET {path} HTTP/1.0\r\nHost: {url.netloc}\r\nX-Vault-Token: {token}\r\n"
+        path = f"{base}/v1/{s.mount}/data/{s.location(key)}"
+        request = f"GET {path} HTTP/1.0\r\nHost: {s.address.split('/')[2]}\r\n"
+        request += f"X-Vault-Token: {token}\r\n"
         request += f"X-Vault-Namespace: {s.namespace}\r\n\r\n" if s.namespace else "\r\n"
         end, chunks = time.monotonic() + s.timeout, []
-        port = url.port or (443 if url.scheme == "https" else 80)
         try:
-            with socket.create_connection((url.hostname, port), timeout=s.timeout) as sock:
-                if url.scheme == "https":
+            with socket.create_connection((host, port), timeout=s.timeout) as sock:
+                if scheme == "https":
                     import ssl
 
                     context = ssl.create_default_context(cafile=s.ca_file or None)
-                    sock = context.wrap_socket(sock, server_hostname=url.hostname)
+                    sock = context.wrap_socket(sock, server_hostname=host)
                 sock.sendall(request.encode())
                 while chunk := sock.recv(65536):
                     chunks.append(chunk)
@@ -373,12 +371,25 @@ def _recorded(key: str) -> dict[str, str]:
     """The ``client.secret_store`` of the profile ``key`` names, as a dict (``{}``: none)."""
     name, _, rest = key.partition(": ")[2].partition(" @ ")
     try:
-        document = json.loads(Path(rest.rsplit(" [", 1)[0]).read_text(encoding="utf-8"))
+        with open(rest.rsplit(" [", 1)[0], encoding="utf-8") as file:
+            document = json.load(file)
         text = str(document[name][STORE_KEY])
     except (OSError, ValueError, LookupError, TypeError):
         return {}
     pairs = (item.split("=", 1) for item in text.split() if "=" in item)
     return {n: v for n, v in pairs if n in ("mount", "path", "address", "ca_file", "namespace")}
+
+
+def _split(address: str) -> tuple[str, str, int, str]:
+    """``(scheme, host, port, path)`` of a plain ``http(s)://`` address, else an empty host."""
+    scheme, _, rest = address.partition("://")
+    netloc, slash, path = rest.partition("/")
+    has_port = netloc.rpartition(":")[2].isdigit()
+    host, _, port = netloc.rpartition(":") if has_port else (netloc, "", "")
+    default = {"http": 80, "https": 443}.get(scheme)
+    if not default or not netloc.isascii() or "@" in netloc:
+        return scheme, "", 0, ""
+    return scheme, host.strip("[]"), int(port or default), (slash + path).rstrip("/")
 
 
 def _client(s: VaultSettings) -> hvac.Client:
@@ -395,13 +406,14 @@ def _client(s: VaultSettings) -> hvac.Client:
 
 
 def _token() -> str:
-    return _env("VAULT_TOKEN", "BAO_TOKEN") or _read(Path.home() / ".vault-token", "")
+    return _env("VAULT_TOKEN", "BAO_TOKEN") or _read(os.path.expanduser("~/.vault-token"), "")
 
 
-def _read(path: Path, setting: str) -> str:
+def _read(path: str, setting: str) -> str:
     """The stripped text of a credential file; ``""`` when absent and ``setting`` is empty."""
     try:
-        return path.read_text(encoding="utf-8").strip()
+        with open(path, encoding="utf-8") as file:
+            return file.read().strip()
     except OSError as exc:
         if not setting:
             return ""
