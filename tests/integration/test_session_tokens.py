@@ -418,9 +418,8 @@ def test_a_session_token_that_cannot_be_cached_still_logs_in(
 def test_an_unreadable_cached_token_is_replaced(
     local_server: LocalServer, secret_service: str, caplog: pytest.LogCaptureFixture
 ) -> None:
-    import keyring.backends.SecretService
+    import secretstorage
 
-    from tiledb.client.secrets import _chunks
     from tiledb.client.secrets.keyring_backend import SERVICE
 
     tiledb.client.configure(
@@ -433,14 +432,15 @@ def test_an_unreadable_cached_token_is_replaced(
     profile = ProfileStore().get("default")
     assert profile is not None
     key = secret_entry_key(profile["client.secret_id"], "session")
-    # A record split into pieces whose manifest is damaged: reading it is an error.
-    ring = keyring.backends.SecretService.Keyring()
-    ring.set_password(SERVICE, key, f"{_chunks.MARKER} garbage")
+    # A record that is not UTF-8 (written by another tool): reading it is an error.
+    with secretstorage.dbus_init() as connection:
+        collection = secretstorage.get_default_collection(connection)
+        collection.create_item("damaged", {"service": SERVICE, "username": key}, b"\xff\xfe")
     with caplog.at_level(logging.WARNING, logger="tiledb.client"):
         tiledb.client.login()
     (message,) = [r.getMessage() for r in caplog.records if "cached session" in r.getMessage()]
     assert message.startswith("cannot read the cached session token: ")
-    assert "manifest of pieces" in message
+    assert "UnicodeDecodeError" in message
     assert len(minted(local_server)) == 1
     assert get_backend("keyring").get(key) is not None  # replaced by the new token's record
 

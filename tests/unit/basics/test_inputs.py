@@ -22,6 +22,7 @@ TOKEN = "tdbk1a2b3c-ws_2b7c9d1e3f4a5b6c-9z8y7x6w5v"
         (" spaced password \r\n", "password", " spaced password "),
         ("pässwörd ☃", "password", "pässwörd ☃"),
         ("x" * MAX_SECRET_LENGTH, "token", "x" * MAX_SECRET_LENGTH),
+        ("\U0001f511" * 512, "password", "\U0001f511" * 512),
     ],
 )
 def test_surrounding_whitespace_is_removed(given: str, kind: str, expected: str) -> None:
@@ -44,6 +45,12 @@ def test_surrounding_whitespace_is_removed(given: str, kind: str, expected: str)
         ("pass\ud800word", "password", "lone surrogate U+D800"),
         ("x" * (MAX_SECRET_LENGTH + 1), "token", f"the limit is {MAX_SECRET_LENGTH}"),
         ("y" * (1024 * 1024), "password", f"the limit is {MAX_SECRET_LENGTH}"),
+        # counted in UTF-16, as OS keyrings store it: 2,050 bytes would not fit one entry
+        (
+            "\U0001f511" * 513,
+            "password",
+            f"is 1026 characters long; the limit is {MAX_SECRET_LENGTH}",
+        ),
     ],
 )
 def test_bad_secrets_are_refused_without_showing_them(given: str, kind: str, problem: str) -> None:

@@ -28,7 +28,7 @@ from tiledb.client.errors import (
     ConfigurationError,
     SecretBackendError,
 )
-from tiledb.client.secrets import _chunks, registry
+from tiledb.client.secrets import registry
 from tiledb.client.secrets.keyring_backend import (
     DEFAULT_TIMEOUT,
     SERVICE,
@@ -91,22 +91,10 @@ class WindowsLimitRing(FakeRing):
         super().set_password(service, username, password)
 
 
-class FlakyRing(WindowsLimitRing):
-    """Fails the write number ``fail_at`` (counting from 1), as a crash would."""
-
-    fail_at = 0
-
-    def set_password(self, service: str, username: str, password: str) -> None:
-        if len(self.writes) + 1 == self.fail_at:
-            self.writes.append("<failed>")
-            raise OSError("connection lost")
-        super().set_password(service, username, password)
-
-
 class SleepyRing(FakeRing):
     """Never answers (until the test ends)."""
 
-    def get_password(self, service: str, username: str) -> str | None:
+    def get_password(self, service: str, *args: str) -> str | None:
         RELEASE.wait(30)
         return None
 
@@ -183,7 +171,7 @@ def make(arm: Callable[..., None]) -> Callable[[type[FakeRing]], tuple[KeyringBa
     def make(cls: type[FakeRing]) -> tuple[KeyringBackend, FakeRing]:
         arm(cls)
         ring = cls()
-        return KeyringBackend(ring=ring, split_long=issubclass(cls, WindowsLimitRing)), ring
+        return KeyringBackend(ring=ring), ring
 
     return make
 
@@ -212,7 +200,7 @@ class TestConformanceWindowsLimit(BackendConformance):
     def backend(self, arm: Callable[..., None], monkeypatch: pytest.MonkeyPatch) -> KeyringBackend:
         arm(WindowsLimitRing)
         monkeypatch.setenv("PYTHON_KEYRING_BACKEND", f"{__name__}.WindowsLimitRing")
-        return KeyringBackend(split_long=True)  # as on Windows
+        return KeyringBackend()
 
 
 def test_importing_does_not_import_keyring() -> None:
@@ -481,95 +469,10 @@ class TestErrors:
         with pytest.raises(SecretBackendError, match="Can't delete"):
             backend.delete(KEY)
 
-    def test_too_long(self, make: Callable) -> None:
-        backend, ring = make(FakeRing)
-        with pytest.raises(ValueError, match="too long"):
-            backend.set(KEY, "x" * (_chunks.MAX_CHUNKS * _chunks.CHUNK_BYTES // 2 + 1))
-        assert ring.writes == []
-
-
-class TestChunks:
-    def test_split(self) -> None:
-        assert [len(piece) for piece in _chunks.split("x" * 5000)] == [1024] * 4 + [904]
-        secret = "a" + "🔑" * 1500  # 4 bytes each in UTF-16
-        pieces = _chunks.split(secret)
-        assert "".join(pieces) == secret
-        assert all(len(p.encode("utf-16-le")) <= _chunks.CHUNK_BYTES for p in pieces)
-
-    def test_layout(self, make: Callable) -> None:
+    def test_too_long_for_one_entry_is_refused_before_any_write(self, make: Callable) -> None:
         backend, ring = make(WindowsLimitRing)
-        secret = "s" * 5000
-        backend.set(KEY, secret)
-        assert sorted(ring.entries) == [KEY] + [f"{KEY} #a{index}" for index in range(1, 6)]
-        assert ring.entries[KEY].startswith(f"{_chunks.MARKER} v1 slot=a chunks=5 sha256=")
-        assert ring.writes[-1] == KEY  # the manifest is written last
-        assert backend.get(KEY) == secret
-        for value in ring.entries.values():  # each entry fits Windows Credential Manager
-            assert len(value.encode("utf-16-le")) <= WINDOWS_BLOB_LIMIT
-
-    def test_replace_and_delete(self, make: Callable) -> None:
-        backend, ring = make(WindowsLimitRing)
-        backend.set(KEY, "1" * 3000)
-        backend.set(KEY, "2" * 5000)  # the other slot, then the old one is removed
-        assert sorted(ring.entries) == [KEY] + [f"{KEY} #b{index}" for index in range(1, 6)]
-        assert backend.get(KEY) == "2" * 5000
-        backend.set(KEY, "short")
-        assert ring.entries == {KEY: "short"}
-        backend.set(KEY, "🔑" * 2000)
-        assert backend.get(KEY) == "🔑" * 2000
-        assert backend.delete(KEY) is True
-        assert ring.entries == {}
-
-    def test_marker_lookalike_is_stored_split(self, make: Callable) -> None:
-        backend, ring = make(FakeRing)
-        secret = f"{_chunks.MARKER} v1 slot=a chunks=1 sha256={'0' * 64}"
-        backend.set(KEY, secret)
-        assert ring.entries[KEY] != secret
-        assert backend.get(KEY) == secret
-
-    @pytest.mark.parametrize(
-        ("damage", "message"),
-        [
-            (lambda e: e.update({f"{KEY} #a2": "x" * 1024}), "do not match the manifest"),
-            (lambda e: e.pop(f"{KEY} #a2"), "piece 2 of 3 is missing"),
-            (lambda e: e.update({KEY: f"{_chunks.MARKER} garbage"}), "manifest of pieces"),
-        ],
-    )
-    def test_damage_is_detected(self, make: Callable, damage: Callable, message: str) -> None:
-        backend, ring = make(WindowsLimitRing)
-        backend.set(KEY, "q" * 2500)
-        damage(ring.entries)
-        with pytest.raises(SecretBackendError, match=message) as info:
-            backend.get(KEY)
-        assert "qqqq" not in str(info.value)
-        backend.set(KEY, "repaired")  # a damaged secret can be overwritten
-        assert backend.get(KEY) == "repaired"
-        assert backend.delete(KEY) is True
-        assert ring.entries == {}
-
-    @pytest.mark.parametrize("old", ["short-old", "o" * 3000], ids=["plain", "split"])
-    @pytest.mark.parametrize("fail_at", [1, 2, 3])
-    def test_interrupted_write_keeps_old_value(
-        self, make: Callable, old: str, fail_at: int
-    ) -> None:
-        backend, ring = make(FlakyRing)
-        backend.set(KEY, old)
-        ring.writes.clear()
-        FlakyRing.fail_at = fail_at
-        try:
-            with pytest.raises(BackendUnavailableError, match="connection lost"):
-                backend.set(KEY, "n" * 5000)
-        finally:
-            FlakyRing.fail_at = 0
-        assert backend.get(KEY) == old
-        backend.set(KEY, "n" * 5000)  # leftovers of the failed write are cleared
-        assert backend.get(KEY) == "n" * 5000
-        assert len(ring.entries) == 1 + 5
-        assert backend.delete(KEY) is True
-        assert ring.entries == {}
-
-    def test_delete_clears_leftovers(self, make: Callable) -> None:
-        backend, ring = make(FakeRing)
-        ring.entries.update({f"{KEY} #b1": "left", f"{KEY} #b2": "over"})
-        assert backend.delete(KEY) is False
-        assert ring.entries == {}
+        backend.set(KEY, "\U0001f511" * 512)  # 2,048 bytes of UTF-16: fits
+        with pytest.raises(ValueError, match="2052 bytes of UTF-16, at most 2048 fit"):
+            backend.set(KEY, "\U0001f511" * 513)
+        assert ring.writes == [KEY]
+        assert backend.get(KEY) == "\U0001f511" * 512

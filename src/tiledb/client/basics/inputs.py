@@ -29,13 +29,13 @@ from tiledb.client.errors import ConfigurationError
 
 __all__ = ["MAX_NAME_LENGTH", "MAX_SECRET_LENGTH", "CredentialKind", "check_name", "clean_secret"]
 
-MAX_SECRET_LENGTH = 8192
-"""The longest secret accepted, in characters.
+MAX_SECRET_LENGTH = 1024
+"""The longest secret accepted, in UTF-16 code units (characters; an emoji counts two).
 
-A token travels in one HTTP header line, and 8 KiB is the smallest common limit of a
-header line in HTTP servers and proxies (nginx's ``large_client_header_buffers``,
-Apache's ``LimitRequestFieldSize``); TileDB tokens are about 40 characters. Anything
-longer is a mistake (a pasted file, a binary) that would only fail later, less clearly.
+2,048 bytes of UTF-16 fit one entry of every OS keyring (Windows Credential Manager
+holds 2,560), so no backend splits a secret. TileDB tokens are about 40 characters and
+a cached session-token record about 300; anything longer is a mistake (a pasted file, a
+certificate) that would only fail later, less clearly.
 """
 
 MAX_NAME_LENGTH = 256
@@ -68,9 +68,10 @@ def _problem(value: str, kind: CredentialKind) -> str | None:
     """What is wrong with a secret (already stripped), or ``None``."""
     if not value:
         return "is empty" if kind == "password" else "is empty (or only whitespace)"
-    if len(value) > MAX_SECRET_LENGTH:
+    length = len(value) if value.isascii() else len(value) + sum(c > "\uffff" for c in value)
+    if length > MAX_SECRET_LENGTH:
         return (
-            f"is {len(value)} characters long; the limit is {MAX_SECRET_LENGTH}"
+            f"is {length} characters long; the limit is {MAX_SECRET_LENGTH}"
             " (is it the right value, not a file or a certificate?)"
         )
     if value.strip() == "":

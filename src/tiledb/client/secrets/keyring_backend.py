@@ -4,7 +4,8 @@ Keychain on macOS, Credential Manager on Windows, a Secret Service (gnome-keyrin
 KeePassXC) or KWallet on Linux. Entries use the service name ``"tiledb-client"``
 and the key as the user name, so a Secret Service shows the label
 ``Password for 'token: default @ /home/ada/.tiledb/profiles.json [1f3a9c2e]' on
-'tiledb-client'``. Secrets too long for one entry are split (see ``_chunks``).
+'tiledb-client'``. An entry holds at most :data:`ENTRY_BYTES` of UTF-16, which every
+secret the library accepts fits (:data:`~tiledb.client.basics.inputs.MAX_SECRET_LENGTH`).
 
 The keyring backend is chosen the way ``keyring`` chooses it, but afresh for each
 :class:`KeyringBackend` instance, and insecure choices (``fail``, ``null``, plaintext
@@ -27,14 +28,12 @@ use, never at import.
 from __future__ import annotations
 
 import contextlib
-import sys
 from collections.abc import Callable, Collection
 from typing import TYPE_CHECKING, ClassVar, Protocol, TypeVar
 
 from tiledb.client.basics.deadline import DeadlineExceeded, Lane, StillRunning, timeout_from_env
 from tiledb.client.basics.logs import get_logger
 from tiledb.client.errors import BackendUnavailableError, SecretBackendError
-from tiledb.client.secrets import _chunks
 from tiledb.client.secrets._keyring_choice import (
     NEW_SECRETS_ELSEWHERE,
     Failure,
@@ -53,7 +52,14 @@ from tiledb.client.secrets.base import Availability, SecretBackend
 if TYPE_CHECKING:
     from keyring.backend import KeyringBackend as Ring
 
-__all__ = ["DEFAULT_TIMEOUT", "SERVICE", "TIMEOUT_ENV", "KeyringBackend", "keyring_timeout"]
+__all__ = [
+    "DEFAULT_TIMEOUT",
+    "ENTRY_BYTES",
+    "SERVICE",
+    "TIMEOUT_ENV",
+    "KeyringBackend",
+    "keyring_timeout",
+]
 
 logger = get_logger(__name__)
 T = TypeVar("T")
@@ -63,6 +69,8 @@ TIMEOUT_ENV = "TILEDB_CLIENT_KEYRING_TIMEOUT"
 DEFAULT_TIMEOUT = 10.0
 """Seconds. Real calls take milliseconds; an unlock prompt needs a person."""
 PROBE_KEY = "probe: tiledb-client availability check"
+ENTRY_BYTES = 2048
+"""Largest UTF-16-LE size of one entry: Windows Credential Manager holds 2,560 bytes."""
 
 
 def keyring_timeout() -> float:
@@ -92,8 +100,17 @@ def _public(failure: Failure, action: str, key: str) -> SecretBackendError:
     return error
 
 
-class _Store(_chunks.EntryStore, Protocol):
-    """Entries that can also be listed (``None``: this store cannot list them)."""
+class _Store(Protocol):
+    """The entries of our service in one store; ``names`` is ``None`` where it cannot list."""
+
+    def get(self, name: str) -> str | None:
+        """Return the entry ``name``, or ``None``."""
+
+    def set(self, name: str, value: str) -> None:
+        """Create or replace the entry ``name``."""
+
+    def delete(self, name: str) -> bool:
+        """Delete the entry ``name``; return whether it existed."""
 
     def names(self) -> list[str] | None:
         """Every entry name, or ``None``."""
@@ -169,8 +186,7 @@ def _present(entries: _Store, keys: list[str]) -> frozenset[str]:
 
 
 def _mentions(exc: BaseException, secret: str) -> bool:
-    text = f"{exc!s} {exc!r} {exc.args!r}"
-    return any(piece in text for piece in [secret, *_chunks.split(secret)])
+    return secret in f"{exc!s} {exc!r} {exc.args!r}"
 
 
 class KeyringBackend(SecretBackend):
@@ -181,9 +197,6 @@ class KeyringBackend(SecretBackend):
     ring : keyring.backend.KeyringBackend, optional
         A keyring backend object to use instead of detecting one (tests, or an
         application that has chosen one). It is refused all the same if insecure.
-    split_long : bool, optional
-        Split secrets over 2,048 bytes of UTF-16 into several entries, as Windows
-        Credential Manager needs; default on Windows only.
 
     Examples
     --------
@@ -197,9 +210,8 @@ class KeyringBackend(SecretBackend):
         "the OS keyring (Keychain, Windows Credential Manager, Secret Service, KWallet)"
     )
 
-    def __init__(self, *, ring: Ring | None = None, split_long: bool | None = None) -> None:
+    def __init__(self, *, ring: Ring | None = None) -> None:
         self._given = ring
-        self._split = sys.platform == "win32" if split_long is None else split_long
         self._entries: _Store | None = None
         self._label = ""
         self._lane = Lane()  # one keyring operation at a time per instance, never stuck behind one
@@ -301,18 +313,20 @@ class KeyringBackend(SecretBackend):
         return Availability(available=True, reason=self._label)
 
     def get(self, key: str) -> str | None:
-        """Return the secret under ``key`` (reassembled if split), or ``None``."""
-        return self._call("read", key, lambda entries: _chunks.read_secret(entries, key))
+        """Return the secret under ``key``, or ``None``."""
+        return self._call("read", key, lambda entries: entries.get(key))
 
     def set(self, key: str, secret: str) -> None:
-        """Store ``secret`` under ``key``; ``ValueError`` if empty or far too long."""
+        """Store ``secret`` under ``key``; ``ValueError`` if empty or over :data:`ENTRY_BYTES`."""
         if not secret:
             raise ValueError("Refusing to store an empty secret.")
-        _chunks.check_size(secret)
-        split = self._split
-        self._call(
-            "store", key, lambda e: _chunks.write_secret(e, key, secret, split_long=split), secret
-        )
+        size = len(secret.encode("utf-16-le", "surrogatepass"))
+        if size > ENTRY_BYTES:
+            raise ValueError(
+                f"The secret is too long for an OS keyring entry: {size} bytes of UTF-16,"
+                f" at most {ENTRY_BYTES} fit (Windows Credential Manager's limit)."
+            )
+        self._call("store", key, lambda entries: entries.set(key, secret), secret)
 
     def contains_many(self, keys: Collection[str]) -> frozenset[str]:
         """Return those of ``keys`` that have an entry, in one call of the keyring.
@@ -326,11 +340,11 @@ class KeyringBackend(SecretBackend):
         )
 
     def delete(self, key: str) -> bool:
-        """Delete the secret under ``key`` and its pieces; return whether it existed."""
-        return self._call("delete", key, lambda entries: _chunks.delete_secret(entries, key))
+        """Delete the secret under ``key``; return whether it existed."""
+        return self._call("delete", key, lambda entries: entries.delete(key))
 
     def keys(self) -> list[str] | None:
-        """Return the keys of our secrets, sorted (a split secret's pieces count as it).
+        """Return the keys of our secrets, sorted.
 
         Returns
         -------
@@ -341,7 +355,7 @@ class KeyringBackend(SecretBackend):
         names = self._call("list the entries of", SERVICE, lambda entries: entries.names())
         if names is None:
             return None
-        return sorted({_chunks.secret_key_of(name) for name in names if name})
+        return sorted({name for name in names if name})
 
     def __repr__(self) -> str:
         return f"<KeyringBackend {self.name!r} {self._label or '(not resolved yet)'}>"

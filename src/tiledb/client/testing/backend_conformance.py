@@ -24,6 +24,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from tiledb.client.basics.inputs import MAX_SECRET_LENGTH
 from tiledb.client.errors import SecretBackendError
 from tiledb.client.secrets.base import Availability, SecretBackend, secret_entry_key
 
@@ -79,7 +80,7 @@ class BackendConformance:
         try:
             backend.set(key, "one")
             backend.set(other, "two")
-            backend.set(long_one, "x" * 5000)
+            backend.set(long_one, "x" * MAX_SECRET_LENGTH)
             assert backend.contains_many([key, other, missing, long_one]) == {
                 key,
                 other,
@@ -112,10 +113,11 @@ class BackendConformance:
         [
             "a-ws_2b7c9d1e3f4a5b6c-b",
             "pässwörd with spaces, quotes \" ' and unicode ✓",
-            "x" * 5000,  # longer than the Windows Credential Manager limit
+            "x" * MAX_SECRET_LENGTH,  # the longest secret the library accepts
+            "\U0001f511" * (MAX_SECRET_LENGTH // 2),  # as long, in UTF-16 (emoji count two)
             "line one\nline two\ttab",
         ],
-        ids=["token", "unicode", "long", "control"],
+        ids=["token", "unicode", "long", "long-emoji", "control"],
     )
     def test_values_survive_exactly(self, backend: SecretBackend, key: str, secret: str) -> None:
         backend.set(key, secret)
