@@ -60,7 +60,7 @@ def test_a_piped_token_with_surrounding_whitespace_is_stored_clean(
         (b"tdb-SeCrEt\x1b]0;title\x07value\n", "control character U+001B"),
         (b"tdb-SeCrEt\xffvalue\n", "not valid UTF-8"),
         (b"tdb-SeCrEt\xed\xa0\x80value\n", "not valid UTF-8"),  # an encoded lone surrogate
-        (b"x" * 100_000, "the limit is 8192"),
+        (b"x" * 100_000, "the limit is 1024"),
         (b"first-SeCrEt\nsecond\n", "several lines"),
     ],
 )

@@ -37,9 +37,8 @@ def test_doctor_lists_and_prune_removes_orphans_in_the_secret_service(
     vendor["rest.server_address"] = HOST
     vendor["rest.token"] = "tok-vendor-ws_1-x"
     vendor.save(overwrite=True)
-    # A long secret is split over several items: it is still one orphan.
     crashed = secret_entry_key(f"crashed @ {store.path} [0123abcd]", "session")
-    KeyringBackend().set(crashed, "s" * 5000)
+    KeyringBackend().set(crashed, "s" * 1000)
     elsewhere = secret_entry_key("default @ /somewhere/else/profiles.json [0123abcd]", "token")
     KeyringBackend().set(elsewhere, "not ours to judge")
 

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from tiledb.client.cli.common import CliError, add_json, add_profile_options
 from tiledb.client.cli.output import Output
+from tiledb.client.storage import profile_keys
 
 if TYPE_CHECKING:
     import enum
@@ -188,11 +189,9 @@ def run_logout(args: argparse.Namespace, out: Output) -> int:
             " longer accepted it)."
         )
     else:
-        kind = (
-            "an API token, never revoked by logout"
-            if profile.get("client.auth") != "password"
-            else "none cached"
-        )
+        location = profile_keys.secret_location(profile)
+        password = location is not None and location.auth == "password"
+        kind = "none cached" if password else "an API token, never revoked by logout"
         out.print(f"Profile {name!r} has no cached session token ({kind}); nothing to do.")
     return 0
 

@@ -15,6 +15,7 @@ from tiledb.client.cli.common import (
     stdin_is_terminal,
 )
 from tiledb.client.cli.output import Output
+from tiledb.client.storage import profile_keys
 
 __all__ = ["register", "run"]
 
@@ -172,9 +173,9 @@ def run(args: argparse.Namespace, out: Output) -> int:
     if vault is not None or lifetime is not None:
         with store.edit() as profiles:
             if vault is not None:  # where its secret is (never a Vault token)
-                profiles[name]["client.secret_store"] = vault
+                profiles[name][profile_keys.SECRET_STORE] = vault
             if lifetime is not None:
-                profiles[name]["client.session_lifetime"] = lifetime
+                profiles[name][profile_keys.SESSION_LIFETIME] = lifetime
     _report(out, store, name, verified)
     return 0
 

@@ -14,6 +14,7 @@ from tiledb.client.cli.common import (
     confirm,
 )
 from tiledb.client.cli.output import Output
+from tiledb.client.storage import profile_keys
 
 __all__ = ["register"]
 
@@ -155,13 +156,14 @@ def run_show(args: argparse.Namespace, out: Output) -> int:
         ("secret", secret),
         ("secret id", info.secret_id),
     ]
+    keys = profile_keys
     shown = {
-        "rest.server_address",
-        "rest.workspace",
-        "rest.username",
-        "client.secret_backend",
-        "client.secret_id",
-        "client.auth",
+        keys.HOST,
+        keys.WORKSPACE,
+        keys.USERNAME,
+        keys.SECRET_BACKEND,
+        keys.SECRET_ID,
+        keys.AUTH,
     }
     rows.extend((key, value) for key, value in info.settings.items() if key not in shown)
     out.fields(rows)

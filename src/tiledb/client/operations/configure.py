@@ -17,7 +17,7 @@ import warnings
 from typing import Any
 
 from tiledb.client.basics.ca_files import checked_ca_file
-from tiledb.client.basics.inputs import check_name, clean_secret
+from tiledb.client.basics.inputs import CredentialKind, check_name, clean_secret
 from tiledb.client.basics.protocol import (
     is_plain_http_remote,
     normalize_host,
@@ -29,7 +29,7 @@ from tiledb.client.operations.profile_secrets import (
     new_secret_id,
     revoke_cached_session,
 )
-from tiledb.client.secrets.base import SecretBackend, SecretKind, secret_entry_key
+from tiledb.client.secrets.base import SecretBackend, secret_entry_key
 from tiledb.client.secrets.registry import select_backend
 from tiledb.client.storage import profile_keys
 from tiledb.client.storage.profiles import ProfileStore, resolve_profile_name
@@ -108,7 +108,7 @@ def configure(
     ca_path = checked_ca_file(ca_file) if ca_file else None
     if token:
         secret, token_workspace = _split_token(token)
-        kind: SecretKind = "token"
+        kind: CredentialKind = "token"
         workspace = workspace or token_workspace
         username = None
     elif username and password:
@@ -133,12 +133,11 @@ def configure(
     if not overwrite and store.get(name) is not None:
         _refuse_existing(name, store)
     backend = select_backend(secret_backend)
+    location = profile_keys.SecretLocation(backend.name, new_secret_id(name, store), kind)
     profile = {
         profile_keys.HOST: normalized_host,
         profile_keys.WORKSPACE: str(workspace),
-        profile_keys.AUTH: kind,
-        profile_keys.SECRET_BACKEND: backend.name,
-        profile_keys.SECRET_ID: new_secret_id(name, store),
+        **location.entries(),
     }
     if kind == "password":
         profile[profile_keys.USERNAME] = str(username)
@@ -151,7 +150,7 @@ def configure(
     if previous is not None:
         # The old session token would stay valid on the server: revoke it (best effort).
         revoke_cached_session(name, store, previous, factory)
-    entry = secret_entry_key(profile[profile_keys.SECRET_ID], kind)
+    entry = secret_entry_key(location.secret_id, kind)
     # Unlock the backend now (a vault passphrase or keyring unlock prompt), not while
     # holding the profile lock that other processes wait on.
     backend.get(entry)

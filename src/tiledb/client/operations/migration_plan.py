@@ -31,12 +31,8 @@ __all__ = [
 
 def plaintext_secrets(profile: Mapping[str, str]) -> dict[SecretKind, str]:
     """Return the plaintext secrets of a profile, by kind (``{}`` when it has none)."""
-    found: dict[SecretKind, str] = {}
-    if profile.get(profile_keys.TOKEN):
-        found["token"] = profile[profile_keys.TOKEN]
-    if profile.get(profile_keys.PASSWORD):
-        found["password"] = profile[profile_keys.PASSWORD]
-    return found
+    kinds: dict[SecretKind, str] = {"token": profile_keys.TOKEN, "password": profile_keys.PASSWORD}
+    return {kind: profile[key] for kind, key in kinds.items() if profile.get(key)}
 
 
 Action = Literal["move", "skip", "error"]
@@ -158,8 +154,8 @@ def _profile_item(name: str, profile: Mapping[str, str], path: Path) -> Migratio
                 **{**common, "host": None},
             )
     if not found:
-        stored = profile.get(profile_keys.SECRET_BACKEND)
-        reason = f"already in the {stored!r} backend" if stored else "holds no secret"
+        stored = profile_keys.secret_location(profile)
+        reason = f"already in the {stored.backend!r} backend" if stored else "holds no secret"
         return MigrationItem(name, path, "profiles.json", "skip", reason, **common)
     return MigrationItem(
         name,

@@ -6,9 +6,9 @@ The order of the steps is described in :mod:`tiledb.client.operations.migrate`.
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
 from pathlib import Path
 
+from tiledb.client.basics.inputs import CredentialKind
 from tiledb.client.errors import ConfigurationError
 from tiledb.client.operations.migration_plan import MigrationItem, MigrationPlan, plaintext_secrets
 from tiledb.client.operations.profile_secrets import delete_profile_secrets, new_secret_id
@@ -20,6 +20,11 @@ from tiledb.client.storage.legacy_files import (
     read_cloud_json,
     replace_file,
     scrub_cloud_json,
+)
+from tiledb.client.storage.profile_keys import (
+    PLAINTEXT_SECRET_KEYS,
+    SecretLocation,
+    secret_location,
 )
 from tiledb.client.storage.profiles import ProfileStore
 
@@ -68,7 +73,7 @@ class MigrationRun:
         self.cloud_originals: dict[Path, tuple[bytes, int]] = {}
         self.stored: list[str] = []
         self.ids: dict[str, str] = {}
-        self.auth: dict[str, str] = {}
+        self.auth: dict[str, CredentialKind] = {}
         self.secrets: dict[str, dict[SecretKind, str]] = {}
         self.originals: dict[str, dict[str, str] | None] = {}
         self.replaced: list[dict[str, str]] = []
@@ -96,14 +101,11 @@ class MigrationRun:
         current = self.store.read()
         for item in self.moves:
             secrets: dict[SecretKind, str] = dict(item.secrets)
-            auth = str(item.auth)
+            auth: CredentialKind = "password" if item.auth == "password" else "token"
             existing = current.get(item.profile) if item.origin == "profiles.json" else None
-            if (
-                existing
-                and existing.get(profile_keys.SECRET_BACKEND)
-                and existing.get(profile_keys.SECRET_ID)
-            ):
-                auth = self._carry_over(existing, secrets, auth)
+            location = secret_location(existing)
+            if location is not None and location.secret_id:
+                auth = self._carry_over(location, secrets, auth)
             secret_id = new_secret_id(item.profile, self.store)
             for kind, value in secrets.items():
                 key = secret_entry_key(secret_id, kind)
@@ -113,17 +115,16 @@ class MigrationRun:
             self.secrets[item.profile] = secrets
 
     def _carry_over(
-        self, existing: Mapping[str, str], secrets: dict[SecretKind, str], auth: str
-    ) -> str:
+        self, existing: SecretLocation, secrets: dict[SecretKind, str], auth: CredentialKind
+    ) -> CredentialKind:
         """A profile with a stored secret and plaintext too: keep the stored kinds."""
-        old = get_backend(existing[profile_keys.SECRET_BACKEND])
+        old = get_backend(existing.backend)
         for kind in _CARRIED:
             if kind not in secrets:
-                value = old.get(secret_entry_key(existing[profile_keys.SECRET_ID], kind))
+                value = old.get(secret_entry_key(existing.secret_id, kind))
                 if value:
                     secrets[kind] = value
-        stored_auth = existing.get(profile_keys.AUTH) or "token"
-        return stored_auth if stored_auth in secrets else auth
+        return existing.auth if existing.auth in secrets else auth
 
     def rewrite_files(self) -> None:
         """Step 3: profiles.json under its lock, atomically; then cloud.json."""
@@ -136,15 +137,10 @@ class MigrationRun:
                             f"Profile {item.profile!r} changed while migrating; run again."
                         )
                     self.originals[item.profile] = dict(current)
-                    if current.get(profile_keys.SECRET_BACKEND) and current.get(
-                        profile_keys.SECRET_ID
-                    ):
+                    location = secret_location(current)
+                    if location is not None and location.secret_id:
                         self.replaced.append(dict(current))
-                    new = {
-                        k: v
-                        for k, v in current.items()
-                        if k not in (profile_keys.TOKEN, profile_keys.PASSWORD)
-                    }
+                    new = {k: v for k, v in current.items() if k not in PLAINTEXT_SECRET_KEYS}
                 else:
                     if current is not None:
                         raise ConfigurationError(
@@ -152,9 +148,9 @@ class MigrationRun:
                         )
                     self.originals[item.profile] = None
                     new = _cloud_profile(item)
-                new[profile_keys.SECRET_BACKEND] = self.backend.name
-                new[profile_keys.SECRET_ID] = self.ids[item.profile]
-                new[profile_keys.AUTH] = self.auth[item.profile]
+                auth = self.auth[item.profile]
+                location = SecretLocation(self.backend.name, self.ids[item.profile], auth)
+                new.update(location.entries())
                 profiles[item.profile] = new
         self.profiles_written = True
         for path in self.cloud_files:
@@ -167,10 +163,15 @@ class MigrationRun:
         for item in self.moves:
             profile = current.get(item.profile) or {}
             secret_id = self.ids[item.profile]
+            location = secret_location(profile)
             if (
                 plaintext_secrets(profile)
-                or profile.get(profile_keys.SECRET_ID) != secret_id
-                or profile.get(profile_keys.SECRET_BACKEND) != self.backend.name
+                or location is None
+                or location[:2]
+                != (
+                    self.backend.name,
+                    secret_id,
+                )
             ):
                 raise ConfigurationError(
                     f"Profile {item.profile!r} read back from {self.store.path} is not as written."
@@ -190,9 +191,10 @@ class MigrationRun:
         """Step 5: drop the replaced secrets; return what could not be done."""
         problems: list[str] = []
         for old in self.replaced:
+            location = secret_location(old)
             problems.extend(
-                f"could not delete the replaced secrets of"
-                f" {old.get(profile_keys.SECRET_ID)}: {problem}"
+                f"could not delete the replaced secrets of {location and location.secret_id}:"
+                f" {problem}"
                 for problem in delete_profile_secrets(old)
             )
         return problems
@@ -247,9 +249,10 @@ class MigrationRun:
         try:
             with self.store.edit() as profiles:
                 for name, original in self.originals.items():
+                    location = secret_location(profiles.get(name))
                     if original is not None:
                         profiles[name] = original
-                    elif profiles.get(name, {}).get(profile_keys.SECRET_ID) == self.ids.get(name):
+                    elif location is not None and location.secret_id == self.ids.get(name):
                         profiles.pop(name)
         except ConfigurationError as exc:
             problems.append(f"could not restore {self.store.path}: {exc}")

@@ -87,10 +87,8 @@ def _key_pattern(profile_file: Path) -> re.Pattern[str]:
 
 
 def _scan(store: ProfileStore, backends: Iterable[str]) -> OrphanReport:
-    named = {
-        (profile.get(profile_keys.SECRET_BACKEND), profile.get(profile_keys.SECRET_ID))
-        for profile in store.read().values()
-    }
+    locations = map(profile_keys.secret_location, store.read().values())
+    named = {location[:2] for location in locations if location is not None}
     pattern = _key_pattern(store.path)
     orphans: list[OrphanSecret] = []
     not_searched: list[tuple[str, str]] = []

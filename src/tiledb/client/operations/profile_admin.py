@@ -35,12 +35,21 @@ from typing import TYPE_CHECKING, Any, Literal
 from tiledb.client.basics.masking import mask
 from tiledb.client.errors import ConfigurationError, SecretBackendError
 from tiledb.client.operations.profile_secrets import (
+    credential_key,
     credential_may_be_present,
     delete_profile_secrets,
     revoke_cached_session,
 )
-from tiledb.client.secrets.base import SecretKind, secret_entry_key
-from tiledb.client.storage import profile_keys
+from tiledb.client.storage.profile_keys import (
+    HOST,
+    PLAINTEXT_SECRET_KEYS,
+    SECRET_BACKEND,
+    TOKEN,
+    USERNAME,
+    WORKSPACE,
+    plaintext_secret,
+    secret_location,
+)
 from tiledb.client.storage.profiles import ProfileStore, resolve_profile_name
 
 if TYPE_CHECKING:
@@ -63,8 +72,6 @@ logger = logging.getLogger(__name__)
 SecretState = Literal["present", "missing", "plaintext", "unknown", "none"]
 """Where a profile's secret stands: in its backend, missing from it, in plain text in
 the profile file, not checkable now (the backend is unavailable), or never configured."""
-
-_PLAINTEXT_KEYS = (profile_keys.TOKEN, profile_keys.PASSWORD)
 
 
 @dataclass(frozen=True)
@@ -128,18 +135,13 @@ class ProfileInfo:
 
 
 def _auth_kind(profile: Mapping[str, str]) -> str:
-    if profile.get(profile_keys.SECRET_BACKEND):
-        return "password" if profile.get(profile_keys.AUTH) == "password" else "token"
-    if profile.get(profile_keys.TOKEN):
-        return "token"
-    if profile.get(profile_keys.PASSWORD):
-        return "password"
-    return "none"
+    location, plaintext = secret_location(profile), plaintext_secret(profile)
+    return location.auth if location else plaintext[0] if plaintext else "none"
 
 
 def _shown_settings(profile: Mapping[str, str]) -> dict[str, str]:
     return {
-        key: (mask(value, tail=key == profile_keys.TOKEN) if key in _PLAINTEXT_KEYS else value)
+        key: (mask(value, tail=key == TOKEN) if key in PLAINTEXT_SECRET_KEYS else value)
         for key, value in profile.items()
     }
 
@@ -155,9 +157,9 @@ class _SecretChecker:
         """Ask each backend once about the secrets of all ``profiles`` (not one by one)."""
         wanted: dict[str, list[str]] = {}
         for profile in profiles:
-            key = _entry_key(profile)
-            if key is not None:
-                wanted.setdefault(profile[profile_keys.SECRET_BACKEND], []).append(key)
+            location, key = secret_location(profile), credential_key(profile)
+            if location is not None and key is not None:
+                wanted.setdefault(location.backend, []).append(key)
         from tiledb.client.secrets.registry import get_backend
 
         for backend_name, keys in wanted.items():
@@ -167,20 +169,18 @@ class _SecretChecker:
                 self._broken[backend_name] = str(exc)
 
     def state(self, profile: Mapping[str, str]) -> tuple[SecretState, str]:
-        backend_name = profile.get(profile_keys.SECRET_BACKEND)
-        if not backend_name:
-            if any(profile.get(key) for key in _PLAINTEXT_KEYS):
+        location, key = secret_location(profile), credential_key(profile)
+        if location is None:
+            if plaintext_secret(profile):
                 return "plaintext", "kept in plain text in the profile file"
             return "none", ""
-        secret_id = profile.get(profile_keys.SECRET_ID)
-        if not secret_id:
+        backend_name = location.backend
+        if key is None:
             return "missing", f"the profile names backend {backend_name!r} but no secret id"
         if backend_name in self._broken:
             return "unknown", self._broken[backend_name]
         from tiledb.client.secrets.registry import get_backend
 
-        kind: SecretKind = "password" if profile.get(profile_keys.AUTH) == "password" else "token"
-        key = secret_entry_key(secret_id, kind)
         try:
             known = self._known.get(backend_name)
             present = key in known if known is not None else get_backend(backend_name).contains(key)
@@ -189,16 +189,7 @@ class _SecretChecker:
             return "unknown", str(exc)
         if present:
             return "present", ""
-        return "missing", f"the {kind} is not in the {backend_name!r} backend"
-
-
-def _entry_key(profile: Mapping[str, str]) -> str | None:
-    """The backend key of a profile's token or password, if it names a backend."""
-    secret_id = profile.get(profile_keys.SECRET_ID)
-    if not profile.get(profile_keys.SECRET_BACKEND) or not secret_id:
-        return None
-    kind: SecretKind = "password" if profile.get(profile_keys.AUTH) == "password" else "token"
-    return secret_entry_key(secret_id, kind)
+        return "missing", f"the {location.auth} is not in the {backend_name!r} backend"
 
 
 def _info(
@@ -209,20 +200,19 @@ def _info(
         detail = "not checked"
     else:
         state, detail = checker.state(profile)
-    backend = profile.get(profile_keys.SECRET_BACKEND) or (
-        "plaintext" if state == "plaintext" else None
-    )
+    location = secret_location(profile)
+    backend = location.backend if location else ("plaintext" if state == "plaintext" else None)
     return ProfileInfo(
         name=name,
         profile_file=store.path,
-        host=profile.get(profile_keys.HOST),
-        workspace=profile.get(profile_keys.WORKSPACE),
-        username=profile.get(profile_keys.USERNAME),
+        host=profile.get(HOST),
+        workspace=profile.get(WORKSPACE),
+        username=profile.get(USERNAME),
         auth=_auth_kind(profile),
         backend=backend,
         state=state,
         secret_detail=detail,
-        secret_id=profile.get(profile_keys.SECRET_ID),
+        secret_id=location.secret_id or None if location else None,
         is_default=name == resolve_profile_name(None),
         settings=_shown_settings(profile),
     )
@@ -362,11 +352,11 @@ def delete_profile(
             _put_back(store, name, profile, position)
             raise SecretBackendError(
                 f"The secrets of profile {name!r} could not be deleted from the"
-                f" {profile.get(profile_keys.SECRET_BACKEND)!r} backend, so the profile was kept"
+                f" {profile.get(SECRET_BACKEND)!r} backend, so the profile was kept"
                 f" (deleting it would orphan them): {'; '.join(problems)} Fix the backend"
                 " (tiledb-client doctor), or pass --force to delete the profile anyway."
             )
-    deleted = bool(profile.get(profile_keys.SECRET_BACKEND)) and not problems
+    deleted = secret_location(profile) is not None and not problems
     logger.info("deleted profile %r from %s", name, store.path)
     return DeleteResult(info, revoked, revoke_problem, deleted, problems)
 

@@ -16,7 +16,7 @@ from tiledb.client.errors import ClientError, ConfigurationError
 from tiledb.client.operations.logout import logout
 from tiledb.client.secrets.base import SecretKind, secret_entry_key
 from tiledb.client.secrets.registry import get_backend
-from tiledb.client.storage import profile_keys
+from tiledb.client.storage.profile_keys import secret_location
 from tiledb.client.storage.profiles import ProfileStore
 from tiledb.client.transport.rest import RestFactory
 
@@ -50,20 +50,19 @@ def credential_key(profile: Mapping[str, str]) -> str | None:
 
     e.g. ``"token: default @ /home/ada/.tiledb/profiles.json [1f3a9c2e]"``.
     """
-    secret_id = profile.get(profile_keys.SECRET_ID)
-    if not profile.get(profile_keys.SECRET_BACKEND) or not secret_id:
+    location = secret_location(profile)
+    if location is None or not location.secret_id:
         return None
-    kind: SecretKind = "password" if profile.get(profile_keys.AUTH) == "password" else "token"
-    return secret_entry_key(secret_id, kind)
+    return secret_entry_key(location.secret_id, location.auth)
 
 
 def credential_may_be_present(profile: Mapping[str, str]) -> bool:
     """Return ``False`` only when the profile's backend says its credential is gone."""
-    key = credential_key(profile)
-    if key is None:
+    location, key = secret_location(profile), credential_key(profile)
+    if location is None or key is None:
         return True
     try:
-        return get_backend(profile[profile_keys.SECRET_BACKEND]).contains(key)
+        return get_backend(location.backend).contains(key)
     except ConfigurationError:
         return True  # the backend does not answer: it most likely deleted nothing either
 
@@ -75,10 +74,10 @@ def delete_profile_secrets(profile: Mapping[str, str]) -> list[str]:
     profile change, and a leftover secret is an orphan that ``tiledb-client doctor``
     reports and ``tiledb-client profile prune`` removes.
     """
-    backend_name = profile.get(profile_keys.SECRET_BACKEND)
-    secret_id = profile.get(profile_keys.SECRET_ID)
-    if not backend_name or not secret_id:
+    location = secret_location(profile)
+    if location is None or not location.secret_id:
         return []
+    backend_name, secret_id = location.backend, location.secret_id
     failures = []
     credential = credential_key(profile)
     # The credential goes last: if the backend fails midway, the profile's login secret
@@ -108,7 +107,8 @@ def revoke_cached_session(
     tuple of (bool, str or None)
         Whether a token was revoked, and why it could not be when that failed.
     """
-    if profile.get(profile_keys.AUTH) != "password" or not profile.get(profile_keys.SECRET_BACKEND):
+    location = secret_location(profile)
+    if location is None or location.auth != "password":
         return False, None
     try:
         result = logout(factory, name, str(store.directory))

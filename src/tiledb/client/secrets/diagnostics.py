@@ -2,15 +2,13 @@
 
 Used by ``tiledb-client backends`` and ``tiledb-client doctor``. Each backend is
 probed once (a probe never prompts, never raises, and the OS keyring's is bounded
-by its timeout) and timed; :func:`explain_selection` then applies the rule of
-:func:`~tiledb.client.secrets.registry.select_backend` to those results instead of
-probing again, so a hanging keyring costs one timeout, not two.
+by its timeout) and timed; :func:`explain_selection` then applies the selection rule
+(:func:`~tiledb.client.secrets.registry.choose_backend`) to those results.
 """
 
 from __future__ import annotations
 
 import logging
-import os
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -18,6 +16,7 @@ from typing import Any
 from tiledb.client.errors import ConfigurationError
 from tiledb.client.secrets import registry
 from tiledb.client.secrets.base import Availability
+from tiledb.client.secrets.registry import Selection
 
 __all__ = ["BackendStatus", "Selection", "backend_statuses", "explain_selection"]
 
@@ -64,29 +63,6 @@ class BackendStatus:
             "reason": self.reason,
             "probe_seconds": round(self.seconds, 4),
         }
-
-
-@dataclass(frozen=True)
-class Selection:
-    """Which backend a new secret would go to, and why.
-
-    Attributes
-    ----------
-    name : str or None
-        ``None`` when no backend would be chosen (``configure`` would fail).
-    why : str
-        e.g. ``"the first available of the automatic order (keyring, encrypted-file)"``.
-    usable : bool
-        Whether the chosen backend answered its probe.
-    """
-
-    name: str | None
-    why: str
-    usable: bool
-
-    def to_json(self) -> dict[str, Any]:
-        """Return a JSON-ready dict."""
-        return {"name": self.name, "why": self.why, "usable": self.usable}
 
 
 def backend_statuses() -> list[BackendStatus]:
@@ -138,45 +114,13 @@ def explain_selection(statuses: list[BackendStatus], explicit: str | None = None
         From :func:`backend_statuses`.
     explicit : str, optional
         A backend name given on the command line (``--backend``).
-
-    Returns
-    -------
-    Selection
     """
     by_name = {status.name: status for status in statuses}
-    env = os.environ.get(registry.BACKEND_ENV) or None
-    named, source = (explicit, "--backend") if explicit else (env, f"${registry.BACKEND_ENV}")
-    if named:
-        status = by_name.get(named)
-        if status is None:
-            known = ", ".join(by_name)
-            return Selection(
-                None,
-                f"{source} names {named!r}, which is not a known backend (known: {known})",
-                False,
-            )
-        if status.available:
-            return Selection(named, f"named by {source}", True)
-        return Selection(named, f"named by {source}, but unavailable: {status.reason}", False)
-    order = registry.automatic_order()
-    for name in order:
+
+    def probed(name: str) -> Availability | None:
         status = by_name.get(name)
-        if status is not None and status.available and not status.interactive:
-            why = f"the first available of the automatic order ({', '.join(order)})"
-            return Selection(name, why, True)
-    prompt_only = [name for name in order if name in by_name and by_name[name].interactive]
-    if prompt_only:
-        return Selection(
-            None,
-            f"{prompt_only[0]} can only ask for its passphrase at this terminal, so automatic"
-            f" selection skips it: name it (--backend {prompt_only[0]}), or set"
-            " TILEDB_CLIENT_PASSPHRASE or TILEDB_CLIENT_PASSPHRASE_FILE",
-            False,
-        )
-    return Selection(
-        None,
-        "no backend of the automatic order is available: start an OS keyring, or set"
-        " TILEDB_CLIENT_PASSPHRASE or TILEDB_CLIENT_PASSPHRASE_FILE for the encrypted file,"
-        f" or name a backend with ${registry.BACKEND_ENV}",
-        False,
-    )
+        if status is None:
+            return None
+        return Availability(status.available, status.reason, status.interactive)
+
+    return registry.choose_backend(explicit, probed)

@@ -6,7 +6,7 @@ checkout as well as installed. Plugins come from the entry-point group
 :class:`~tiledb.client.secrets.base.SecretBackend` subclass. A plugin that fails
 to load is logged and skipped, never fatal; a plugin cannot replace a built-in.
 
-The selection rule lives in :func:`select_backend` and nowhere else.
+The selection rule lives in :func:`choose_backend` and nowhere else.
 """
 
 from __future__ import annotations
@@ -16,16 +16,20 @@ import os
 import re
 import sys
 import threading
+from collections.abc import Callable
+from typing import Any, NamedTuple
 
 from tiledb.client.basics.logs import get_logger
 from tiledb.client.errors import BackendUnavailableError, ConfigurationError
-from tiledb.client.secrets.base import SecretBackend
+from tiledb.client.secrets.base import Availability, SecretBackend
 
 __all__ = [
     "BACKEND_ENV",
     "ENTRY_POINT_GROUP",
+    "Selection",
     "automatic_order",
     "backend_names",
+    "choose_backend",
     "forget_backends",
     "get_backend",
     "is_builtin",
@@ -175,19 +179,75 @@ def get_backend(name: str) -> SecretBackend:
         return instance
 
 
-def select_backend(explicit: str | None = None, *, checked: bool = False) -> SecretBackend:
-    """Choose the backend that stores a new secret.
+class Selection(NamedTuple):
+    """Which backend a new secret would go to (``name``, ``None`` for none), and why.
 
-    The rule, first match wins:
+    ``reasons`` lists, for a failed choice, why each candidate was passed over.
+    """
+
+    name: str | None
+    why: str
+    usable: bool
+    reasons: tuple[str, ...] = ()
+
+    def to_json(self) -> dict[str, Any]:
+        """Return a JSON-ready dict."""
+        return {"name": self.name, "why": self.why, "usable": self.usable}
+
+
+def choose_backend(
+    explicit: str | None, probe: Callable[[str], Availability | None], *, probe_named: bool = True
+) -> Selection:
+    """The selection rule, first match wins, over ``probe(name)`` (``None``: no such backend).
 
     1. ``explicit`` (the ``secret_backend=`` argument or ``--backend``);
     2. ``$TILEDB_CLIENT_SECRET_BACKEND``;
     3. the OS keyring, if a secure one answers within the keyring timeout;
     4. the encrypted file, if a passphrase source is configured (a terminal prompt
        alone does not count: the backend must then be named);
-    5. otherwise a :class:`ConfigurationError` saying what to set.
+    5. otherwise none. A plaintext store is never chosen automatically.
 
-    A plaintext store is never chosen automatically.
+    :func:`select_backend` probes live; ``tiledb-client doctor`` and ``backends`` pass the
+    probes they already made, so a hanging keyring costs one timeout, not two.
+    """
+    env = os.environ.get(BACKEND_ENV) or None
+    named, source = (explicit, "--backend") if explicit else (env, f"${BACKEND_ENV}")
+    if named:
+        availability = probe(named) if probe_named else Availability(True, "not probed")
+        if availability is None:
+            why = f"{source} names {named!r}, which is not a known backend"
+            return Selection(None, f"{why} (known: {', '.join(backend_names())})", False)
+        if availability.available:
+            return Selection(named, f"named by {source}", True)
+        why = f"named by {source}, but unavailable: {availability.reason}"
+        return Selection(named, why, False, (availability.reason,))
+    reasons, prompt_only = [], []
+    for name in _AUTOMATIC_ORDER:
+        availability = probe(name) or Availability(False, "not known")
+        if availability.available and not availability.interactive:
+            why = f"the first available of the automatic order ({', '.join(_AUTOMATIC_ORDER)})"
+            return Selection(name, why, True)
+        reason = availability.reason
+        if availability.available:
+            prompt_only.append(name)
+            reason = f"{reason}: a prompt only, so it is used when named (--backend {name})"
+        reasons.append(f"  {name}: {reason}")
+    why = (
+        "no backend of the automatic order is available: start an OS keyring, or set"
+        " TILEDB_CLIENT_PASSPHRASE or TILEDB_CLIENT_PASSPHRASE_FILE for the encrypted file,"
+        f" or name a backend with ${BACKEND_ENV}"
+    )
+    if prompt_only:
+        why = (
+            f"{prompt_only[0]} can only ask for its passphrase at this terminal, so automatic"
+            f" selection skips it: name it (--backend {prompt_only[0]}), or set"
+            " TILEDB_CLIENT_PASSPHRASE or TILEDB_CLIENT_PASSPHRASE_FILE"
+        )
+    return Selection(None, why, False, tuple(reasons))
+
+
+def select_backend(explicit: str | None = None, *, checked: bool = False) -> SecretBackend:
+    """Choose the backend that stores a new secret, by the rule of :func:`choose_backend`.
 
     Parameters
     ----------
@@ -207,34 +267,20 @@ def select_backend(explicit: str | None = None, *, checked: bool = False) -> Sec
         When the named backend does not exist (or, ``checked``, cannot be used here),
         or no backend is usable.
     """
-    name = explicit or os.environ.get(BACKEND_ENV) or None
-    if name is not None:
-        backend = get_backend(name)
-        if checked:
-            availability = backend.probe()
-            if not availability.available:
-                named_by = "--backend / secret_backend=" if explicit else BACKEND_ENV
-                raise BackendUnavailableError(
-                    f"The secret backend {name!r} ({named_by}) cannot be used here:"
-                    f" {availability.reason}.",
-                    hint="Make it available, or name another one (tiledb-client backends"
-                    " lists them).",
-                )
-        return backend
-    reasons = []
-    for candidate in _AUTOMATIC_ORDER:
-        backend = get_backend(candidate)
-        availability = backend.probe()
-        if availability.available and not availability.interactive:
-            logger.debug("secret backend %r chosen: %s", candidate, availability.reason)
-            return backend
-        reason = availability.reason
-        if availability.available:
-            reason = f"{reason}: a prompt only, so it is used when named (--backend {candidate})"
-        reasons.append(f"  {candidate}: {reason}")
+    choice = choose_backend(explicit, lambda name: get_backend(name).probe(), probe_named=checked)
+    if choice.usable and choice.name is not None:
+        logger.debug("secret backend %r chosen: %s", choice.name, choice.why)
+        return get_backend(choice.name)
+    if choice.name is not None:
+        named_by = "--backend / secret_backend=" if explicit else BACKEND_ENV
+        raise BackendUnavailableError(
+            f"The secret backend {choice.name!r} ({named_by}) cannot be used here:"
+            f" {choice.reasons[0]}.",
+            hint="Make it available, or name another one (tiledb-client backends lists them).",
+        )
     raise BackendUnavailableError(
         "No secure secret backend is available here:\n"
-        + "\n".join(reasons)
+        + "\n".join(choice.reasons)
         + "\nStart an OS keyring (on Linux: a Secret Service such as gnome-keyring), or set"
         " TILEDB_CLIENT_PASSPHRASE or TILEDB_CLIENT_PASSPHRASE_FILE to use the encrypted file,"
         f" or choose one with {BACKEND_ENV}."

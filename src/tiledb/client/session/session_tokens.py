@@ -96,13 +96,12 @@ def _cache_slot(settings: SessionSettings) -> tuple[SecretBackend, str] | None:
 
 def cache_slot_of_profile(profile: Mapping[str, str]) -> tuple[SecretBackend, str] | None:
     """Where a stored profile keeps its session token, if it keeps one."""
-    backend_name = profile.get(profile_keys.SECRET_BACKEND)
-    secret_id = profile.get(profile_keys.SECRET_ID)
-    if not backend_name or not secret_id or profile.get(profile_keys.AUTH) != "password":
+    location = profile_keys.secret_location(profile)
+    if location is None or not location.secret_id or location.auth != "password":
         return None
     from tiledb.client.secrets.registry import get_backend
 
-    return get_backend(backend_name), secret_entry_key(secret_id, "session")
+    return get_backend(location.backend), secret_entry_key(location.secret_id, "session")
 
 
 def obtain_session_token(

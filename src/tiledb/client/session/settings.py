@@ -319,17 +319,17 @@ class SessionSettings:
         from tiledb.client.basics.masking import mask
 
         rows = []
-        for name in ("host", "workspace", "username", "token", "password", "verify_ssl", "ca_file"):
-            resolved: Resolved | None = getattr(self, name)
+        for setting in SETTINGS:
+            resolved: Resolved | None = getattr(self, setting.name)
             if resolved is None or resolved.value in (None, ""):
                 continue
             value = resolved.value
             shown = (
-                mask(value if isinstance(value, str) else "(stored)", tail=name == "token")
-                if _BY_NAME[name].secret
+                mask(value if isinstance(value, str) else "(stored)", tail=setting.name == "token")
+                if setting.secret
                 else str(value)
             )
-            rows.append((name, shown, resolved.source))
+            rows.append((setting.name, shown, resolved.source))
         return rows
 
     def summary(self) -> str:
@@ -607,36 +607,32 @@ def _stored_credentials(
     A credential in a backend comes as a :class:`Resolved` whose value is a
     :class:`StoredSecret`; reading it is the caller's choice.
     """
-    if not profile:
-        return None
-    backend_name = profile.get(profile_keys.SECRET_BACKEND)
-    if backend_name:
+    location = profile_keys.secret_location(profile)
+    if location is not None:
         from tiledb.client.secrets.base import secret_entry_key
 
-        kind: CredentialKind = (
-            "password" if profile.get(profile_keys.AUTH) == "password" else "token"
-        )
-        secret_id = profile.get(profile_keys.SECRET_ID)
-        if not secret_id:
-            raise ConfigurationError(f"{source} names backend {backend_name!r} but no secret id.")
-        where = f"{source} via {backend_name}"
-        stored = StoredSecret(backend_name, secret_entry_key(secret_id, kind), kind, name, source)
-        resolved = Resolved(stored, where)
-        return (resolved, None, backend_name) if kind == "token" else (None, resolved, backend_name)
-    plaintext = profile_keys.TOKEN if profile.get(profile_keys.TOKEN) else None
-    plaintext = plaintext or (profile_keys.PASSWORD if profile.get(profile_keys.PASSWORD) else None)
+        if not location.secret_id:
+            raise ConfigurationError(
+                f"{source} names backend {location.backend!r} but no secret id."
+            )
+        key = secret_entry_key(location.secret_id, location.auth)
+        stored = StoredSecret(location.backend, key, location.auth, name, source)
+        resolved = Resolved(stored, f"{source} via {location.backend}")
+        pair = (resolved, None) if location.auth == "token" else (None, resolved)
+        return (*pair, location.backend)
+    plaintext = profile_keys.plaintext_secret(profile)
     if plaintext is None:
         return None
+    kind, key, value = plaintext
     message = (
-        f"{source} keeps its {plaintext} in plain text. Move it into a secret backend with: "
+        f"{source} keeps its {key} in plain text. Move it into a secret backend with: "
         f"tiledb-client migrate --profile {name}"
     )
     # One channel only: a warning the caller can filter (the command line shows it on
     # standard error). Logging it as well printed it twice where logging is not set up.
     warnings.warn(message, PlaintextSecretWarning, stacklevel=4)
-    plain_kind: CredentialKind = "token" if plaintext == profile_keys.TOKEN else "password"
-    resolved = _secret(profile[plaintext], plain_kind, f"{source}, plain text")
-    return (resolved, None, None) if plain_kind == "token" else (None, resolved, None)
+    resolved = _secret(value, kind, f"{source}, plain text")
+    return (resolved, None, None) if kind == "token" else (None, resolved, None)
 
 
 def _named(name: str, resolved: Resolved) -> Resolved:

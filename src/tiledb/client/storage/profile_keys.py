@@ -2,10 +2,17 @@
 
 A profile of ``profiles.json`` maps these keys to strings. TileDB core reads the
 ``rest.*`` and ``ssl.*`` ones; the ``client.*`` ones are ours and say which backend
-holds the profile's secret, under which id, and whether it is a token or a password.
+holds the profile's secret, under which id, and whether it is a token or a password:
+:func:`secret_location` reads them, :meth:`SecretLocation.entries` writes them, and no
+other code does.
 """
 
 from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import NamedTuple
+
+from tiledb.client.basics.inputs import CredentialKind
 
 __all__ = [
     "AUTH",
@@ -17,12 +24,18 @@ __all__ = [
     "PROFILE_DIR_ENV",
     "PROFILE_NAME_ENV",
     "SECRET_BACKEND",
+    "SECRET_STORE",
     "SECRET_ID",
+    "SESSION_LIFETIME",
     "TOKEN",
     "USERNAME",
     "VERIFY_SSL",
     "VERIFY_SSL_LEGACY",
     "WORKSPACE",
+    "SecretLocation",
+    "backend_users",
+    "plaintext_secret",
+    "secret_location",
 ]
 
 PROFILE_DIR_ENV = "TILEDB_PROFILE_DIR"
@@ -41,6 +54,7 @@ CA_FILE = "ssl.ca_file"
 SECRET_BACKEND = "client.secret_backend"  # noqa: S105 - a key name, not a secret
 SECRET_ID = "client.secret_id"  # noqa: S105 - a key name, not a secret
 AUTH = "client.auth"  # "token" or "password": which secret the backend holds
+SECRET_STORE = "client.secret_store"  # noqa: S105 - where in a shared store (vault: mount, path)
 SESSION_LIFETIME = "client.session_lifetime"  # e.g. "10h": what a password login asks for
 
 # Plaintext secrets written by the vendor's package or TileDB core. We read them
@@ -48,3 +62,38 @@ SESSION_LIFETIME = "client.session_lifetime"  # e.g. "10h": what a password logi
 TOKEN = "rest.token"  # noqa: S105 - a key name, not a token
 PASSWORD = "rest.password"  # noqa: S105 - a key name, not a password
 PLAINTEXT_SECRET_KEYS = (TOKEN, PASSWORD)
+
+
+class SecretLocation(NamedTuple):
+    """Where a profile keeps its secret: the backend, the secret's id, token or password.
+
+    ``secret_id`` is ``""`` when the profile names a backend but no id (a damaged profile).
+    """
+
+    backend: str
+    secret_id: str
+    auth: CredentialKind
+
+    def entries(self) -> dict[str, str]:
+        """The profile keys that record this location."""
+        return {SECRET_BACKEND: self.backend, SECRET_ID: self.secret_id, AUTH: self.auth}
+
+
+def secret_location(profile: Mapping[str, str] | None) -> SecretLocation | None:
+    """The location a profile records for its secret; ``None`` when it names no backend."""
+    backend = profile.get(SECRET_BACKEND) if profile else None
+    if not profile or not backend:
+        return None
+    auth: CredentialKind = "password" if profile.get(AUTH) == "password" else "token"
+    return SecretLocation(backend, profile.get(SECRET_ID, ""), auth)
+
+
+def backend_users(profiles: Mapping[str, Mapping[str, str]], backend: str) -> list[str]:
+    """The names of the profiles whose secret is in ``backend``, sorted."""
+    return sorted(n for n, p in profiles.items() if (secret_location(p) or "?")[0] == backend)
+
+
+def plaintext_secret(profile: Mapping[str, str] | None) -> tuple[CredentialKind, str, str] | None:
+    """``(kind, key, value)`` of a plain-text token (else password) the profile keeps."""
+    kinds: tuple[tuple[CredentialKind, str], ...] = (("token", TOKEN), ("password", PASSWORD))
+    return next(((k, key, profile[key]) for k, key in kinds if profile and profile.get(key)), None)

@@ -27,9 +27,7 @@ def backend_findings(
     """
     findings = []
     for status in statuses:
-        users = sorted(
-            n for n, p in profiles.items() if p.get(profile_keys.SECRET_BACKEND) == status.name
-        )
+        users = profile_keys.backend_users(profiles, status.name)
         if status.available:
             severity: Severity = "ok"
         elif selected in users:
@@ -68,9 +66,7 @@ def vault_findings(selected: str, profiles: dict[str, dict[str, str]]) -> list[F
 
     Unlocking checks the passphrase and the vault's MAC; no entry is decrypted.
     """
-    users = [
-        n for n, p in profiles.items() if p.get(profile_keys.SECRET_BACKEND) == "encrypted-file"
-    ]
+    users = profile_keys.backend_users(profiles, "encrypted-file")
     path = vault_path()
     if not users or not path.is_file():
         return []

@@ -90,8 +90,7 @@ def _shadow_findings(
         return []
     findings = []
     where = f"profile {name!r} ({store.path})"
-    stored = bool(profile.get(profile_keys.SECRET_BACKEND) or profile.get(profile_keys.TOKEN))
-    stored = stored or bool(profile.get(profile_keys.PASSWORD))
+    stored = bool(profile_keys.secret_location(profile) or profile_keys.plaintext_secret(profile))
     for variable in ("TILEDB_REST_TOKEN", "TILEDB_REST_PASSWORD"):
         if os.environ.get(variable) and stored:
             findings.append(

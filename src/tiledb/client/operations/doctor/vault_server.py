@@ -21,7 +21,7 @@ def vault_server_findings(selected: str, profiles: dict[str, dict[str, str]]) ->
     Runs when a profile uses the ``vault`` backend or ``$TILEDB_CLIENT_SECRET_BACKEND``
     names it; a problem is an error when the profile in use needs the server.
     """
-    users = sorted(n for n, p in profiles.items() if p.get(profile_keys.SECRET_BACKEND) == "vault")
+    users = profile_keys.backend_users(profiles, "vault")
     if not users and os.environ.get(BACKEND_ENV) != "vault":
         return []
     severity: Severity = "error" if selected in users else "warning"
