@@ -445,6 +445,14 @@ def test_missing_credentials(store: ProfileStore) -> None:
     assert str(caught.value).startswith(
         f"No credentials found: profile 'default' does not exist in {store.path}."
     )
+    store.save("lab", {"rest.server_address": "https://h.example"})
+    store.save("prod", {"rest.server_address": "https://h.example"})
+    with pytest.raises(ConfigurationError) as caught:
+        resolve()
+    assert str(caught.value).startswith(  # issue 20, finding 8: which profiles there are
+        f"No credentials found: profile 'default' does not exist in {store.path}"
+        " (it has 'lab', 'prod')."
+    )
     store.save("default", {"rest.server_address": "https://h.example"})
     with pytest.raises(ConfigurationError) as caught:
         resolve()

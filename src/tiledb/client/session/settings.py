@@ -495,7 +495,8 @@ def resolve(
     environ = os.environ
     name = resolve_profile_name(profile_name)
     store = ProfileStore(profile_dir)
-    profile = store.get(name)
+    profiles = store.read()
+    profile = dict(profiles[name]) if name in profiles else None
     source = _profile_source(name, store.file)
 
     host = _pick("host", arguments, environ, profile, source)
@@ -516,7 +517,8 @@ def resolve(
     settings = _with_credentials(settings, arguments, environ, profile, source)
     if require_credentials and settings.token is None and settings.password is None:
         raise ConfigurationError(
-            f"No credentials found: profile {name!r} does not exist in {store.file}."
+            f"No credentials found: profile {name!r} does not exist in {store.file}"
+            + (f" (it has {', '.join(map(repr, profiles))})." if profiles else ".")
             if profile is None
             else f"No credentials found in profile {name!r} ({store.file}).",
             hint=_configure_hint(name, profile is not None),
