@@ -535,8 +535,8 @@ def _configure_hint(name: str, exists: bool) -> str:
     """What to do when a profile holds no credentials: store some (or use the environment)."""
     overwrite = " --overwrite" if exists else ""
     return (
-        f"Use configure() (tiledb-client configure --profile {name}{overwrite}) to store"
-        " credentials first, or set TILEDB_REST_TOKEN."
+        f"Run tiledb-client configure --profile {name}{overwrite} to store credentials first,"
+        " or set TILEDB_REST_TOKEN."
     )
 
 
