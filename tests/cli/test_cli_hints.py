@@ -106,3 +106,23 @@ def test_library_errors_carry_the_same_hint(
     assert raised.value.hint.startswith("Set TILEDB_CLIENT_PASSPHRASE")
     assert str(raised.value).endswith(raised.value.hint)  # Python callers see it too
     assert GENERIC not in str(raised.value)
+
+
+def test_a_profile_finds_its_vault_without_the_variable(
+    cli: Cli, local_server: LocalServer, vault: Path, tmp_path: Path
+) -> None:
+    """Issue 20, finding 2: a cron job or a new shell without TILEDB_CLIENT_SECRETS_FILE.
+
+    The advice was to store the token again, which made a second vault and stranded the
+    real one; the profile now records its vault, and a login finds it there.
+    """
+    configure_token(cli, local_server.url)
+    unset = {"TILEDB_CLIENT_SECRETS_FILE": ""}
+    assert cli("login", env=unset).returncode == 0
+    assert cli("doctor", env=unset).returncode == 0
+    assert list(tmp_path.rglob("*.vault")) == [vault]  # no second vault
+    vault.rename(vault.with_name("moved.vault"))
+    error, hint = error_and_hint(cli("login", env=unset, expect=1))
+    assert f"The vault {vault} that holds this profile's secrets" in error
+    assert "does not exist" in error
+    assert "If it moved, point TILEDB_CLIENT_SECRETS_FILE at it" in hint

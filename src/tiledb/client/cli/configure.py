@@ -132,7 +132,7 @@ def run(args: argparse.Namespace, out: Output) -> int:
     # Everything that can be checked without the secret is checked before asking for it:
     # the CA file, and the backend the secret will go to.
     ca_file = checked_ca_file(args.ca_file) if args.ca_file else None
-    vault = _vault_location(args, store.get(name))
+    _pin_vault_location(args, store.get(name))
     lifetime = _session_lifetime(args)
     backend = select_backend(args.backend, checked=True).name
     interactive = stdin_is_terminal() and not (args.token_stdin or args.password_stdin)
@@ -170,12 +170,9 @@ def run(args: argparse.Namespace, out: Output) -> int:
         secret_backend=backend,
         **credentials,
     )
-    if vault is not None or lifetime is not None:
+    if lifetime is not None:
         with store.edit() as profiles:
-            if vault is not None:  # where its secret is (never a Vault token)
-                profiles[name][profile_keys.SECRET_STORE] = vault
-            if lifetime is not None:
-                profiles[name][profile_keys.SESSION_LIFETIME] = lifetime
+            profiles[name][profile_keys.SESSION_LIFETIME] = lifetime
     _report(out, store, name, verified)
     return 0
 
@@ -192,14 +189,14 @@ def _session_lifetime(args: argparse.Namespace) -> str | None:
     return str(args.session_lifetime).strip()
 
 
-def _vault_location(args: argparse.Namespace, old: Any) -> str | None:
-    """For the vault backend: pin its location for this run; return it for the profile."""
+def _pin_vault_location(args: argparse.Namespace, old: Any) -> None:
+    """For the vault backend: pin its location for this run (the profile records it)."""
     from tiledb.client.secrets.registry import BACKEND_ENV
 
     if (args.backend or os.environ.get(BACKEND_ENV)) != "vault":
         if args.vault_mount or args.vault_path:
             raise CliError("--vault-mount and --vault-path need --backend vault.")
-        return None
+        return
     from tiledb.client.operations.profile_secrets import credential_key
     from tiledb.client.secrets.registry import use_backend
     from tiledb.client.secrets.vault_kv import VaultBackend
@@ -211,7 +208,6 @@ def _vault_location(args: argparse.Namespace, old: Any) -> str | None:
     )
     pinned = VaultBackend(mount=s.mount, path=s.path or "/", address=s.address)
     use_backend(pinned)
-    return pinned.location()
 
 
 def _report(out: Output, store: Any, name: str, verified: Any) -> None:

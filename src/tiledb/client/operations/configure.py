@@ -133,7 +133,10 @@ def configure(
     if not overwrite and store.get(name) is not None:
         _refuse_existing(name, store)
     backend = select_backend(secret_backend)
-    location = profile_keys.SecretLocation(backend.name, new_secret_id(name, store), kind)
+    secret_id = new_secret_id(name, store)
+    entry = secret_entry_key(secret_id, kind)
+    where = backend.location(entry) or ""
+    location = profile_keys.SecretLocation(backend.name, secret_id, kind, where)
     profile = {
         profile_keys.HOST: normalized_host,
         profile_keys.WORKSPACE: str(workspace),
@@ -150,7 +153,6 @@ def configure(
     if previous is not None:
         # The old session token would stay valid on the server: revoke it (best effort).
         revoke_cached_session(name, store, previous, factory)
-    entry = secret_entry_key(location.secret_id, kind)
     # Unlock the backend now (a vault passphrase or keyring unlock prompt), not while
     # holding the profile lock that other processes wait on.
     backend.get(entry)

@@ -149,7 +149,9 @@ class MigrationRun:
                     self.originals[item.profile] = None
                     new = _cloud_profile(item)
                 auth = self.auth[item.profile]
-                location = SecretLocation(self.backend.name, self.ids[item.profile], auth)
+                secret_id = self.ids[item.profile]
+                where = self.backend.location(secret_entry_key(secret_id, auth)) or ""
+                location = SecretLocation(self.backend.name, secret_id, auth, where)
                 new.update(location.entries())
                 profiles[item.profile] = new
         self.profiles_written = True

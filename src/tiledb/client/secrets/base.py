@@ -21,18 +21,32 @@ Rules every backend follows (the conformance suite in
   backend's timeout.
 - ``keys`` lists every key stored (``None`` when the backend cannot enumerate), so
   orphan secrets can be found and removed.
+- ``location`` says where a new secret goes (a vault file, a Vault mount and path), for
+  the profile to record as ``client.secret_store``; :func:`recorded_location` reads it
+  back from the profile a key belongs to, so the secret is found again wherever the
+  environment points now.
 """
 
 from __future__ import annotations
 
 import abc
+import json
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar, Literal
 
 if TYPE_CHECKING:
     from collections.abc import Collection
 
-__all__ = ["Availability", "SecretBackend", "SecretKind", "secret_entry_key"]
+__all__ = [
+    "STORE_KEY",
+    "Availability",
+    "SecretBackend",
+    "SecretKind",
+    "recorded_location",
+    "secret_entry_key",
+]
+
+STORE_KEY = "client.secret_store"  # the profile key, e.g. "file=/path/secrets.vault"
 
 SecretKind = Literal["token", "password", "session"]
 """What an entry holds: an API token, an account password, or a cached session token."""
@@ -78,6 +92,26 @@ def secret_entry_key(secret_id: str, kind: SecretKind) -> str:
         that show entries to people (Keychain Access, Seahorse) show this text.
     """
     return f"{kind}: {secret_id}"
+
+
+def recorded_location(key: str) -> dict[str, str]:
+    """The ``client.secret_store`` the profile of ``key`` records, as a dict (``{}``: none).
+
+    ``key`` names its profile file and secret id (see :func:`secret_entry_key`); the
+    profile is found by that id, so a renamed profile still is. e.g. ``{"file":
+    "/home/ada/.local/share/tiledb-client/secrets.vault"}``.
+    """
+    secret_id = key.partition(": ")[2]
+    try:
+        file_name = secret_id.partition(" @ ")[2].rsplit(" [", 1)[0]
+        with open(file_name, encoding="utf-8") as file:  # noqa: PTH123 - no pathlib at login
+            document = json.load(file)
+        profiles = (p for p in document.values() if isinstance(p, dict))
+        profile = next(p for p in profiles if p.get("client.secret_id") == secret_id)
+        text = str(profile[STORE_KEY])
+    except (OSError, ValueError, LookupError, TypeError, StopIteration):
+        return {}
+    return dict(item.split("=", 1) for item in text.split() if "=" in item)
 
 
 class SecretBackend(abc.ABC):
@@ -138,6 +172,14 @@ class SecretBackend(abc.ABC):
         -------
         list of str or None
             e.g. ``["token: default @ /home/ada/.tiledb/profiles.json [1f3a9c2e]"]``.
+        """
+        return None
+
+    def location(self, key: str = "") -> str | None:
+        """Where the secret of ``key`` goes, for its profile to record; ``None``: nowhere.
+
+        e.g. ``"file=/home/ada/.local/share/tiledb-client/secrets.vault"``: ``key=value``
+        pairs without spaces in the values, read back by :func:`recorded_location`.
         """
         return None
 

@@ -34,7 +34,7 @@ from tiledb.client.basics.logs import get_logger
 from tiledb.client.errors import SecretBackendError, VaultTamperedError, WrongPassphraseError
 from tiledb.client.secrets import _vault, passphrase
 from tiledb.client.secrets._vault import FORMAT_NAME, FORMAT_VERSION, PRODUCTION_POLICY, KdfPolicy
-from tiledb.client.secrets.base import Availability, SecretBackend
+from tiledb.client.secrets.base import Availability, SecretBackend, recorded_location
 
 __all__ = [
     "FORMAT_NAME",
@@ -64,16 +64,17 @@ _key_cache_lock = threading.Lock()
 _FINGERPRINT_KEY = os.urandom(32)  # what secrets.token_bytes returns; without random
 
 
-def vault_path() -> Path:
-    """Return the vault file in use.
+def vault_path(key: str = "") -> Path:
+    """Return the vault file in use (for the secret ``key``).
 
     Returns
     -------
     pathlib.Path
-        ``$TILEDB_CLIENT_SECRETS_FILE``, else the user data directory, e.g.
-        ``Path("/home/ada/.local/share/tiledb-client/secrets.vault")``.
+        ``$TILEDB_CLIENT_SECRETS_FILE``, else the vault the profile of ``key`` records
+        (``client.secret_store``, written by ``configure``), else the user data
+        directory's, e.g. ``Path("/home/ada/.local/share/tiledb-client/secrets.vault")``.
     """
-    chosen = os.environ.get(SECRETS_FILE_ENV)
+    chosen = os.environ.get(SECRETS_FILE_ENV) or (recorded_location(key).get("file") if key else "")
     if chosen:
         return Path(chosen).expanduser().absolute()
     import platformdirs  # with tempfile, shutil and random: only without the variable
@@ -257,9 +258,21 @@ class EncryptedFileBackend(SecretBackend):
         reason = f"{state} {path}, passphrase from {source.label}"
         return Availability(True, reason, interactive=source.interactive)
 
+    def location(self, key: str = "") -> str:
+        """``file=<the vault file>``: where the profile's secret is found again."""
+        return f"file={vault_path(key)}"
+
     def get(self, key: str) -> str | None:
         """Return the secret under ``key``; ``None`` without a vault or an entry."""
-        vault = _read_vault(vault_path(), self.kdf_policy)
+        path = vault_path(key)
+        vault = _read_vault(path, self.kdf_policy)
+        if vault is None and not os.environ.get(SECRETS_FILE_ENV) and recorded_location(key):
+            raise SecretBackendError(
+                f"The vault {path} that holds this profile's secrets (recorded by configure)"
+                " does not exist.",
+                hint=f"If it moved, point {SECRETS_FILE_ENV} at it; if it is lost, store the"
+                " secret again (tiledb-client configure --overwrite).",
+            )
         if vault is None:
             return None
         aes_key = _unlock(vault)  # also checks the MAC, so a dropped entry is noticed
@@ -273,14 +286,14 @@ class EncryptedFileBackend(SecretBackend):
 
     def delete(self, key: str) -> bool:
         """Delete the entry ``key``; return whether there was one."""
-        vault = _read_vault(vault_path(), self.kdf_policy)
+        vault = _read_vault(vault_path(key), self.kdf_policy)
         if vault is None or key not in vault.entries:
             return False
         return self._change(key, None)
 
     def contains(self, key: str) -> bool:
         """Return whether ``key`` has an entry; needs no passphrase (names are in clear)."""
-        vault = _read_vault(vault_path(), self.kdf_policy)
+        vault = _read_vault(vault_path(key), self.kdf_policy)
         return vault is not None and key in vault.entries
 
     def keys(self) -> list[str]:
@@ -289,14 +302,20 @@ class EncryptedFileBackend(SecretBackend):
         return sorted(vault.entries) if vault is not None else []
 
     def contains_many(self, keys: Collection[str]) -> frozenset[str]:
-        """Return those of ``keys`` that have an entry: one read of the vault, no passphrase."""
-        vault = _read_vault(vault_path(), self.kdf_policy)
-        return frozenset(key for key in keys if vault is not None and key in vault.entries)
+        """Return those of ``keys`` that have an entry: one read per vault, no passphrase."""
+        by_path: dict[Path, list[str]] = {}
+        for key in keys:
+            by_path.setdefault(vault_path(key), []).append(key)
+        found: set[str] = set()
+        for path, wanted in by_path.items():
+            vault = _read_vault(path, self.kdf_policy)
+            found.update(key for key in wanted if vault is not None and key in vault.entries)
+        return frozenset(found)
 
     def _change(self, key: str, secret: str | None) -> bool:
         if not isinstance(key, str) or not key:
             raise ValueError("the key must be a non-empty string")
-        path = vault_path()
+        path = vault_path(key)
         # Unlock before taking the lock: a prompt must never hold other processes up.
         seen = _read_vault(path, self.kdf_policy) or _new_vault(path, self.kdf_policy)
         _unlock(seen, new=not seen.verifier)

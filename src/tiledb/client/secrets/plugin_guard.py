@@ -89,6 +89,10 @@ class GuardedPlugin(SecretBackend):
         """The plugin's ``contains_many``."""
         return self._guard(f"look up {len(keys)} entries", lambda: self.plugin.contains_many(keys))
 
+    def location(self, key: str = "") -> str | None:
+        """The plugin's ``location``."""
+        return self._guard("say where it stores", lambda: self.plugin.location(key))
+
     def keys(self) -> list[str] | None:
         """The plugin's ``keys``."""
         return self._guard("list its entries", self.plugin.keys)

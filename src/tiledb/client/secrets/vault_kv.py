@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, NoReturn
 
 from tiledb.client.basics.deadline import timeout_from_env
 from tiledb.client.errors import BackendUnavailableError, SecretBackendError
-from tiledb.client.secrets.base import Availability, SecretBackend
+from tiledb.client.secrets.base import Availability, SecretBackend, recorded_location
 
 if TYPE_CHECKING:
     import hvac
@@ -28,7 +28,6 @@ if TYPE_CHECKING:
 __all__ = ["SETTINGS", "VaultBackend", "VaultSettings"]
 
 _SAFE = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-")
-STORE_KEY = "client.secret_store"  # the profile's non-secret location of its secret
 K8S_TOKEN_FILE = "/var/run/secrets/kubernetes.io/serviceaccount/token"  # noqa: S105 - a path
 SETTINGS = {
     "mount": ("TILEDB_CLIENT_VAULT_MOUNT", "secret"),
@@ -115,7 +114,7 @@ class VaultBackend(SecretBackend):
         The profile's part is its ``client.secret_store``, e.g. ``"mount=secret
         path=tiledb-client/ address=https://vault.example.com:8200"`` (see :meth:`location`).
         """
-        given, recorded = self.overrides, _recorded(key) if key else {}
+        given, recorded = self.overrides, recorded_location(key) if key else {}
         env = {n: os.environ.get(v, "").strip() for n, (v, _) in SETTINGS.items()}
         env |= {
             "address": _env("VAULT_ADDR", "BAO_ADDR"),
@@ -365,19 +364,6 @@ class VaultBackend(SecretBackend):
             return False
         self._call("delete", key, "delete")
         return True
-
-
-def _recorded(key: str) -> dict[str, str]:
-    """The ``client.secret_store`` of the profile ``key`` names, as a dict (``{}``: none)."""
-    name, _, rest = key.partition(": ")[2].partition(" @ ")
-    try:
-        with open(rest.rsplit(" [", 1)[0], encoding="utf-8") as file:
-            document = json.load(file)
-        text = str(document[name][STORE_KEY])
-    except (OSError, ValueError, LookupError, TypeError):
-        return {}
-    pairs = (item.split("=", 1) for item in text.split() if "=" in item)
-    return {n: v for n, v in pairs if n in ("mount", "path", "address", "ca_file", "namespace")}
 
 
 def _split(address: str) -> tuple[str, str, int, str]:

@@ -67,16 +67,19 @@ PLAINTEXT_SECRET_KEYS = (TOKEN, PASSWORD)
 class SecretLocation(NamedTuple):
     """Where a profile keeps its secret: the backend, the secret's id, token or password.
 
-    ``secret_id`` is ``""`` when the profile names a backend but no id (a damaged profile).
+    ``secret_id`` is ``""`` when the profile names a backend but no id (a damaged profile);
+    ``store`` is where in the backend, as the backend words it (``"file=/path/secrets.vault"``).
     """
 
     backend: str
     secret_id: str
     auth: CredentialKind
+    store: str = ""
 
     def entries(self) -> dict[str, str]:
         """The profile keys that record this location."""
-        return {SECRET_BACKEND: self.backend, SECRET_ID: self.secret_id, AUTH: self.auth}
+        entries = {AUTH: self.auth, SECRET_BACKEND: self.backend, SECRET_ID: self.secret_id}
+        return {**entries, SECRET_STORE: self.store} if self.store else entries
 
 
 def secret_location(profile: Mapping[str, str] | None) -> SecretLocation | None:
@@ -85,7 +88,7 @@ def secret_location(profile: Mapping[str, str] | None) -> SecretLocation | None:
     if not profile or not backend:
         return None
     auth: CredentialKind = "password" if profile.get(AUTH) == "password" else "token"
-    return SecretLocation(backend, profile.get(SECRET_ID, ""), auth)
+    return SecretLocation(backend, profile.get(SECRET_ID, ""), auth, profile.get(SECRET_STORE, ""))
 
 
 def backend_users(profiles: Mapping[str, Mapping[str, str]], backend: str) -> list[str]:
