@@ -173,27 +173,14 @@ class UserSelfWorkspace(_Model):
 class Workspace(_Model):
     """The relationship between a user and workspace.
 
-    To access more details about the user's role, such as when it was updated,
-    and by whom, use ``workspaces.get_workspace_user()``.
-
     Attributes
     ----------
     workspace_id : str
         The unique id of the workspace, e.g. ``"ws_2b7c9d1e3f4a5b6c"``.
-    name : str
-        The name of the workspace.
-    description : str
-        A description of the workspace.
-    created_at : datetime
-        When the workspace was created.
-    updated_at : datetime
-        When the workspace was last updated.
     created_by : WorkspaceUser
         The user and action that created the user-workspace relationship.
     workspace_role : WorkspaceRole
         The user's role in the workspace.
-    image_id : str
-        The workspace's image, if any.
     membership : WorkspaceUser
         The caller's membership (the JSON field ``"self"``); also ``_self``.
     """

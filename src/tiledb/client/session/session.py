@@ -38,22 +38,10 @@ class _Cache:
 class Session:
     """An established session, immutable; the token (never a password) is never shown.
 
-    A plain class, not a dataclass (docs/performance.md).
-
-    Attributes
-    ----------
-    workspace : str or None
-        As configured (name or id), or the one the token names.
-    workspace_id : str or None
-        When known without asking the server.
-    settings : SessionSettings
-        Where each value came from.
-    session_token_id : str or None
-        The session token made from a password, if any (``logout`` revokes it).
-    renewable : bool
-        A password's session token: replaced when refused and before it expires.
-    expires_at : datetime or None
-        When the session token expires, as the server granted it.
+    A plain class, not a dataclass (docs/performance.md). ``workspace`` is as configured
+    (name or id) or the one the token names; ``workspace_id`` is known without asking the
+    server; ``session_token_id`` names a password's session token (``logout`` revokes it),
+    ``renewable``: replaced when refused and before ``expires_at``.
     """
 
     __slots__ = (
