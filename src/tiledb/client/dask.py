@@ -1,11 +1,7 @@
 """Dask workers with a job token of their own: :class:`TileDBSession`, a worker plugin.
 
-Every worker of the cluster gets a job token (scoped, expiring) in the environment
-variables TileDB core reads, so tasks call ``tiledb.open("tiledb://...")`` with no
-set-up. The client renews the token before it expires and the workers follow (core
-re-reads an unset parameter from its variable on every request); the tokens are
-revoked when the session is closed, the plugin is removed or the client closes. No
-worker ever holds the password or the profile's own token.
+How it mints, renews and revokes the token is in docs/how-to/dask.md; no worker ever
+holds the password or the profile's own token.
 """
 
 from __future__ import annotations
@@ -43,20 +39,13 @@ class TileDBSession(WorkerPlugin):  # type: ignore[misc]  # distributed is untyp
 
     Parameters
     ----------
-    client : distributed.Client
-        The client whose cluster's workers get the session.
     ttl : timedelta or str, optional
-        Lifetime asked for each job token, e.g. ``"1h"`` (default); renewed at about
-        80 % of the lifetime the server grants.
+        Lifetime asked for each job token, e.g. ``"1h"`` (default); renewed at about 80 %
+        of what the server grants.
     scope : str, optional
         The job token's scope, e.g. ``"array:read"``; default ``"*"``.
     profile_name, profile_dir : str, optional
         Log in with this profile; by default the current session.
-
-    Examples
-    --------
-    >>> with TileDBSession(client, ttl="1h", scope="array:read"):  # doctest: +SKIP
-    ...     client.gather(client.map(read_one, uris))
     """
 
     name = "tiledb-client-session"

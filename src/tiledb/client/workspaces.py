@@ -1,8 +1,4 @@
-"""Workspaces, as the vendor's ``tiledb.client.workspaces`` (3.0) offers them to sessions.
-
-Scripts written for the vendor's package call ``tiledb.client.workspaces.get_workspace()``
-after :func:`tiledb.client.login`; this module answers them from the current session.
-"""
+"""The vendor's ``tiledb.client.workspaces`` (3.0), answered from the current session."""
 
 from __future__ import annotations
 
@@ -23,17 +19,7 @@ class WorkspacesError(ClientError):
 
 
 def get_workspace(name_or_id: str | None = None) -> Workspace:
-    """Get the representation of a workspace by its name or id.
-
-    Parameters
-    ----------
-    name_or_id : str, optional
-        The workspace's name or id, e.g. ``"acme"`` or ``"ws_2b7c9d1e3f4a5b6c"``.
-        Defaults to the current session's workspace.
-
-    Returns
-    -------
-    Workspace
+    """Get the representation of a workspace by its name or id (default: the session's).
 
     Raises
     ------

@@ -1,8 +1,7 @@
-"""API tokens as the server returns them, and what every model of the server's data shares.
+"""API tokens as the server returns them, and the base of every server model.
 
-:class:`APIToken` lives apart from :mod:`tiledb.client.basics.models` (which
-re-exports it) because a login that reuses a cached session token needs it and
-nothing else of the models.
+Apart from :mod:`tiledb.client.basics.models` (which re-exports it): a login reusing a
+cached session token needs nothing else.
 """
 
 from __future__ import annotations
@@ -17,13 +16,7 @@ __all__ = ["APIToken", "parse_timestamp"]
 
 
 def parse_timestamp(value: Any) -> datetime | None:
-    """Parse an ISO 8601 timestamp such as ``"2025-01-15T10:20:30Z"``.
-
-    Returns
-    -------
-    datetime or None
-        A timezone-aware datetime; ``None`` for a missing or unparsable value.
-    """
+    """Parse an ISO 8601 timestamp (``"2025-01-15T10:20:30Z"``); ``None`` if missing or bad."""
     if not isinstance(value, str) or not value:
         return None
     text = value[:-1] + "+00:00" if value.endswith(("Z", "z")) else value
@@ -57,19 +50,7 @@ class _Model:
     """Readable multi-line repr, as the reference API prints its models, and ``to_dict``."""
 
     def to_dict(self) -> dict[str, Any]:
-        """Return the object as the server sent it: wire keys, nested models as dicts.
-
-        Timestamps stay :class:`~datetime.datetime` objects and roles become their
-        wire strings, as the vendor's ``to_dict()`` gives them.
-
-        Examples
-        --------
-        >>> WorkspaceUser(user_id="usr_1", username="ada", role=WorkspaceRole.ADMIN).to_dict()
-        ... # doctest: +NORMALIZE_WHITESPACE
-        {'user_id': 'usr_1', 'username': 'ada', 'display_name': None, 'email': None,
-         'image_id': None, 'role': 'admin', 'added_by': None, 'created_at': None,
-         'deleted_at': None}
-        """
+        """Return the object with the wire's keys, nested models as dicts, roles as strings."""
         result: dict[str, Any] = {}
         for item in fields(self):  # type: ignore[arg-type]
             key = item.metadata.get("wire", item.name)
@@ -114,13 +95,7 @@ class APIToken(_Model):
         )
 
     def to_dict(self, *, include_api_key: bool = False) -> dict[str, Any]:
-        """Return the token with the wire's keys; ``api_key`` only when asked for.
-
-        Examples
-        --------
-        >>> sorted(APIToken(token_id="tok_1", api_key="s3cret").to_dict())
-        ['created_at', 'expires_at', 'name', 'scope', 'token_id', 'workspace_id']
-        """
+        """Return the token with the wire's keys; ``api_key`` only when asked for."""
         result = super().to_dict()
         if not include_api_key:
             result.pop("api_key", None)

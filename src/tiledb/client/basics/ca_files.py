@@ -1,12 +1,6 @@
 """CA files (``ssl.ca_file``): stored by absolute path, checked before they are needed.
 
-A relative path means something else in every directory: ``configure`` stores the
-absolute path of the file it was given, and refuses a file that is missing, unreadable
-or holds no certificate. A file that goes missing later is reported by name (at login,
-by ``whoami`` and ``doctor``) instead of surfacing as an ``OSError`` of the HTTP stack.
-
-Only :mod:`os` is used (no :mod:`pathlib`): a login with ``TILEDB_SSL_CA_FILE`` checks its
-file on the login path, which stays cheap.
+Only :mod:`os`, no :mod:`pathlib`: a ``TILEDB_SSL_CA_FILE`` login checks its file.
 """
 
 from __future__ import annotations
@@ -22,29 +16,12 @@ _MAX_BYTES = 16 * 1024 * 1024  # a large CA bundle is about 200 KiB
 
 
 def absolute_ca_file(path: str | os.PathLike[str]) -> str:
-    """Return ``path`` made absolute (``~`` expanded, ``.``/``..`` removed; links kept).
-
-    Examples
-    --------
-    >>> import os
-    >>> absolute_ca_file("~/ca.pem") == os.path.join(os.path.expanduser("~"), "ca.pem")
-    True
-    """
-    # os.path.abspath, not Path.resolve(): ".." goes, but a symlink such as
-    # /etc/ssl/certs/ca-certificates.crt stays as named.
+    """Return ``path`` absolute, ``~`` expanded and ``..`` removed, symbolic links kept."""
     return os.path.abspath(os.path.expanduser(os.fspath(path)))  # noqa: PTH100, PTH111
 
 
 def ca_file_problem(path: str | os.PathLike[str]) -> str | None:
-    """Say why ``path`` cannot serve as a CA bundle, or return ``None`` when it can.
-
-    Returns
-    -------
-    str or None
-        e.g. ``"does not exist"``, ``"is a directory, not a file"``, ``"cannot be read
-        (Permission denied)"`` or ``"holds no PEM certificate (no -----BEGIN CERTIFICATE-----
-        line)"``.
-    """
+    """Say why ``path`` cannot be a CA bundle (e.g. ``"does not exist"``), or ``None``."""
     try:
         with open(path, "rb") as handle:  # noqa: PTH123 - no pathlib on the login path
             head = handle.read(_MAX_BYTES)
@@ -60,25 +37,7 @@ def ca_file_problem(path: str | os.PathLike[str]) -> str | None:
 
 
 def checked_ca_file(path: str | os.PathLike[str], *, hint: str | None = None) -> str:
-    """Return the absolute path of a usable CA file, or raise naming it.
-
-    Parameters
-    ----------
-    path : str or path-like
-        As given, e.g. ``"./local-ca.pem"``.
-    hint : str, optional
-        What to do when it cannot be used; says to give a PEM file by default.
-
-    Returns
-    -------
-    str
-        e.g. ``"/home/ada/project/local-ca.pem"``.
-
-    Raises
-    ------
-    ConfigurationError
-        When the file is missing, unreadable, or holds no certificate.
-    """
+    """Return the absolute path of a usable CA file, or raise ConfigurationError naming it."""
     absolute = absolute_ca_file(path)
     problem = ca_file_problem(absolute)
     if problem is None:

@@ -1,14 +1,8 @@
 """Run one call with a time limit, so a store that hangs cannot hang the caller.
 
-A call into the OS keyring can block indefinitely: a D-Bus session bus that
-accepts the connection and never replies, a Secret Service waiting on an unlock
-prompt nobody will see. Python cannot interrupt a thread, so the call runs in a
-daemon worker thread and the caller stops waiting after the limit. A call that
-timed out may still finish later in the background; its result is discarded.
-
-A :class:`Lane` runs such calls one at a time. While a call that outlived its
-limit is still running, later calls fail at once with :class:`StillRunning`
-instead of queueing behind it; when it finally returns, the lane answers again.
+Python cannot interrupt a thread: the call runs in a daemon thread and the caller stops
+waiting; a :class:`Lane` then fails later calls at once until it returns
+(docs/performance.md, "Keyring calls that hang").
 """
 
 from __future__ import annotations
@@ -28,13 +22,7 @@ T = TypeVar("T")
 
 
 class DeadlineExceeded(Exception):  # noqa: N818 - reads as the event, like TimeoutError
-    """The call did not finish within its time limit.
-
-    Attributes
-    ----------
-    timeout : float
-        The limit in seconds, e.g. ``10.0``.
-    """
+    """The call did not finish within ``timeout`` seconds."""
 
     def __init__(self, timeout: float) -> None:
         super().__init__(f"no answer within {timeout:g} s")
@@ -42,15 +30,7 @@ class DeadlineExceeded(Exception):  # noqa: N818 - reads as the event, like Time
 
 
 class StillRunning(DeadlineExceeded):
-    """An earlier call of the lane outlived its limit and has not returned yet.
-
-    Attributes
-    ----------
-    what : str
-        The name of that call, e.g. ``"tiledb-client keyring read"``.
-    waiting : float
-        Seconds since it started, e.g. ``12.5``.
-    """
+    """An earlier call of the lane (``what``) outlived its limit and has not returned yet."""
 
     def __init__(self, what: str, waiting: float) -> None:
         Exception.__init__(self, f"{what} has been waiting for an answer for {waiting:.0f} s")
@@ -60,20 +40,7 @@ class StillRunning(DeadlineExceeded):
 
 
 def timeout_from_env(variable: str, default: float) -> float:
-    """Return the timeout in seconds set by the environment variable ``variable``.
-
-    Parameters
-    ----------
-    variable : str
-        e.g. ``"TILEDB_CLIENT_KEYRING_TIMEOUT"``, set to e.g. ``"2.5"``.
-    default : float
-        Returned when the variable is unset or empty, e.g. ``10.0``.
-
-    Raises
-    ------
-    ConfigurationError
-        When the value is not a positive, finite number of seconds.
-    """
+    """Return the seconds in ``variable``, ``default`` when unset; ConfigurationError if not > 0."""
     raw = os.environ.get(variable, "").strip()
     if not raw:
         return default
@@ -99,22 +66,7 @@ class _Outcome(Generic[T]):
 
 
 class Lane:
-    """Run calls one at a time, each within a time limit, never queueing behind a hung one.
-
-    Each call runs in a daemon worker thread and
-    holds the lane until it returns, so calls never overlap. A caller waits for
-    the lane and its call together at most ``timeout`` seconds. When a call
-    outlives its limit, the lane is *stuck*: every later call raises
-    :class:`StillRunning` at once, without starting a thread, until the stuck
-    call returns (an unlock prompt answered, a stopped daemon resumed); then the
-    lane answers again.
-
-    Examples
-    --------
-    >>> lane = Lane()
-    >>> lane.call(lambda: 42, 10.0, name="tiledb-client keyring read")
-    42
-    """
+    """Run calls one at a time, each within a time limit, never queueing behind a hung one."""
 
     def __init__(self) -> None:
         self._state = threading.Condition()
@@ -122,26 +74,10 @@ class Lane:
         self._stuck: tuple[str, float] | None = None  # (name, start) of a call past its limit
 
     def call(self, func: Callable[[], T], timeout: float, *, name: str) -> T:
-        """Return ``func()`` run on the lane, or raise after ``timeout`` seconds.
+        """Return ``func()`` run in a daemon thread, or raise DeadlineExceeded after ``timeout`` s.
 
-        Parameters
-        ----------
-        func : callable
-            Called without arguments in a new daemon thread.
-        timeout : float
-            Seconds to wait for the lane and the call together, e.g. ``10.0``.
-        name : str
-            Name of the worker thread and of the call in errors, e.g.
-            ``"tiledb-client keyring read"``.
-
-        Raises
-        ------
-        StillRunning
-            At once, while an earlier call that outlived its limit has not returned.
-        DeadlineExceeded
-            When the lane or ``func`` did not finish within ``timeout`` seconds.
-        BaseException
-            Whatever ``func`` raised, re-raised in the calling thread.
+        Raises StillRunning at once while an earlier call is past its limit; re-raises what
+        ``func`` raised.
         """
         end = time.monotonic() + timeout
         self._enter(end, timeout)

@@ -14,17 +14,10 @@ _DURATION = re.compile(r"(\d+(?:\.\d+)?)\s*([smhd]?)")
 
 
 def parse_duration(text: str, *, what: str = "--ttl", allow_zero: bool = False) -> timedelta:
-    """Parse ``text`` as a duration; a bare number is seconds.
+    """Parse ``text`` as a duration (a bare number is seconds); ConfigurationError if not.
 
-    Examples
-    --------
     >>> parse_duration("90s"), parse_duration("8h")
     (datetime.timedelta(seconds=90), datetime.timedelta(seconds=28800))
-
-    Raises
-    ------
-    ConfigurationError
-        For anything else, or zero unless ``allow_zero``.
     """
     match = _DURATION.fullmatch(text.strip().lower())
     seconds = float(match[1]) * _UNITS[match[2] or "s"] if match else -1.0

@@ -1,16 +1,6 @@
 """Who besides you can change or read a file: the checks behind refusals and warnings.
 
-The policy (SECURITY.md, "Unsafe files") follows OpenSSH's ``StrictModes``: a file or
-directory that another user can **change** is refused where changing it would hand
-them your credentials (the profile directory and file: a rewritten host receives your
-token; the passphrase file: a chosen passphrase opens a new vault). That is a file or
-directory owned by another user (root excepted), or writable by everyone (a
-directory with the sticky bit, like ``/tmp``, excepted: others cannot replace what is
-yours in it). Group write access is reported, not refused: with per-user groups
-(Debian's default ``umask 002``) the group is only you. Read access by others is
-reported too; only the passphrase file is secret.
-
-POSIX only: elsewhere every check answers ``None`` (Windows ACLs are not modes).
+The policy is SECURITY.md's "Unsafe files". POSIX only: elsewhere every check is ``None``.
 """
 
 from __future__ import annotations
@@ -72,20 +62,7 @@ def mode_of(path: AnyPath) -> str:
 
 
 def others_can_change(path: AnyPath) -> str | None:
-    """Return why another user can replace or change ``path``, or ``None``.
-
-    Parameters
-    ----------
-    path : str or pathlib.Path
-        A file or directory, e.g. ``Path("/home/ada/.tiledb")``; symbolic links are
-        followed. A path that cannot be examined gives ``None``.
-
-    Returns
-    -------
-    str or None
-        e.g. ``"it is owned by user 'bob' (uid 1001), not by you"`` or ``"other users can
-        write to it"``.
-    """
+    """Say why another user can replace or change ``path`` (links followed), or ``None``."""
     info = _stat(path)
     if info is None:
         return None
@@ -99,17 +76,7 @@ def others_can_change(path: AnyPath) -> str | None:
 
 
 def others_can_change_path(path: Path) -> str | None:
-    """Like :func:`others_can_change`, for ``path`` and every directory above it.
-
-    As OpenSSH checks the directories of its keys: a directory another user can write
-    lets them swap the file for a link to one they chose. The directories are those of
-    the path as given and of the path with its links resolved.
-
-    Returns
-    -------
-    str or None
-        e.g. ``"its directory /srv/drop: other users can write to it"``.
-    """
+    """Like :func:`others_can_change`, for ``path`` and every directory above it (as ssh does)."""
     problem = others_can_change(path)
     if problem is not None:
         return problem
@@ -122,17 +89,7 @@ def others_can_change_path(path: Path) -> str | None:
 
 
 def read_regular_file(path: Path, limit: int) -> bytes:
-    """Read at most ``limit + 1`` bytes of ``path``, which must be a regular file.
-
-    The file is opened without blocking, so a named pipe with no writer is refused at
-    once instead of hanging, and is never read (nor consumed) at all.
-
-    Raises
-    ------
-    OSError
-        When the file cannot be opened or read, or is not a regular file (``strerror``
-        says why, e.g. ``"it is a named pipe, not a regular file"``).
-    """
+    """Read at most ``limit + 1`` bytes of the regular file ``path``; a pipe is refused unread."""
     flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
     with open(os.open(path, flags), "rb") as handle:  # noqa: PTH123 - opened from a descriptor
         mode = os.fstat(handle.fileno()).st_mode
@@ -143,13 +100,7 @@ def read_regular_file(path: Path, limit: int) -> bytes:
 
 
 def group_can_write(path: Path) -> str | None:
-    """Return who of the file's group can write to ``path``, or ``None``.
-
-    Returns
-    -------
-    str or None
-        e.g. ``"members of group 'staff' can write to it"``.
-    """
+    """Say which group can write to ``path``, or ``None``."""
     info = _stat(path)
     if info is None:
         return None
@@ -160,13 +111,7 @@ def group_can_write(path: Path) -> str | None:
 
 
 def others_can_read(path: Path) -> str | None:
-    """Return who besides the owner can read ``path``, or ``None``.
-
-    Returns
-    -------
-    str or None
-        e.g. ``"other users can read it"`` or ``"members of group 'ops' can read it"``.
-    """
+    """Say who besides the owner can read ``path``, or ``None``."""
     info = _stat(path)
     if info is None:
         return None

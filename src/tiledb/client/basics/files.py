@@ -1,16 +1,7 @@
-"""File mechanics shared by every file this package writes: directories, locks, atomic writes.
+"""File mechanics for every file this package writes: 0700 directories, locks, atomic writes.
 
-- :func:`make_private_directories` creates a directory and its missing parents 0700,
-  whatever the umask (``mkdir(parents=True)`` gives the mode to the last one only).
-- :func:`hold_lock` holds a cross-process lock file (``filelock``), re-entrant within a
-  thread, so a caller can run several reads and writes of one file as one step.
-- :func:`replace_atomically` writes a temporary file in the same directory (created
-  0600 and ``flock``-ed while it is written), fsyncs it, ``os.replace``-s it over the
-  target, then fsyncs the directory so the rename survives a crash. A failure leaves
-  the old file as it was and removes the temporary file. A writer killed in between
-  leaves its temporary file behind: the next write of the same file removes it
-  (:func:`remove_stale_temporaries`), so a copy of a since-deleted secret does not
-  outlive the next change.
+An atomic write goes to a 0600, ``flock``-ed temporary file beside the target, fsynced and
+renamed over it; temporaries of dead writers are removed by the next write of that file.
 """
 
 from __future__ import annotations
@@ -44,28 +35,7 @@ _FRESH_SECONDS = 5.0
 
 
 def make_private_directories(directory: Path) -> list[Path]:
-    """Create ``directory`` and each missing parent with mode 0700; return those created.
-
-    The XDG Base Directory spec asks for 0700 when creating data directories; we use it
-    for every directory we create (``~/.tiledb``, ``~/.local``, ``~/.local/share``, ...)
-    so that none is ever group- or world-writable, even under ``umask 000``. Existing
-    directories are left as they are (``tiledb-client doctor`` reports loose ones).
-
-    Parameters
-    ----------
-    directory : pathlib.Path
-        e.g. ``Path("/home/ada/.local/share/tiledb-client")``.
-
-    Returns
-    -------
-    list of pathlib.Path
-        The directories created, outermost first, e.g. ``[Path("/home/ada/.local"), ...]``.
-
-    Raises
-    ------
-    OSError
-        When a directory cannot be created (or a file is in the way).
-    """
+    """Create ``directory`` and its missing parents 0700 whatever the umask; return those made."""
     missing: list[Path] = []
     current = directory
     while not current.is_dir() and current != current.parent:
@@ -89,27 +59,7 @@ class LockBusyError(TimeoutError):
 
 @contextlib.contextmanager
 def hold_lock(lock_path: Path, *, timeout: float) -> Iterator[None]:
-    """Hold the cross-process lock ``lock_path`` for the duration of the block.
-
-    Re-entrant within a thread (one ``filelock`` instance per path and process), so a
-    caller holding the lock may call functions that take it again; other threads and
-    processes wait. The lock file is created 0600; a lock file that is a symbolic link
-    is refused (``filelock`` opens it with ``O_NOFOLLOW``).
-
-    Parameters
-    ----------
-    lock_path : pathlib.Path
-        e.g. ``Path("/home/ada/.tiledb/.profiles.json.lock")``.
-    timeout : float
-        Seconds to wait, e.g. ``30.0``; the same value for every use of one path.
-
-    Raises
-    ------
-    LockBusyError
-        When the lock stays held by someone else for ``timeout`` seconds.
-    OSError
-        When the lock file cannot be opened (a symbolic link, no permission, ...).
-    """
+    """Hold the re-entrant cross-process lock ``lock_path`` (0600, no symlink) for the block."""
     import filelock
 
     lock = filelock.FileLock(lock_path, timeout=timeout, mode=0o600, is_singleton=True)
@@ -124,13 +74,7 @@ def hold_lock(lock_path: Path, *, timeout: float) -> Iterator[None]:
 
 
 def temporary_name_pattern(path: Path) -> re.Pattern[str]:
-    """Return the pattern of the names of temporary files written for ``path``.
-
-    Examples
-    --------
-    ``.profiles.json.3f9a0c12d4e5b6a7.tmp`` for ``profiles.json`` (16 hex digits); the
-    8-character names of :func:`tempfile.mkstemp`, used by earlier versions, match too.
-    """
+    """Return the pattern of temporary names for ``path``: ``.profiles.json.<16 hex>.tmp``."""
     return re.compile(rf"\.{re.escape(path.name)}\.(?:[0-9a-f]{{16}}|[a-z0-9_]{{8}})\.tmp")
 
 
@@ -155,7 +99,7 @@ def _new_temporary(path: Path) -> tuple[int, Path]:
 
 
 def _remove_if_stale(candidate: Path) -> bool:
-    """Remove ``candidate`` when it is ours (our user, a regular file) and no one writes it."""
+    """Remove ``candidate`` if it is our regular file and no writer holds it."""
     if fcntl is None:
         try:
             candidate.unlink()  # fails while another process has it open
@@ -189,17 +133,7 @@ def _remove_if_stale(candidate: Path) -> bool:
 
 
 def remove_stale_temporaries(path: Path) -> list[Path]:
-    """Remove temporary files left next to ``path`` by writers that died; return them.
-
-    Only names of :func:`temporary_name_pattern`, only regular files of our user, and
-    only files no writer holds (a live writer keeps an ``flock`` on its temporary file
-    until it is renamed; on Windows an open file cannot be deleted). Never raises.
-
-    Parameters
-    ----------
-    path : pathlib.Path
-        The file the temporary files were for, e.g. ``Path("/home/ada/.tiledb/profiles.json")``.
-    """
+    """Remove temporary files of dead writers of ``path``; return them; never raises."""
     pattern = temporary_name_pattern(path)
     try:
         names = [entry.name for entry in os.scandir(path.parent) if pattern.fullmatch(entry.name)]
@@ -209,17 +143,7 @@ def remove_stale_temporaries(path: Path) -> list[Path]:
 
 
 def replace_atomically(path: Path, data: bytes, *, mode: int = 0o600) -> None:
-    """Replace ``path`` with ``data`` atomically; the new file has ``mode``.
-
-    First removes temporary files of writers of ``path`` that died (see
-    :func:`remove_stale_temporaries`).
-
-    Raises
-    ------
-    OSError
-        When the file cannot be written; ``path`` is then unchanged. Callers turn
-        it into their own error, naming the file.
-    """
+    """Replace ``path`` with ``data`` atomically; on OSError ``path`` is unchanged."""
     remove_stale_temporaries(path)
     descriptor, temp = _new_temporary(path)
     handle = os.fdopen(descriptor, "wb")

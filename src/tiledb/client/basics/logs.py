@@ -1,15 +1,7 @@
-"""Loggers that do not import :mod:`logging` until a record could reach a handler.
+"""Loggers that import :mod:`logging` only once a record could reach a handler.
 
-``import logging`` is a noticeable part of a login that logs nothing. A record can
-reach a handler only if someone configured logging, which means importing it;
-so while :mod:`logging` is not imported, DEBUG and INFO records are dropped (no
-handler could have shown them: Python's last-resort handler prints WARNING and
-above only), and WARNING and above import it and are logged as usual.
-
-Examples
---------
->>> logger = get_logger("tiledb.client.session.settings")
->>> logger.debug("resolved %d settings", 7)  # imports nothing when logging is not loaded
+While :mod:`logging` is not imported, DEBUG and INFO records are dropped
+(docs/performance.md).
 """
 
 from __future__ import annotations
@@ -43,12 +35,12 @@ class LazyLogger:
         return self._logger is None and "logging" not in sys.modules
 
     def debug(self, msg: object, *args: object, **kwargs: Any) -> None:
-        """Log at DEBUG, if logging is loaded (see the module's docstring)."""
+        """Log at DEBUG, if logging is loaded."""
         if not self._quiet():
             self._get().debug(msg, *args, stacklevel=2, **kwargs)
 
     def info(self, msg: object, *args: object, **kwargs: Any) -> None:
-        """Log at INFO, if logging is loaded (see the module's docstring)."""
+        """Log at INFO, if logging is loaded."""
         if not self._quiet():
             self._get().info(msg, *args, stacklevel=2, **kwargs)
 

@@ -11,21 +11,11 @@ __all__ = ["mask", "printable", "scrub"]
 def mask(secret: str | None, *, tail: bool = True) -> str:
     """Return a masked form of a secret that is safe to print.
 
-    Parameters
-    ----------
-    secret : str or None
-        The secret.
-    tail : bool
-        Show the last three characters and the length of a long secret, so that two
-        tokens can be told apart. Pass False for passwords and passphrases, of which
-        nothing is shown.
+    ``tail`` shows the last three characters and the length of a long secret, so that two
+    tokens can be told apart; pass False for passwords and passphrases.
 
-    Examples
-    --------
     >>> mask("tdb1a2b3c-ws_2b7c9d1e3f4a5b6c-9z8y7x6w5v")
     '****w5v (40 chars)'
-    >>> mask("correct horse battery staple", tail=False)
-    '****'
     """
     if not secret:
         return "<none>"
@@ -35,16 +25,7 @@ def mask(secret: str | None, *, tail: bool = True) -> str:
 
 
 def printable(text: str, *, limit: int = 500) -> str:
-    r"""``text`` with control and format characters replaced by ``?``, cut to ``limit``.
-
-    For text from elsewhere (a server's error message) shown on a terminal: no escape
-    sequence, no line break, no invisible character gets through.
-
-    Examples
-    --------
-    >>> printable("bad\x1b[31mred")
-    'bad?[31mred'
-    """
+    r"""``text`` for a terminal: control and format characters as ``?``, cut to ``limit``."""
     cleaned = "".join(
         "?" if unicodedata.category(char) in ("Cc", "Cf", "Cs", "Zl", "Zp") else char
         for char in text[: limit + 1]
@@ -53,16 +34,7 @@ def printable(text: str, *, limit: int = 500) -> str:
 
 
 def escaped(text: str) -> str:
-    r"""``text`` with control and format characters written as escapes, line breaks kept.
-
-    For messages that quote what a person typed (a command name, a directory): they see
-    what they typed, and no escape sequence reaches their terminal.
-
-    Examples
-    --------
-    >>> escaped("bad\x1b[31mred")
-    'bad\\x1b[31mred'
-    """
+    r"""``text`` with control and format characters escaped (line breaks kept), for a terminal."""
     return "".join(
         char
         if char == "\n" or unicodedata.category(char) not in ("Cc", "Cf", "Cs", "Zl", "Zp")
@@ -72,13 +44,7 @@ def escaped(text: str) -> str:
 
 
 def scrub(text: str, secrets: Iterable[str]) -> str:
-    """``text`` with each of ``secrets`` (4 characters or longer) replaced by ``****``.
-
-    Examples
-    --------
-    >>> scrub("unknown token tdb-abc-123", ["tdb-abc-123"])
-    'unknown token ****'
-    """
+    """``text`` with each of ``secrets`` (4 characters or longer) replaced by ``****``."""
     for secret in sorted({s for s in secrets if s and len(s) >= 4}, key=len, reverse=True):
         text = text.replace(secret, "****")
     return text

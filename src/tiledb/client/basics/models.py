@@ -1,14 +1,7 @@
 """Data returned by the server: users, workspaces, memberships and API tokens.
 
-Plain frozen dataclasses built from the JSON of the TileDB REST v4 API. Unknown
-fields in a response are ignored and missing optional ones become ``None``, so a
-newer server does not break an older client. Secrets (an API token's key) are
-left out of ``repr``.
-
-They read as the vendor's ``tiledb-client`` models do: ``to_dict()`` returns the
-object with the keys of the wire (``"self"`` for the caller's membership), roles
-print as their wire value (``str(UserRole.MEMBER) == "member"``), and the caller's
-membership of a workspace is ``workspace._self`` (also ``workspace.membership``).
+Frozen dataclasses read as the vendor's models do: unknown fields are ignored, missing
+ones are ``None``, ``to_dict()`` uses the wire's keys, roles print as their wire value.
 """
 
 from __future__ import annotations
@@ -40,13 +33,7 @@ __all__ = [
 
 
 class _WireEnum(str, enum.Enum):
-    """A string enum that prints as its wire value, as the vendor's plain strings do.
-
-    Examples
-    --------
-    >>> str(WorkspaceRole.ADMIN), f"{WorkspaceRole.ADMIN}", WorkspaceRole.ADMIN == "admin"
-    ('admin', 'admin', True)
-    """
+    """A string enum that prints as its wire value, as the vendor's plain strings do."""
 
     def __str__(self) -> str:
         return str(self.value)
@@ -149,8 +136,8 @@ class WorkspaceUser(_Model):
 class UserSelfWorkspace(_Model):
     """A workspace as listed by ``GET /v4/users/self``, with the user's own membership.
 
-    The membership (the JSON field ``"self"``) is ``membership``, also readable as
-    ``_self`` as in the vendor's package.
+    The membership (the JSON field ``"self"``) is ``membership``, also ``_self`` as in the
+    vendor's package.
     """
 
     workspace_id: str
@@ -186,27 +173,14 @@ class UserSelfWorkspace(_Model):
 class Workspace(_Model):
     """The relationship between a user and workspace.
 
-    To access more details about the user's role, such as when it was updated,
-    and by whom, use ``workspaces.get_workspace_user()``.
-
     Attributes
     ----------
     workspace_id : str
         The unique id of the workspace, e.g. ``"ws_2b7c9d1e3f4a5b6c"``.
-    name : str
-        The name of the workspace.
-    description : str
-        A description of the workspace.
-    created_at : datetime
-        When the workspace was created.
-    updated_at : datetime
-        When the workspace was last updated.
     created_by : WorkspaceUser
         The user and action that created the user-workspace relationship.
     workspace_role : WorkspaceRole
         The user's role in the workspace.
-    image_id : str
-        The workspace's image, if any.
     membership : WorkspaceUser
         The caller's membership (the JSON field ``"self"``); also ``_self``.
     """

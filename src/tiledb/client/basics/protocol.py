@@ -1,7 +1,7 @@
 """Facts of the TileDB REST v4 protocol that several layers need.
 
-The header that carries a token, how a host becomes a base URL, and the workspace
-a token names. HTTP itself lives in :mod:`tiledb.client.transport`.
+The token header, hosts as base URLs, the workspace a token names; HTTP is in
+:mod:`tiledb.client.transport`.
 """
 
 from __future__ import annotations
@@ -43,15 +43,14 @@ _PLAIN_HOST = re.compile(
 
 
 def _host_problem(host: str) -> str | None:
-    """What makes ``host`` (already stripped) unusable as a server address, or ``None``."""
+    """Say what makes the stripped ``host`` unusable as a server address, or ``None``."""
     if not host:
         return "it is empty"
     if len(host) > MAX_HOST_LENGTH:
         return f"it is {len(host)} characters long (the limit is {MAX_HOST_LENGTH})"
     plain = _PLAIN_HOST.fullmatch(host)
     if plain is not None and ".." not in plain["name"]:
-        # The common case, on every login's path: no URL parser needed (importing
-        # urllib.parse costs milliseconds of each script's start).
+        # The common case, on every login's path: no urllib.parse (docs/performance.md).
         port = plain["port"]
         return None if port is None or 1 <= int(port) <= 65535 else _BAD_PORT
     return _unusual_host_problem(host)
@@ -61,7 +60,7 @@ _BAD_PORT = "its port is not a number from 1 to 65535"
 
 
 def _unusual_host_problem(host: str) -> str | None:
-    """The full check, with a URL parser, of a host the plain pattern does not match."""
+    """Check, with a URL parser, a host the plain pattern does not match."""
     import unicodedata
     from urllib.parse import urlsplit
 
@@ -121,29 +120,12 @@ def _explicit_scheme(host: str) -> str | None:
 def normalize_host(host: str, *, source: str = "the host") -> str:
     """Return ``host`` as a base URL: ``https://`` added without a scheme, no trailing ``/``.
 
-    The one check of a server address, used by ``configure()``, the settings
-    resolution, migration and ``doctor``: http and https only, no user information,
-    a valid port, no whitespace or control characters, no query or fragment.
+    The one check of a server address: http(s) only, no user information, a valid port, no
+    whitespace, control characters, query or fragment; else a ConfigurationError naming
+    ``source`` (user information masked).
 
-    Parameters
-    ----------
-    host : str
-        e.g. ``"api.example.com/"`` or ``"http://127.0.0.1:8181"``.
-    source : str
-        Where it came from, for the message, e.g. ``"TILEDB_REST_SERVER_ADDRESS"``.
-
-    Raises
-    ------
-    ConfigurationError
-        Naming ``source`` and the problem. A host with user information is shown
-        with it masked (it may hold a password).
-
-    Examples
-    --------
     >>> normalize_host("api.example.com/")
     'https://api.example.com'
-    >>> normalize_host("http://127.0.0.1:8181")
-    'http://127.0.0.1:8181'
     """
     if not isinstance(host, str):
         raise ConfigurationError(f"{_capital(source)} must be text, not {type(host).__name__}.")
@@ -175,17 +157,10 @@ def _shown(host: str) -> str:
 
 
 def is_plain_http_remote(url: str) -> bool:
-    """Return whether ``url`` is plain ``http://`` to a host other than this machine.
+    """Return whether ``url`` is plain ``http://`` to a host that is not loopback.
 
-    Over such a host the token, password and session token travel unencrypted. Loopback
-    (``localhost``, ``127.0.0.0/8``, ``::1``) stays on this machine and is exempt.
-
-    Examples
-    --------
-    >>> is_plain_http_remote("http://tiledb.internal:8080"), is_plain_http_remote("https://h")
+    >>> is_plain_http_remote("http://tiledb.internal:8080"), is_plain_http_remote("http://[::1]")
     (True, False)
-    >>> is_plain_http_remote("http://127.0.0.1:40917"), is_plain_http_remote("http://[::1]:80")
-    (False, False)
     """
     import ipaddress
     from urllib.parse import urlsplit
@@ -205,12 +180,8 @@ def is_plain_http_remote(url: str) -> bool:
 def workspace_from_token(token: str) -> str | None:
     """Return the workspace id a token names, if it has the form ``a-ws_xxx-b``.
 
-    Examples
-    --------
     >>> workspace_from_token("tdb1a2b-ws_2b7c9d1e3f4a5b6c-9z8y")
     'ws_2b7c9d1e3f4a5b6c'
-    >>> workspace_from_token("plain-token") is None
-    True
     """
     parts = token.split("-")
     if len(parts) == 3 and parts[1].startswith("ws_") and len(parts[1]) > 3:
@@ -219,13 +190,7 @@ def workspace_from_token(token: str) -> str | None:
 
 
 def quote_segment(value: str) -> str:
-    """Quote one path segment of a URL (``/`` included).
-
-    Examples
-    --------
-    >>> quote_segment("a b/c")
-    'a%20b%2Fc'
-    """
+    """Quote one path segment of a URL, ``/`` included: ``a b/c`` gives ``a%20b%2Fc``."""
     from urllib.parse import quote  # not at import: a login with a token needs no URL quoting
 
     return quote(value, safe="")

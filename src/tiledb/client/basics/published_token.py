@@ -1,16 +1,7 @@
 """The session token in ``TILEDB_REST_TOKEN``, where every live context of TileDB core reads it.
 
-TileDB core reads a config parameter that was never set explicitly from its
-``TILEDB_*`` environment variable on every REST request. A context whose config
-does not set ``rest.token`` therefore sends whatever ``TILEDB_REST_TOKEN`` holds at
-that moment, so writing a renewed session token there reaches every such context:
-those already handed out by ``tiledb.client.Ctx()``, TileDB-Py's default context,
-contexts of other threads and of libraries.
-
-``os.environ`` is process-wide and C's ``setenv`` is not thread-safe: every write
-of ours goes through :func:`publish` and :func:`withdraw`, under one lock. The
-value that was there before the first write is put back by :func:`withdraw`.
-:func:`is_published` lets the settings tell our own value from one a user set.
+Every write of ours goes through :func:`publish` and :func:`withdraw`, under one lock
+(SECURITY.md, "Renewal under live contexts").
 """
 
 from __future__ import annotations

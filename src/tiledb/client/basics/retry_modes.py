@@ -27,8 +27,6 @@ class RetryMode(enum.Enum):
     def maybe_from(v: RetryOrStr) -> RetryMode:
         """Return ``v`` as a :class:`RetryMode`, accepting its name in any case.
 
-        The parameter is named ``v`` as in the vendor's package.
-
         Examples
         --------
         >>> RetryMode.maybe_from(v="Forceful")

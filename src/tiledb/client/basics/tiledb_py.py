@@ -1,14 +1,7 @@
-"""TileDB-Py as this package sees it.
+"""TileDB-Py as this package sees it: typed ``Any`` (it ships no types), default contexts.
 
-TileDB-Py ships no type information, and for mypy the name ``tiledb`` is our own
-``src/tiledb`` namespace. Modules that call TileDB-Py import it from here, typed
-as ``Any``, so the rest of the package stays strictly typed.
-
-The one private detail of TileDB-Py we rely on, the ``ContextVar`` holding its
-default context (``tiledb.ctx._ctx_var``), is reached here and nowhere else:
-:func:`default_ctx_var` returns it, and :func:`set_default_ctx_for_new_threads`
-puts a stand-in in its place that answers for threads which have no default
-context of their own.
+The one private detail of TileDB-Py we rely on, the ``ContextVar`` of its default
+context (``tiledb.ctx._ctx_var``), is reached here and nowhere else.
 """
 
 from __future__ import annotations
@@ -38,14 +31,9 @@ _MISSING = object()
 class _DefaultForNewThreads:
     """Stands in for TileDB-Py's ``_ctx_var``: a thread's own value, else a process-wide one.
 
-    TileDB-Py (0.36) calls only ``get()``, ``set()`` and ``reset()`` on its
-    ``_ctx_var``, looked up as a module global at each call; all three go to the
-    original ``ContextVar``, so values and tokens set before or after the stand-in
-    came keep working. Only a ``get()`` that would raise ``LookupError`` (a
-    thread or ``contextvars`` context that never set a default context) answers
-    the process-wide context instead, when there is one. That context may be given
-    as a function that makes it: it is then made once, on the first such ``get()``
-    (a session that never uses TileDB-Py's default context never pays for it).
+    ``get()``, ``set()`` and ``reset()`` (all TileDB-Py 0.36 calls) go to the original
+    ``ContextVar``; only a ``get()`` that would raise ``LookupError`` answers the process-wide
+    context, made on first use when given as a function.
     """
 
     def __init__(self, var: contextvars.ContextVar[Any]) -> None:
@@ -73,7 +61,7 @@ class _DefaultForNewThreads:
             self._installed.append(ctx)
 
     def retire(self) -> None:
-        """A session's contexts stop being the default of any thread, whichever set them."""
+        """Stop a session's contexts being the default of any thread, whichever set them."""
         with self._lock:
             self._retired.update((id(ctx), ctx) for ctx in self._installed)
             self._installed.clear()
@@ -112,17 +100,7 @@ def _unsupported() -> RuntimeError:
 
 
 def default_ctx_var() -> contextvars.ContextVar[Any]:
-    """Return the ``ContextVar`` in which TileDB-Py keeps its default context.
-
-    TileDB-Py (0.36) stores the context made by ``tiledb.default_ctx()`` in the
-    private ``tiledb.ctx._ctx_var``. Replacing its value is the only way to change
-    the credentials of the default context without a new process.
-
-    Raises
-    ------
-    RuntimeError
-        When this TileDB-Py keeps its default context elsewhere (a test guards it).
-    """
+    """Return the ``ContextVar`` of TileDB-Py's default context; RuntimeError if it has none."""
     holder = _holder()
     if isinstance(holder, _DefaultForNewThreads):
         return holder.var
@@ -134,27 +112,10 @@ def default_ctx_var() -> contextvars.ContextVar[Any]:
 def set_default_ctx_for_new_threads(
     ctx: Any = None, *, make: Callable[[], Any] | None = None
 ) -> None:
-    """Make ``ctx`` the default context of every thread that has none of its own.
+    """Make ``ctx`` (or what ``make`` makes, once) the default context of threads without one.
 
-    A thread started after ``login()`` begins with an empty ``contextvars``
-    context, where TileDB-Py would build a default context from TileDB core's
-    profile and environment, without the session's credentials. With this, its
-    ``tiledb.default_ctx()`` (so a plain ``tiledb.open()``) is ``ctx`` instead.
-    Threads that set their own default context (``tiledb.default_ctx(config)``,
-    ``tiledb.scope_ctx()``, or a TileDB call made before ``login()``) keep it.
-    Neither ``ctx`` nor ``make`` removes the process-wide default.
-
-    Parameters
-    ----------
-    ctx : tiledb.Ctx, optional
-        The context.
-    make : callable, optional
-        Instead of ``ctx``: makes the context, once, when a thread first needs it.
-
-    Raises
-    ------
-    RuntimeError
-        When this TileDB-Py keeps its default context elsewhere.
+    A thread started after ``login()`` would otherwise build one without the session's
+    credentials; threads that set their own default context keep it.
     """
     if ctx is None and make is None and not isinstance(_holder(), _DefaultForNewThreads):
         return
@@ -171,17 +132,12 @@ def _stand_in() -> _DefaultForNewThreads:
 
 
 def install_default_ctx(ctx: Any) -> None:
-    """Make ``ctx`` the calling thread's default context, as a session's (see below)."""
+    """Make ``ctx`` the calling thread's default context, as a session's."""
     _stand_in().install(ctx)
 
 
 def retire_session_contexts() -> None:
-    """Stop every context a session installed from being any thread's default.
-
-    ``logout()`` or a new login in one thread must not leave the old credentials in
-    the default context of another: a thread whose own default is such a context gets
-    the current session's instead, or a fresh one from TileDB-Py.
-    """
+    """Stop every context a session installed being any thread's default (logout, new login)."""
     holder = _holder()
     if isinstance(holder, _DefaultForNewThreads):
         holder.retire()

@@ -1,13 +1,7 @@
-"""The ``tiledb-client`` command line: a thin layer over the library.
+"""The ``tiledb-client`` command line (also ``python -m tiledb.client``), thin over the library.
 
-Commands: ``configure``, ``login``, ``logout``, ``whoami``, ``exec``, ``profile``
-(``list``, ``show``, ``delete``, ``rename``), ``migrate``, ``doctor``, ``backends``. Run
-``tiledb-client COMMAND --help`` for each. Also ``python -m tiledb.client``.
-
-Exit status: 0 success, 1 failure (``Error: message`` and a hint on standard
-error, no traceback unless ``--verbose``), 2 usage error, 130 interrupted; ``exec``
-passes on its command's status.
-A secret is never accepted as a command-line argument, and never printed.
+Exit status: 0 success, 1 failure (``Error:`` and a hint, a traceback only with
+``--verbose``), 2 usage error, 130 interrupted; ``exec`` passes on its command's.
 """
 
 from __future__ import annotations
@@ -49,12 +43,7 @@ _SECRET_OPTIONS = ("--token", "--password", "--api-key", "--passphrase", "--secr
 
 
 class _Parser(argparse.ArgumentParser):
-    """An argument parser whose errors never repeat argument values (they may be secrets).
-
-    Options are never guessed from a prefix (``allow_abbrev=False``): ``--profile`` must
-    not quietly become ``--profile-dir``. Every subparser is a ``_Parser`` too
-    (``add_subparsers`` makes parsers of the parent's class), nested ones included.
-    """
+    """An argument parser that never repeats argument values in errors, nor abbreviates options."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs["allow_abbrev"] = False
@@ -134,12 +123,7 @@ class _StderrHandler(logging.Handler):
 
 
 def _problem_and_hint(exc: BaseException) -> tuple[str, str | None]:
-    """What failed, and what to do: the hint the error carries, else one by its class.
-
-    An error raised where its cause is known carries its own hint (a wrong passphrase
-    names its source, a missing profile its name). The fallbacks only send people to
-    ``doctor``, which never fails the way the command did.
-    """
+    """What failed, and the error's own hint, else one by its class pointing at ``doctor``."""
     from tiledb.client import errors
 
     if isinstance(exc, errors.ExplainedError):
@@ -187,7 +171,7 @@ def _run(args: argparse.Namespace, out: Output, verbose: bool) -> int:
 
 
 def _warn_about_the_vendor_package(out: Output) -> None:
-    """Every command says it when the vendor's tiledb-client shares tiledb/client/ with us."""
+    """Warn when the vendor's tiledb-client shares tiledb/client/ with us."""
     from tiledb.client.operations.coexistence import REINSTALL, find_vendor_package
 
     vendor = find_vendor_package()
@@ -205,13 +189,7 @@ def _silence_stdout() -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run ``tiledb-client`` with ``argv`` (default ``sys.argv[1:]``); return the exit status.
-
-    Examples
-    --------
-    >>> main(["profile", "list", "--json"])  # doctest: +SKIP
-    0
-    """
+    """Run ``tiledb-client`` with ``argv`` (default ``sys.argv[1:]``); return the exit status."""
     argv = list(sys.argv[1:] if argv is None else argv)
     out = Output()
     refused = _refuse_secret_arguments(argv)

@@ -1,8 +1,7 @@
 """``tiledb-client login``, ``logout`` and ``whoami``.
 
-A login in a command-line process lasts as long as the process; what persists is
-the session token a password login makes, cached in the profile's backend, so that
-``login`` then ``whoami`` use one session token, and ``logout`` revokes it.
+A login lasts as long as the process; a password login's session token stays cached in
+the profile's backend, for the next command.
 """
 
 from __future__ import annotations

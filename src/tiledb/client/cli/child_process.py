@@ -1,23 +1,8 @@
 """Running COMMAND for ``tiledb-client exec``: replace this process, or wait for a child.
 
-On POSIX ``exec`` replaces the ``tiledb-client`` process with COMMAND
-(:func:`replace_process`), as ``env(1)`` and ``aws-vault exec`` do:
-
-- COMMAND has our process id, so every signal (Ctrl-C from the terminal,
-  ``kill -TERM``, a hang-up, a job-control stop) reaches it directly, with
-  nothing in between that could lose, delay or misroute one;
-- its exit status, death by a signal included, is what the caller sees;
-- nothing of Python stays in memory: the profile's password, if a login used
-  one, is gone with the interpreter (only the token is passed on).
-
-Signals Python ignores at start-up (``SIGPIPE``, ``SIGXFSZ``) are given back their
-default action first, as :mod:`subprocess` does, so that ``... | head`` ends
-COMMAND the usual way.
-
-Where a process cannot be replaced (Windows: ``os.exec*`` starts a new process and
-the caller loses its exit status), :func:`run_child` starts COMMAND as a child,
-forwards ``SIGINT``, ``SIGTERM``, ``SIGHUP`` (and ``SIGBREAK``) to it, and returns
-its exit status (``128 + N`` when signal ``N`` ended it).
+On POSIX COMMAND replaces this process, as ``env(1)`` does: every signal reaches it
+directly, its exit status is the caller's, and nothing of Python (a password) stays in
+memory. Where that is not possible (Windows), :func:`run_child` forwards signals to a child.
 """
 
 from __future__ import annotations
@@ -52,13 +37,7 @@ def can_replace_process() -> bool:
 
 
 def replace_process(argv: Sequence[str], env: Mapping[str, str]) -> NoReturn:
-    """Replace this process with ``argv`` (found on ``env["PATH"]``), environment ``env``.
-
-    Raises
-    ------
-    FileNotFoundError, PermissionError, OSError
-        When COMMAND cannot be run; this process is then unchanged.
-    """
+    """Replace this process with ``argv`` (on ``env["PATH"]``); OSError leaves it unchanged."""
     for stream in (sys.stdout, sys.stderr):
         with contextlib.suppress(OSError, ValueError, AttributeError):
             stream.flush()
@@ -73,27 +52,15 @@ def replace_process(argv: Sequence[str], env: Mapping[str, str]) -> NoReturn:
 
 
 def exit_status(returncode: int) -> int:
-    """Return a shell's exit status for a child's ``returncode``.
-
-    Examples
-    --------
-    >>> exit_status(3), exit_status(-15)
-    (3, 143)
-    """
+    """Return a shell's exit status for a child's ``returncode`` (``-15`` gives ``143``)."""
     return 128 - returncode if returncode < 0 else returncode
 
 
 def run_child(argv: Sequence[str], env: Mapping[str, str]) -> int:
-    """Run ``argv`` as a child with environment ``env``; forward signals; return its status.
+    """Run ``argv`` as a child with environment ``env``, forwarding signals; return its status.
 
-    A signal that arrives while the child starts is passed on as soon as it runs.
-    Outside the main thread no handler can be installed: the child then gets
-    only what the operating system sends it.
-
-    Raises
-    ------
-    FileNotFoundError, PermissionError, OSError
-        When COMMAND cannot be started.
+    Outside the main thread no handler can be installed: the child gets only what the
+    operating system sends it.
     """
     pending: list[int] = []
     child: list[subprocess.Popen[bytes]] = []

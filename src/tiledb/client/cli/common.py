@@ -1,10 +1,7 @@
 """Pieces shared by the commands: the error type, common options, reading secrets.
 
-Secrets are read from standard input (``--token-stdin`` / ``--password-stdin``: UTF-8,
-one line) or from a hidden ``getpass`` prompt on a terminal, and checked like every
-secret by :func:`~tiledb.client.basics.inputs.clean_secret`. Without a terminal and
-without the flag, the command fails at once rather than block. A secret is never
-accepted as a command-line argument.
+A secret comes from standard input (``--token-stdin``, ``--password-stdin``) or a hidden
+prompt on a terminal, never from an argument; without either the command fails at once.
 """
 
 from __future__ import annotations
@@ -59,12 +56,7 @@ def add_profile_options(parser: argparse.ArgumentParser) -> None:
 def add_profile_selector(
     parser: argparse.ArgumentParser, positional: str, help_text: str, *, required: bool
 ) -> None:
-    """Add the profile a ``profile`` subcommand acts on: ``NAME`` or ``--profile NAME``.
-
-    Every command that acts on one profile takes ``--profile``; the ``profile``
-    subcommands also take the name as their first argument, as they always have.
-    Read it back with :func:`chosen_profile`.
-    """
+    """Add ``NAME`` or ``--profile NAME`` (a ``profile`` subcommand); see :func:`chosen_profile`."""
     parser.add_argument(positional, nargs="?", metavar=positional.upper(), help=help_text)
     parser.add_argument(
         "--profile",
@@ -76,13 +68,7 @@ def add_profile_selector(
 
 
 def chosen_profile(args: argparse.Namespace) -> str | None:
-    """Return the profile named by ``NAME`` or ``--profile NAME`` (:func:`add_profile_selector`).
-
-    Raises
-    ------
-    CliError
-        When both are given and differ, or neither is given where one is required.
-    """
+    """Return the profile :func:`add_profile_selector` read; CliError if two differ or none."""
     positional = args.profile_positional
     given, option = getattr(args, positional), args.profile_option
     if given is not None and option is not None and given != option:
@@ -147,7 +133,7 @@ def _from_stdin(label: CredentialKind, flag: str) -> str:
 
 
 def _cleaned(text: str, label: CredentialKind, source: str) -> str:
-    """The secret checked by the library's one rule set (:func:`clean_secret`)."""
+    """The secret checked by :func:`clean_secret`, as a CliError if refused."""
     try:
         return clean_secret(text, label, source=source)
     except ConfigurationError as exc:
@@ -157,27 +143,10 @@ def _cleaned(text: str, label: CredentialKind, source: str) -> str:
 
 
 def read_secret(label: CredentialKind, *, from_stdin: bool, flag: str) -> str:
-    """Return a secret from standard input, or a hidden prompt on a terminal.
+    """Return a secret from standard input (``from_stdin``: option ``flag``), or a hidden prompt.
 
-    The secret is checked by :func:`~tiledb.client.basics.inputs.clean_secret`:
-    surrounding whitespace of a token and a trailing line break are removed;
-    control characters, invalid UTF-8 and over-long input are refused.
-
-    Parameters
-    ----------
-    label : {"token", "password"}
-        What is asked for.
-    from_stdin : bool
-        The ``--token-stdin``-like flag was given.
-    flag : str
-        That flag's name, for messages, e.g. ``"--token-stdin"``.
-
-    Raises
-    ------
-    CliError
-        When nothing was given, the input breaks a rule of
-        :func:`~tiledb.client.basics.inputs.clean_secret`, or there is neither the
-        flag nor a terminal.
+    Raises CliError when nothing was given, :func:`~tiledb.client.basics.inputs.clean_secret`
+    refuses it, or there is neither the flag nor a terminal.
     """
     if from_stdin:
         return _from_stdin(label, flag)
@@ -208,13 +177,7 @@ def prompt_value(label: str, default: str | None = None) -> str | None:
 
 
 def confirm(question: str, *, assume_yes: bool, what: str) -> None:
-    """Ask a yes/no question on a terminal; require ``--yes`` otherwise.
-
-    Raises
-    ------
-    CliError
-        When the answer is no, or there is no terminal and ``assume_yes`` is false.
-    """
+    """Ask a yes/no question on a terminal, else require ``assume_yes``; CliError on no."""
     if assume_yes:
         return
     if not stdin_is_terminal():

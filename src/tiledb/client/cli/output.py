@@ -1,11 +1,7 @@
 """How the command line prints: human text, tables, JSON, warnings and errors.
 
-- Human output goes to standard output; warnings and errors to standard error.
-- ``--json`` prints exactly one JSON document on standard output.
-- Tables and colour only on a terminal (colour also needs ``NO_COLOR`` unset and a
-  ``TERM`` other than ``dumb``). Piped, a table becomes tab-separated lines without
-  a header and ``key: value`` pairs become ``key<TAB>value`` lines: plain and stable
-  for scripts.
+Warnings and errors go to standard error; ``--json`` prints one JSON document. Tables and
+colour only on a terminal; piped, tables are tab-separated lines without a header.
 """
 
 from __future__ import annotations
@@ -39,14 +35,7 @@ def _isatty(stream: TextIO) -> bool:
 
 
 def colour_enabled(stream: TextIO) -> bool:
-    """Return whether to colour what is written to ``stream``.
-
-    Examples
-    --------
-    >>> import io
-    >>> colour_enabled(io.StringIO())
-    False
-    """
+    """Return whether to colour ``stream``: a terminal, ``NO_COLOR`` unset, ``TERM`` not dumb."""
     if os.environ.get("NO_COLOR") or os.environ.get("TERM") == "dumb":
         return False
     return _isatty(stream)
@@ -61,16 +50,7 @@ def _text(value: Any) -> str:
 
 
 class Output:
-    """The printer of one command run.
-
-    Parameters
-    ----------
-    json_mode : bool
-        The command was given ``--json``: human text is suppressed, :meth:`json`
-        prints the document.
-    stdout, stderr : text streams, optional
-        Default ``sys.stdout`` and ``sys.stderr``.
-    """
+    """The printer of one command run; ``json_mode`` (``--json``) suppresses human text."""
 
     def __init__(
         self, *, json_mode: bool = False, stdout: TextIO | None = None, stderr: TextIO | None = None
@@ -83,8 +63,6 @@ class Output:
         self.err_colour = colour_enabled(self.stderr)
         self._warned: set[str] = set()
 
-    # -- styling ---------------------------------------------------------------------------
-
     def paint(self, text: str, style: str, *, err: bool = False) -> str:
         """Return ``text`` in ``style`` (``"bold"``, ``"red"``, ...) when colour is on."""
         if not (self.err_colour if err else self.colour) or style not in _STYLES:
@@ -94,8 +72,6 @@ class Output:
     def severity(self, severity: str) -> str:
         """Return a severity word (``ok``, ``warning``, ...), coloured on a terminal."""
         return self.paint(severity, SEVERITY_STYLES.get(severity, ""))
-
-    # -- standard output -----------------------------------------------------------------
 
     def print(self, text: str = "") -> None:
         """Print a line of human output (nothing in JSON mode)."""
@@ -131,10 +107,7 @@ class Output:
             self.stdout.write("  ".join(padded).rstrip() + "\n")
 
     def fields(self, pairs: Iterable[tuple[str, Any]], *, indent: str = "") -> None:
-        """Print ``key: value`` pairs, aligned on a terminal, ``key<TAB>value`` otherwise.
-
-        Piped, spaces in keys become underscores (``deployment role`` -> ``deployment_role``).
-        """
+        """Print ``key: value`` pairs aligned on a terminal, else ``key<TAB>value`` lines."""
         if self.json_mode:
             return
         shown = [(key, _text(value)) for key, value in pairs]
@@ -153,8 +126,6 @@ class Output:
         if not self.json_mode and self.terminal:
             self.stdout.write(self.paint(text, "bold") + "\n")
 
-    # -- standard error ------------------------------------------------------------------
-
     def warn(self, message: str) -> None:
         """Print ``Warning: message`` on standard error, once per message."""
         if message in self._warned:
@@ -163,10 +134,7 @@ class Output:
         self.stderr.write(f"{self.paint('Warning:', 'yellow', err=True)} {escaped(message)}\n")
 
     def error(self, message: str, hint: str | None = None) -> None:
-        """Print ``Error: message`` and an optional ``Hint: ...`` on standard error.
-
-        Both may quote what was typed: control characters are shown escaped.
-        """
+        """Print ``Error: message`` and an optional ``Hint: ...``, control characters escaped."""
         self.stderr.write(f"{self.paint('Error:', 'red', err=True)} {escaped(message)}\n")
         if hint:
             self.stderr.write(f"{self.paint('Hint:', 'cyan', err=True)} {escaped(hint)}\n")

@@ -1,32 +1,8 @@
 """The environment of a child process: the session's credentials as TileDB core reads them.
 
-Programs that do not build their TileDB context through ``tiledb.client`` (a
-subprocess, TileDB-R, the TileDB CLI, Spark or Dask workers) read their REST
-settings from ``TILEDB_*`` environment variables: TileDB core maps a variable
-``TILEDB_<KEY>`` (the config key upper-cased, dots as underscores) onto the config
-parameter ``<key>``. :func:`session_environment` gives those variables for a
-session; ``tiledb-client exec`` and :func:`tiledb.client.child_env` use it.
-
-What a child gets (checked against TileDB core 2.30 through TileDB-Py 0.36):
-
-========================== =================================================
-``TILEDB_REST_TOKEN``      the API token, or the session token a password
-                           login made; never the password
-``TILEDB_REST_SERVER_ADDRESS``  the host
-``TILEDB_REST_WORKSPACE``  the workspace, when the session has one
-``TILEDB_SSL_VERIFY``      ``true`` or ``false``
-``TILEDB_SSL_CA_FILE``     the CA bundle, when the session has one
-``TILEDB_REST_USERNAME``,  empty: core then takes no password from a
-``TILEDB_REST_PASSWORD``   profile, and an inherited password is blanked
-``TILEDB_CLIENT_PASSPHRASE``,  empty: the vault's passphrase (or its file) never
-``..._PASSPHRASE_FILE``    reaches a child
-``TILEDB_PROFILE_NAME``,   the session's profile (core loads its host,
-``TILEDB_PROFILE_DIR``     workspace and TLS options, never a secret: the
-                           variables above win over a profile); empty when
-                           the session has no profile, so core loads none
-========================== =================================================
-
-Nothing here writes ``os.environ``: the caller gets a new mapping.
+TileDB core reads ``TILEDB_<KEY>`` as its config parameter ``<key>``, so a child that
+does not use ``tiledb.client`` gets the session from these variables; what each holds is
+in docs/how-to/child-processes.md. Nothing here writes ``os.environ``.
 """
 
 from __future__ import annotations
@@ -58,12 +34,8 @@ _SECRET_VARIABLES = (
 def core_variable(key: str) -> str:
     """Return the environment variable TileDB core reads for a config ``key``.
 
-    Examples
-    --------
-    >>> core_variable("rest.server_address"), core_variable("ssl.ca_file")
-    ('TILEDB_REST_SERVER_ADDRESS', 'TILEDB_SSL_CA_FILE')
-    >>> core_variable("profile_name")
-    'TILEDB_PROFILE_NAME'
+    >>> core_variable("rest.server_address")
+    'TILEDB_REST_SERVER_ADDRESS'
     """
     return "TILEDB_" + key.upper().replace(".", "_")
 
@@ -71,17 +43,8 @@ def core_variable(key: str) -> str:
 def session_environment(session: Session) -> dict[str, str]:
     """Return the ``TILEDB_*`` variables that carry ``session`` to TileDB core.
 
-    These are the session's config parameters
-    (:func:`~tiledb.client.session.tiledb_config.tiledb_params`) as environment
-    variables, plus ``TILEDB_SSL_VERIFY`` always, so that a child never loses
-    the session's TLS choice to an inherited variable or a profile.
-
-    Returns
-    -------
-    dict
-        e.g. ``{"TILEDB_REST_TOKEN": "...", "TILEDB_REST_SERVER_ADDRESS":
-        "https://api.tiledb.com", "TILEDB_REST_WORKSPACE": "acme",
-        "TILEDB_SSL_VERIFY": "true", ...}``.
+    Its config parameters, plus ``TILEDB_SSL_VERIFY`` always (so no inherited variable or
+    profile overrides its TLS choice), and the secret variables blanked.
     """
     params = dict(tiledb_params(session))
     params["rest.token"] = session.token  # a password session's is only published in-process
@@ -103,38 +66,11 @@ def child_env(
     scope: str = "*",
     job: str = "child",
 ) -> dict[str, str]:
-    """Return a complete environment for a child process: ``base`` plus the session.
+    """Return a child's complete environment: ``base`` (default ``os.environ``) plus the session.
 
-    Parameters
-    ----------
-    session : Session, optional
-        The session to pass on. Without it, one is established from
-        ``profile_name``/``profile_dir`` exactly as ``login()`` does (a password
-        becomes a session token, reused from its cache), without making it current.
-    profile_name, profile_dir : str, optional
-        The profile, when no ``session`` is given.
-    factory : RestFactory
-        Makes the REST client that exchanges a password for a session token.
-    base : mapping, optional
-        The environment to extend; default a copy of ``os.environ`` (which is
-        never changed).
-    ttl, scope, job : optional
-        With ``ttl``, the child gets a job token of its own instead of the session's:
-        named after ``job``, narrowed to ``scope``, expiring after ``ttl``
-        (:mod:`tiledb.client.operations.job_tokens`).
-
-    Returns
-    -------
-    dict
-        ``base`` with the variables of :func:`session_environment` set.
-
-    Raises
-    ------
-    LoginError
-        When the profile or its secret cannot be loaded, or the server refuses
-        the credentials.
-    ClientError
-        When the server cannot be reached.
+    Without ``session`` one is established from the profile as ``login()`` does, not made
+    current. With ``ttl`` the child gets a job token of its own, named after ``job`` and
+    narrowed to ``scope``. Raises LoginError or ClientError as ``login()`` does.
     """
     return prepare_child(
         session, profile_name=profile_name, profile_dir=profile_dir, factory=factory,

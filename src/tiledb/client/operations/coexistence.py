@@ -1,12 +1,7 @@
 """Detecting the vendor's ``tiledb-client`` distribution installed beside this one.
 
-Both distributions install the import package ``tiledb/client/``: this one is
-``tiledb-client-keyring``, the vendor's is ``tiledb-client``, and both own
-``tiledb/client/__init__.py`` and ``client.py``. pip does not notice: whichever
-was installed last silently replaced the other's files, the vendor's submodules
-then fail to import, and uninstalling either one removes files the other needs.
-This package replaces the vendor's; the fix is to uninstall both and install this
-one again. ``doctor`` and every command of the command line say so.
+Both install ``tiledb/client/``; pip does not notice, and the one installed last replaced
+the other's files. The fix: uninstall both, install this one again (:data:`REINSTALL`).
 """
 
 from __future__ import annotations
@@ -37,18 +32,7 @@ _OUR_ROOT = Path(__file__).resolve().parents[1]  # .../tiledb/client
 
 @dataclass(frozen=True)
 class VendorPackage:
-    """The vendor's distribution, as installed.
-
-    Attributes
-    ----------
-    version : str
-        e.g. ``"3.0b12"``.
-    location : pathlib.Path or None
-        The directory it is installed in, e.g. ``.../site-packages``.
-    shared_files : tuple of str
-        Files of ``tiledb/client/`` that both distributions install, e.g.
-        ``("tiledb/client/__init__.py", "tiledb/client/client.py")``.
-    """
+    """The vendor's distribution as installed, and the files of ``tiledb/client/`` both install."""
 
     version: str
     location: Path | None
@@ -78,15 +62,7 @@ def _our_files() -> set[str]:
 
 
 def find_vendor_package() -> VendorPackage | None:
-    """Return the vendor's ``tiledb-client`` when it is installed, else ``None``.
-
-    Looks on ``sys.path`` with :mod:`importlib.metadata`; nothing is imported.
-
-    Examples
-    --------
-    >>> find_vendor_package() is None  # doctest: +SKIP
-    True
-    """
+    """Return the vendor's ``tiledb-client`` if installed (nothing is imported), else ``None``."""
     try:
         found = metadata.distribution(VENDOR_DISTRIBUTION)
     except metadata.PackageNotFoundError:

@@ -1,9 +1,4 @@
-"""Job tokens: a token for one child or worker, named after the job, scoped and expiring.
-
-A child then holds neither the password nor the profile's own token, and what it
-holds dies at the job's end (``exec`` revokes it) or at its TTL; ``logout
---everywhere`` finds every one (their names begin with ``job-``).
-"""
+"""Job tokens: a token for one child or worker, named ``job-...``, scoped and expiring."""
 
 from __future__ import annotations
 
@@ -25,14 +20,7 @@ __all__ = ["mint_job_token", "revoke_job_token"]
 def mint_job_token(
     rest: RestClient, *, job: str, ttl: timedelta, scope: str, workspace_id: str | None
 ) -> APIToken:
-    """Mint ``POST /v4/tokens`` for one job, expiring after ``ttl``, narrowed to ``scope``.
-
-    Raises
-    ------
-    LoginError
-        When the server refuses (a scope not allowed, credentials refused) or cannot
-        be reached; nothing should run then.
-    """
+    """Mint a token for one job, expiring after ``ttl``, narrowed to ``scope`` (else LoginError)."""
     slug = re.sub(r"[^A-Za-z0-9_.-]+", "-", job)[:40].strip("-") or "job"
     expires = datetime.now(timezone.utc) + ttl
     body = {

@@ -1,8 +1,4 @@
-"""``logout()``: revoke and forget session tokens, end the session.
-
-Only session tokens, which a password login made, are revoked. API tokens the
-user configured belong to the user and are never revoked here.
-"""
+"""``logout()``: revoke and forget session tokens, end the session; API tokens are never revoked."""
 
 from __future__ import annotations
 
@@ -44,12 +40,8 @@ def logout(
 ) -> LogoutResult:
     """Revoke the profile's session token, forget it, end the matching session.
 
-    Raises
-    ------
-    ClientError
-        When the server cannot be reached to revoke; nothing is forgotten then.
-    ConfigurationError
-        When the profile file or the secret backend cannot be read.
+    Raises ClientError when the server cannot be reached to revoke (nothing is forgotten),
+    ConfigurationError when the profile file or the secret backend cannot be read.
     """
     current = current_session.peek()
     if profile_name is None and profile_dir is None and current is not None:

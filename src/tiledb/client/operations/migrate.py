@@ -1,30 +1,8 @@
-"""Move plaintext secrets of existing profiles into a secret backend, and scrub them.
+"""Move plaintext secrets of profiles (and ``cloud.json``) into a secret backend, and scrub them.
 
-Sources: profiles of ``profiles.json`` holding ``rest.token`` / ``rest.password`` (as
-TileDB core or the vendor's package write them), and the legacy ``cloud.json`` of
-TileDB-Cloud-Py (see :mod:`tiledb.client.storage.legacy_files`), which becomes a profile.
-
-:func:`plan_migration` reads and decides; it changes nothing (``--dry-run``).
-:func:`apply_migration` carries a plan out in an order that loses nothing:
-
-1. the content of each file to change, kept in memory (a copy on disk would outlive a
-   kill, holding plaintext secrets);
-2. each secret stored in the backend under a fresh secret id;
-3. ``profiles.json`` rewritten atomically (``ProfileStore.edit``) without
-   ``rest.token``/``rest.password``, naming the backend, id and kind of secret; then
-   ``cloud.json`` rewritten atomically without its secrets;
-4. everything read back and compared;
-5. the secrets of ids that were replaced deleted.
-
-Steps 1 to 5 run under one hold of the profile file's lock.
-
-On a failure the secrets stored so far are deleted and the files are put back as they
-were; only when something cannot be undone are 0600 backups of the original files
-written next to them, and :class:`MigrationError` says where they are.
-Profiles without plaintext are skipped, so running it again is harmless. An item
-that cannot move as things are (e.g. a ``cloud.json`` that names no workspace)
-does not stop the others: it stays as it was, listed in
-:attr:`MigrationResult.remaining` with the option that resolves it.
+:func:`plan_migration` changes nothing (``--dry-run``); :func:`apply_migration` carries a
+plan out in the order docs/cli.md ("migrate") gives, under one hold of the profile lock,
+and undoes a failed run (0600 backups only when it cannot).
 """
 
 from __future__ import annotations
@@ -50,17 +28,7 @@ logger = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class MigrationResult:
-    """What :func:`apply_migration` did.
-
-    Attributes
-    ----------
-    moved : tuple of MigrationItem
-        The items whose secrets are now in ``backend``.
-    remaining : tuple of MigrationItem
-        The items left as they were; each ``fix`` says what resolves it.
-    cleanup_problems : tuple of str
-        Non-fatal leftovers (a backup that could not be deleted, ...).
-    """
+    """What :func:`apply_migration` did; each item ``remaining`` has a ``fix`` that resolves it."""
 
     plan: MigrationPlan
     moved: tuple[MigrationItem, ...]
@@ -72,19 +40,8 @@ class MigrationResult:
 def apply_migration(plan: MigrationPlan) -> MigrationResult:
     """Carry out a plan: store the secrets, scrub the files, verify, drop replaced secrets.
 
-    Every item that can move does; the plan's errors are left as they were and
-    returned in :attr:`MigrationResult.remaining`.
-
-    Returns
-    -------
-    MigrationResult
-
-    Raises
-    ------
-    MigrationError
-        When a step failed; everything done was undone (backups written if not).
-    ConfigurationError
-        When there is something to move but no backend (nothing was changed).
+    Raises MigrationError when a step failed (undone, or backups written), ConfigurationError
+    when there is something to move but no backend (nothing changed).
     """
     moves = plan.moves
     remaining = tuple(plan.errors)

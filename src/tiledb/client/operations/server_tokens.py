@@ -1,8 +1,4 @@
-"""The tokens this tool minted, as the server lists them (``tokens``, ``logout --everywhere``).
-
-A lost laptop or a forgotten job leaves tokens on the server that no local cache
-knows; the server's own list (``GET /v4/tokens?type=session|api``) finds them all.
-"""
+"""The tokens this tool minted, as the server lists them (``tokens``, ``logout --everywhere``)."""
 
 from __future__ import annotations
 
@@ -52,14 +48,7 @@ def minted_tokens(rest: RestClient) -> list[ServerToken]:
 def revoke_tokens(
     rest: RestClient, tokens: list[ServerToken], *, current_id: str | None = None
 ) -> tuple[list[ServerToken], list[tuple[ServerToken, str]]]:
-    """Revoke ``tokens``, the one the calls authenticate with (``current_id``) last.
-
-    Returns
-    -------
-    tuple
-        The tokens revoked (a token already gone counts), and those that were not,
-        each with the reason.
-    """
+    """Revoke ``tokens``, ``current_id`` last; return the revoked (or gone), the others and why."""
     revoked: list[ServerToken] = []
     failed: list[tuple[ServerToken, str]] = []
     for item in sorted(tokens, key=lambda t: t.token.token_id == current_id):

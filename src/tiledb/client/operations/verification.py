@@ -1,12 +1,7 @@
-"""Check credentials against the server before they are stored.
+"""Check credentials against the server before they are stored (``configure --verify``).
 
-``tiledb-client configure --verify`` calls :func:`verify_credentials` first and saves
-nothing when it fails:
-
-- a token: ``GET /v4/users/self`` with the token, then ``GET /v4/workspaces/{ws}``
-  for the workspace (the configured one, or the one the token names);
-- a username and password: ``GET /v4/workspaces/{ws}`` with HTTP Basic auth, the
-  same call ``login()`` makes before it asks for a session token (no token is made).
+A token: ``GET /v4/users/self``, then ``GET /v4/workspaces/{ws}``; a username and
+password: that workspace call with HTTP Basic auth, as ``login()`` makes it (no token made).
 """
 
 from __future__ import annotations
@@ -25,21 +20,7 @@ __all__ = ["VerifiedCredentials", "verify_credentials"]
 
 @dataclass(frozen=True)
 class VerifiedCredentials:
-    """What the server said about credentials that it accepted.
-
-    Attributes
-    ----------
-    host : str
-        e.g. ``"https://api.example.com"``.
-    username : str or None
-        e.g. ``"ada"``.
-    workspace : str or None
-        The workspace name, e.g. ``"acme"``.
-    workspace_id : str or None
-        e.g. ``"ws_2b7c9d1e3f4a5b6c"``.
-    role : str or None
-        The user's role in that workspace: ``"owner"``, ``"admin"`` or ``"member"``.
-    """
+    """What the server said about accepted credentials (``role``: the user's in the workspace)."""
 
     host: str
     username: str | None
@@ -66,34 +47,10 @@ def verify_credentials(
 ) -> VerifiedCredentials:
     """Ask the server whether it accepts a token, or a username and password.
 
-    Parameters
-    ----------
-    host : str
-        The server, e.g. ``"https://api.example.com"``.
-    token : str, optional
-        An API token; wins over ``username``/``password``.
-    username, password : str, optional
-        Account credentials (both needed without a token).
-    workspace : str, optional
-        Workspace name or id, e.g. ``"acme"``: required with a password; with a
-        token, defaults to the workspace the token names (if any).
-    verify_ssl : bool
-        Verify the server's TLS certificate.
-    ca_file : str, optional
-        CA bundle to verify it with.
-
-    Returns
-    -------
-    VerifiedCredentials
-
-    Raises
-    ------
-    LoginError
-        When the server refuses the credentials or knows no such workspace.
-    ConfigurationError
-        When the arguments do not form a credential.
-    ClientError
-        When the server cannot be reached.
+    ``workspace`` (name or id) is required with a password; with a token it defaults to the one
+    the token names. Raises LoginError when the server refuses the credentials or knows no
+    such workspace, ConfigurationError when the arguments form no credential, ClientError
+    when the server cannot be reached.
     """
     if token:
         workspace = workspace or workspace_from_token(token)

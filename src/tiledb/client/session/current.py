@@ -1,11 +1,7 @@
 """The current session: the one piece of module-level mutable state of the package.
 
-:func:`login` establishes a session (:func:`~tiledb.client.session.login.login_session`)
-and only then replaces the current one, under a lock, and puts its credentials into
-TileDB-Py's default context: a failed login leaves the previous session untouched.
-A password session's token is also published in ``TILEDB_REST_TOKEN`` (one lock,
-:mod:`tiledb.client.basics.published_token`) and renewed before it expires
-(:mod:`tiledb.client.session.renewal`); ``logout`` withdraws it.
+A login replaces it, under a lock, only once the new session is established; a password
+session's token is published in ``TILEDB_REST_TOKEN`` and renewed before it expires.
 """
 
 from __future__ import annotations
@@ -36,13 +32,7 @@ def peek() -> Session | None:
 
 
 def current(factory: RestFactory) -> Session:
-    """Return the current session, loading the default profile on first use.
-
-    Raises
-    ------
-    LoginError
-        When no session exists and the default profile cannot be loaded.
-    """
+    """Return the current session, loading the default profile on first use (LoginError if not)."""
     session = _current
     if session is not None:
         return session
@@ -58,9 +48,7 @@ def install(
 ) -> None:
     """Make ``session`` the current session (``None`` forgets it).
 
-    A password session's token goes into ``TILEDB_REST_TOKEN``
-    (:mod:`tiledb.client.basics.published_token`), where every context it made reads
-    it on each request, and with ``factory`` it is renewed at 80 % of its life.
+    A password session's token is published; with ``factory`` it is renewed at 80 % of its life.
     """
     global _current
     with _lock:
@@ -94,28 +82,14 @@ def login(
     factory: RestFactory,
     arguments: Mapping[str, Any] | None = None,
 ) -> Session:
-    """Establish a session and make it current.
-
-    Raises
-    ------
-    LoginError
-        When the profile or its secret cannot be loaded, or the server refuses
-        the credentials.
-    ClientError
-        When the server cannot be reached.
-    """
+    """Establish a session and make it current (LoginError, or ClientError when unreachable)."""
     session = login_session(profile_name, profile_dir, factory, arguments)
     install(session, factory=factory)
     return session
 
 
 def rest(session: Session, factory: RestFactory) -> RestClient:
-    """Return a REST client of ``session``.
-
-    When the session's token is a session token and the server refuses it (HTTP
-    401), the client asks :func:`_renew` for a new one and repeats the request once
-    with it.
-    """
+    """Return a REST client of ``session`` that renews a refused session token, once."""
     renew = functools.partial(_renew, session, factory) if session.renewable else None
     return session.rest(factory, renew)
 
@@ -123,14 +97,8 @@ def rest(session: Session, factory: RestFactory) -> RestClient:
 def _renew(session: Session, factory: RestFactory) -> str:
     """Replace ``session``'s token (refused, or near its expiry): once, however many ask.
 
-    The replacement becomes the current session if ``session`` still is the current
-    one: its token is published before the old one is revoked, so that contexts
-    reading ``TILEDB_REST_TOKEN`` never send a revoked token.
-
-    Raises
-    ------
-    LoginError
-        When the stored password no longer makes a session token.
+    The replacement is published before the old token is revoked, so no context sends a
+    revoked token. LoginError when the stored password no longer makes one.
     """
     with _lock:
         replacement = session.cache.renewed

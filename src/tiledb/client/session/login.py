@@ -1,10 +1,6 @@
 """Establishing a session: settings resolved, secret read, password exchanged.
 
-:func:`login_session` resolves the settings (:mod:`tiledb.client.session.settings`,
-which reads the secret from its backend), turns a username and password into a
-session token (:mod:`tiledb.client.session.session_tokens`), and returns the
-:class:`~tiledb.client.session.session.Session`. It changes nothing: making the
-session current is :mod:`tiledb.client.session.current`'s job.
+It changes nothing: making the session current is :mod:`tiledb.client.session.current`'s job.
 """
 
 from __future__ import annotations
@@ -41,22 +37,9 @@ def login_session(
 ) -> Session:
     """Establish a session from a profile and the environment, without making it current.
 
-    Parameters
-    ----------
-    profile_name, profile_dir : str, optional
-        The profile (see :func:`~tiledb.client.session.settings.resolve`).
-    factory : RestFactory
-        Makes the REST clients that exchange a password for a session token.
-    arguments : mapping, optional
-        Explicit settings that win over the environment and the profile.
-
-    Raises
-    ------
-    LoginError
-        When the profile or its secret cannot be loaded, or the server refuses
-        the credentials.
-    ClientError
-        When the server cannot be reached.
+    ``arguments`` win over the environment and the profile. Raises LoginError when the profile
+    or its secret cannot be loaded or the server refuses the credentials, ClientError when the
+    server cannot be reached.
     """
     try:
         settings = resolve(profile_name, profile_dir, arguments)
@@ -114,11 +97,9 @@ def _password_session(
 def renewed_session(
     settings: SessionSettings, factory: RestFactory
 ) -> tuple[Session, ObtainedToken]:
-    """A session like the old one with a new session token (the cache updated).
+    """A session like the old one with a new session token.
 
-    The token it replaces is not revoked yet: the caller revokes it
-    (:func:`~tiledb.client.session.session_tokens.revoke_replaced`) once the new one
-    is in use, so that no request in flight is refused.
+    The caller revokes the replaced token once the new one is in use.
     """
     from tiledb.client.session.session_tokens import obtain_session_token
 

@@ -1,10 +1,8 @@
 """Renewing the current password session before its token expires.
 
-One timer for the process (only the current session is renewed): it fires at 80 %
-of the token's remaining life and asks for a new token; a failure (server down) is
-logged and tried again after a quarter of what is left, while the token lives. A
-replaced token is revoked a few seconds after its successor is published, so that a
-request TileDB core sent with it just before still succeeds.
+One timer for the process, at 80 % of the token's remaining life; a failure is retried
+after a quarter of what is left. A replaced token is revoked a few seconds later, so that
+a request TileDB core sent with it still succeeds.
 """
 
 from __future__ import annotations
@@ -75,7 +73,7 @@ def _fire(session: Session, renew: Callable[[], object]) -> None:
 
 
 def cancel() -> None:
-    """Stop renewing (the session was logged out or replaced by one that does not expire)."""
+    """Stop renewing (logged out, or replaced by a session that does not expire)."""
     global _timer
     with _lock:
         if _timer is not None:

@@ -1,10 +1,4 @@
-"""An established session: host, token, workspace, TLS options, and what it has asked.
-
-A :class:`Session` is made by :func:`tiledb.client.session.login.login_session` and
-made current by :mod:`tiledb.client.session.current`. It holds the token sent with
-every request (never a password) and caches the server's answers about the session
-user and workspace for its lifetime.
-"""
+"""An established session: host, token, workspace, TLS options, the server's answers."""
 
 from __future__ import annotations
 
@@ -42,33 +36,12 @@ class _Cache:
 
 
 class Session:
-    """An established session. The token is never shown.
+    """An established session, immutable; the token (never a password) is never shown.
 
-    Immutable. A plain class rather than a dataclass, which would cost about a
-    millisecond of every login to define.
-
-    Attributes
-    ----------
-    host : str
-        Base URL of the server.
-    token : str
-        The token sent with every request: the API token, or the session token
-        made from a username and password. Never the password.
-    workspace : str or None
-        The workspace as configured (name or id), or the one the token names.
-    workspace_id : str or None
-        The workspace id, when known without asking the server.
-    verify_ssl : bool
-    ca_file : str or None
-    settings : SessionSettings
-        Where each value came from.
-    session_token_id : str or None
-        Id of the session token made from a password, if any (``logout`` revokes it).
-    renewable : bool
-        A session token made from a password: replaced when the server refuses it
-        (see :func:`tiledb.client.session.current.rest`) and before it expires.
-    expires_at : datetime or None
-        When the session token expires, as the server granted it.
+    A plain class, not a dataclass (docs/performance.md). ``workspace`` is as configured
+    (name or id) or the one the token names; ``workspace_id`` is known without asking the
+    server; ``session_token_id`` names a password's session token (``logout`` revokes it),
+    ``renewable``: replaced when refused and before ``expires_at``.
     """
 
     __slots__ = (
@@ -175,13 +148,7 @@ class Session:
 
 
 def parse_self_user(data: Any) -> tuple[User, list[UserSelfWorkspace]]:
-    """Parse the ``data`` of ``GET /v4/users/self``.
-
-    Raises
-    ------
-    ClientError
-        When the answer has no ``user`` object.
-    """
+    """Parse the ``data`` of ``GET /v4/users/self``; ClientError without a ``user`` object."""
     from tiledb.client.basics.models import User, UserSelfWorkspace
 
     if not isinstance(data, Mapping) or not isinstance(data.get("user"), Mapping):

@@ -1,10 +1,7 @@
 """TileDB core configuration built from a session: ``Config``, ``Ctx``, default context.
 
-The session's credentials reach TileDB core as config parameters:
-``rest.server_address``, ``rest.token`` (never a password), ``rest.workspace`` and
-the TLS options ``ssl.verify`` / ``ssl.ca_file``. :func:`update_default_ctx`
-swaps them into TileDB-Py's default context so that a plain
-``tiledb.open("tiledb://...")`` is authenticated after ``login()``.
+The credentials reach core as ``rest.*`` and ``ssl.*`` parameters, never a password;
+after ``login()`` a plain ``tiledb.open("tiledb://...")`` is authenticated.
 """
 
 from __future__ import annotations
@@ -53,13 +50,7 @@ SESSION_KEYS = (
 
 
 def build_config(params: Mapping[str, str], cfg_dict: Mapping[str, Any] | None) -> Any:
-    """Return a ``tiledb.Config`` of ``cfg_dict`` with the session ``params`` set.
-
-    Raises
-    ------
-    ValueError
-        When ``cfg_dict`` holds one of :data:`RESTRICTED_KEYS`.
-    """
+    """Return ``cfg_dict`` as a ``tiledb.Config`` with the session ``params`` set."""
     user = dict(cfg_dict or {})
     for key in RESTRICTED_KEYS:
         if key in user:
@@ -76,20 +67,9 @@ def build_config(params: Mapping[str, str], cfg_dict: Mapping[str, Any] | None) 
 def update_default_ctx(params: Mapping[str, str]) -> None:
     """Put the session ``params`` into TileDB-Py's default context, for every thread.
 
-    Parameters kept from the previous default context are all but
-    :data:`SESSION_KEYS`. With no default context yet in this thread, the
-    session's is made when first used. Empty ``params`` remove the session's
-    credentials.
-
-    Notes
-    -----
-    TileDB-Py keeps its default context in a ``contextvars.ContextVar``: the new
-    context is set in this thread (and in code run from it with
-    ``contextvars.copy_context()``), and becomes the default of threads that have
-    none of their own, such as threads started later
-    (:func:`~tiledb.client.basics.tiledb_py.set_default_ctx_for_new_threads`).
-    Nothing is written to a file; a password session's token is published in
-    ``TILEDB_REST_TOKEN`` by :mod:`tiledb.client.session.current`, not here.
+    All but :data:`SESSION_KEYS` of the previous default context are kept; empty ``params``
+    remove the session's credentials. The context is this thread's, and the default of
+    threads without one of their own (those started later included).
     """
     holder = default_ctx_var()
     try:
@@ -98,8 +78,7 @@ def update_default_ctx(params: Mapping[str, str]) -> None:
         previous = None
     retire_session_contexts()  # in every thread, not only this one
     if previous is None:
-        # Nothing of this thread's own to keep: this thread, like every thread without a
-        # default context of its own, gets the session's, made when first used (a
+        # Nothing of this thread's own to keep: the session's is made when first used (a
         # script that only calls tiledb.client.Ctx() never pays for a second context).
         if not params:
             set_default_ctx_for_new_threads(None)
@@ -124,16 +103,10 @@ def update_default_ctx(params: Mapping[str, str]) -> None:
 def tiledb_params(session: Session) -> dict[str, str]:
     """The TileDB core config parameters that carry a session's credentials.
 
-    TileDB core loads a profile into every config: the one named by
-    ``TILEDB_PROFILE_NAME``/``TILEDB_PROFILE_DIR``, and it refuses to make a context
-    when that profile does not exist. So the session names its own profile
-    (``profile_name``/``profile_dir``), or none at all (both empty) when it has no
-    profile. ``rest.username`` and ``rest.password`` are set empty on purpose: the
-    token is the credential, and core must not take a password from a profile.
-
-    A session token made from a password is left out: TileDB core then reads
-    ``TILEDB_REST_TOKEN``, where the session publishes it, on every request, so a
-    renewed token reaches every context already made.
+    Core loads a profile into every config and refuses a context when it is missing, so the
+    session names its own profile or none (both empty). ``rest.username`` and
+    ``rest.password`` are empty so that core takes no password from a profile. A password's
+    session token is left out: core reads ``TILEDB_REST_TOKEN``, where renewals land.
     """
     settings = session.settings
     has_profile = settings.profile is not None

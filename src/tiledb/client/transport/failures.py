@@ -1,11 +1,8 @@
 """Describe a failure of the HTTP stack without quoting it.
 
-Exception texts of ``requests``, ``urllib3`` and ``http.client`` may quote what was
-sent (a header value with a line break, the token, is repeated; a URL error repeats
-the URL). So no message is built from such a text: the chain of causes is walked for
-facts that cannot hold a header value (the kind of failure, an OS error string, an
-OpenSSL reason). :func:`~tiledb.client.basics.masking.scrub` is the second defence.
-Imports ``requests``: loaded with the first REST client only.
+The texts of ``requests``, ``urllib3`` and ``http.client`` may repeat a header (the
+token) or the URL, so messages are built only from facts of the chain of causes: the kind
+of failure, an OS error string, an OpenSSL reason. Imports ``requests``.
 """
 
 from __future__ import annotations

@@ -1,7 +1,4 @@
-"""The ``requests.Session`` of a REST client: headers, auth, pool, redirects.
-
-Imports ``requests``; :mod:`tiledb.client.transport.rest` loads it with the first client.
-"""
+"""The ``requests.Session`` of a REST client: headers, auth, pool, redirects."""
 
 from __future__ import annotations
 
@@ -30,10 +27,7 @@ class TokenSession(requests.Session):
 def new_http_session(
     *, token: str | None, basic: tuple[bytes, bytes] | None, verify: bool | str, pool_size: int
 ) -> TokenSession:
-    """A session sending ``token`` (or HTTP Basic ``basic``, UTF-8) with every request.
-
-    It makes one attempt per request: the REST client's loop does the retries.
-    """
+    """A one-attempt-per-request session sending ``token`` (or HTTP Basic ``basic``, UTF-8)."""
     session = TokenSession()
     session.verify = verify
     session.headers["Accept"] = "application/json"

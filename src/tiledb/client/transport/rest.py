@@ -50,10 +50,7 @@ def default_pool_size() -> int:
 
 
 def request_deadline() -> float:
-    """Seconds a call may take, retries included: ``$TILEDB_CLIENT_REQUEST_DEADLINE``, else 60.
-
-    Raises :class:`ConfigurationError` when it is not a positive number.
-    """
+    """Seconds a call may take, retries included: ``$TILEDB_CLIENT_REQUEST_DEADLINE``, else 60."""
     return timeout_from_env(DEADLINE_ENV, DEFAULT_DEADLINE_SECONDS)
 
 
@@ -108,8 +105,8 @@ class Attempts:
     def pause(self, wanted: float, *, server_asked: bool) -> float | None:
         """The pause before one more attempt, or ``None`` (setting :attr:`stopped`).
 
-        A ``Retry-After`` (``server_asked``) that does not fit ends the call; a
-        back-off that does not fit is cut, keeping time for one last attempt.
+        A ``Retry-After`` that does not fit ends the call; a back-off is cut to keep time for one
+        last attempt.
         """
         left = self.remaining()
         reserve = min(_LAST_ATTEMPT, self.seconds / 4)
@@ -139,29 +136,10 @@ _Answer = tuple[int, str | None, bytes, str | None]  # status, reason, body, Ret
 
 
 class RestClient:
-    """A client of one TileDB REST server.
+    """A client of one TileDB REST server (``host`` a base URL).
 
-    Parameters
-    ----------
-    host : str
-        Base URL, e.g. ``"https://api.example.com"``.
-    token : str, optional
-        API or session token, sent as ``X-TILEDB-REST-API-KEY``.
-    basic : BasicAuth, optional
-        Username and password for HTTP Basic auth (used to create session tokens).
-    verify_ssl : bool
-        Verify the server's TLS certificate.
-    ca_file : str, optional
-        CA bundle to verify it with.
-    retry_mode : RetryMode or str
-        See :class:`RetryMode`.
-    pool_size : int, optional
-        Connections kept per host; defaults to :func:`default_pool_size`.
-    renew : callable, optional
-        On HTTP 401, called for a new token, with which the request is repeated
-        once; it raises (e.g. :class:`~tiledb.client.errors.LoginError`) when it cannot.
-    clock, sleep : callable, optional
-        The monotonic clock and the pause of the attempt loop (tests give their own).
+    ``basic`` is for minting session tokens; ``renew``, on HTTP 401, returns a new token to
+    repeat the request with once, or raises; ``clock`` and ``sleep`` drive the attempt loop.
     """
 
     def __init__(
@@ -211,11 +189,7 @@ class RestClient:
         return self.request("GET", path)
 
     def post(self, path: str, body: Mapping[str, Any], *, idempotent: bool = False) -> Any:
-        """``POST`` a JSON ``body`` to ``path`` and return the ``data`` of the answer.
-
-        Not sent again once it may have reached the server (on an HTTP status or a
-        lost answer) unless ``idempotent``: ``POST /v4/tokens`` twice mints two tokens.
-        """
+        """``POST`` a JSON ``body``, sent once unless ``idempotent`` (``POST /v4/tokens`` mints)."""
         return self.request("POST", path, body=body, idempotent=idempotent)
 
     def delete(self, path: str) -> Any:
@@ -231,27 +205,11 @@ class RestClient:
         idempotent: bool | None = None,
         expect_data: bool = True,
     ) -> Any:
-        """Send a request and return the ``data`` member of the JSON answer.
+        """Send a request and return the ``data`` member of the JSON answer, within the deadline.
 
-        The call, retries included, ends within its deadline (see the module).
-
-        Parameters
-        ----------
-        method, path : str
-            e.g. ``"GET"``, ``"/v4/users/self"``.
-        body : mapping, optional
-            Sent as JSON.
-        idempotent : bool, optional
-            Whether the request may be sent again after it may have reached the
-            server; default: every method but ``POST``.
-        expect_data : bool
-            ``False``: accept any success answer (``None`` when it has no ``data``).
-
-        Raises
-        ------
-        RestError
-            When the server cannot be reached, TLS fails, the answer is an HTTP
-            error or not the expected JSON, or the deadline passes.
+        ``idempotent`` (default: not for ``POST``) allows sending it again after it may have
+        reached the server; ``expect_data=False`` accepts any success answer. Every failure
+        (unreachable, TLS, HTTP error, not the expected JSON, the deadline) is a RestError.
         """
         url = f"{self.host}/{path.lstrip('/')}"
         what = f"{method} {url}"

@@ -21,10 +21,7 @@ def backend_findings(
     profiles: dict[str, dict[str, str]],
     selected: str,
 ) -> list[Finding]:
-    """One finding per backend, and one saying where new secrets would go.
-
-    An unavailable backend is an error when the profile in use needs it.
-    """
+    """One finding per backend (an error if the profile in use needs it); where new secrets go."""
     findings = []
     for status in statuses:
         users = profile_keys.backend_users(profiles, status.name)
@@ -62,10 +59,7 @@ def backend_findings(
 
 
 def vault_findings(selected: str, profiles: dict[str, dict[str, str]]) -> list[Finding]:
-    """Unlock the vault when a profile uses it and a passphrase source is set (no prompt).
-
-    Unlocking checks the passphrase and the vault's MAC; no entry is decrypted.
-    """
+    """Unlock the vault (no prompt) if a profile uses it: passphrase and MAC; no entry read."""
     users = profile_keys.backend_users(profiles, "encrypted-file")
     path = vault_path()
     if not users or not path.is_file():

@@ -1,18 +1,8 @@
 """Diagnose the credential setup: backends, files, environment, profiles, orphan secrets, hosts.
 
-:func:`diagnose` returns a :class:`DoctorReport` of :class:`Finding` objects, each
-with a severity and, for problems, the fix. A finding of severity ``"error"`` is
-one that would stop a login of the profile in use (``--profile``, else
-``$TILEDB_PROFILE_NAME``, else ``default``); the same problem in another profile
-is a ``"warning"``. Values of secret environment variables are masked; no secret
-is ever read out of a backend (presence is checked with ``contains``), and nothing
-prompts (not even for the vault passphrase).
-
-A diagnostic tool must not fail the way the setup it diagnoses fails: each check runs
-through :func:`_checked`, which turns any exception of the check into an ``"error"``
-finding naming the check, so the report always comes out.
-
-Used by ``tiledb-client doctor``.
+A problem of the profile in use is an ``"error"``, of another profile a ``"warning"``. No
+secret is read out of a backend, nothing prompts, and each check runs through
+:func:`_checked`, so a check that fails becomes a finding: the report always comes out.
 """
 
 from __future__ import annotations
@@ -89,20 +79,8 @@ def diagnose(
 ) -> DoctorReport:
     """Check everything a login depends on; never raises for a broken setup.
 
-    Parameters
-    ----------
-    profile_name : str, optional
-        The profile in use; its problems are errors, other profiles' warnings.
-    profile_dir : str or path-like, optional
-        The profile directory.
-    network : bool
-        Check that each profile's host answers (any HTTP answer counts).
-    host_timeout : float
-        Seconds allowed to connect to, and hear from, each host.
-
-    Returns
-    -------
-    DoctorReport
+    With ``network``, each profile's host must answer (any HTTP answer counts) within
+    ``host_timeout`` seconds.
     """
     findings: list[Finding] = []
     name = _checked(

@@ -27,12 +27,8 @@ _SECRET_WORDS = frozenset(
 def is_secret_variable(name: str) -> bool:
     """Return whether an environment variable's value must be masked.
 
-    Examples
-    --------
     >>> is_secret_variable("TILEDB_REST_TOKEN"), is_secret_variable("TILEDB_CLIENT_PASSPHRASE_FILE")
     (True, False)
-    >>> is_secret_variable("TILEDB_VFS_S3_AWS_SECRET_ACCESS_KEY")
-    True
     """
     if name.upper().endswith("_FILE") or name.upper() in _NOT_SECRET:
         return False

@@ -21,11 +21,7 @@ _REDIRECT = "another user could point a profile at their server and receive its 
 
 
 def _mode_finding(path: Path, expected: int, what: str, *, refused: str | None = None) -> Finding:
-    """Who besides you can change or read ``path``: owner, group and others.
-
-    ``refused``: why the library refuses ``path`` when others can change it (then an
-    error, not a warning), e.g. ``"it could redirect your token"``.
-    """
+    """Who besides you can change or read ``path``; an error where ``refused`` says why."""
     if os.name != "posix":
         return Finding("files", str(path), "info", f"{what}; permissions not checked here")
     mode = stat.S_IMODE(path.stat().st_mode)
@@ -56,10 +52,7 @@ def _passphrase_file_findings() -> list[Finding]:
 
 
 def file_findings(store: ProfileStore) -> tuple[dict[str, dict[str, str]] | None, list[Finding]]:
-    """Check the profile file, the vault, ``cloud.json`` and leftover backups.
-
-    Returns the profiles (``None`` when the file cannot be read) and the findings.
-    """
+    """Check the profile file, the vault, ``cloud.json``, backups; return profiles and findings."""
     findings: list[Finding] = []
     profiles: dict[str, dict[str, str]] | None = {}
     if store.directory.is_dir():

@@ -15,20 +15,10 @@ Severity = Literal["ok", "info", "warning", "error"]
 
 @dataclass(frozen=True)
 class Finding:
-    """One thing the doctor looked at.
+    """One thing the doctor looked at, in ``section``, with what to do (``fix``) for a problem.
 
-    Attributes
-    ----------
-    section : str
-        ``"backends"``, ``"files"``, ``"environment"``, ``"profiles"`` or ``"hosts"``.
-    subject : str
-        What was checked, e.g. ``"keyring"`` or ``"/home/ada/.tiledb/profiles.json"``.
-    severity : {"ok", "info", "warning", "error"}
-    message : str
-    fix : str or None
-        What to do, e.g. ``"chmod 600 /home/ada/.tiledb/profiles.json"``.
-    seconds : float or None
-        How long the check took, when timed.
+    ``subject`` is what was checked (e.g. ``"keyring"`` or a path); ``seconds`` how long a
+    timed check took.
     """
 
     section: str

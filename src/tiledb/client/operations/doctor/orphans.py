@@ -26,8 +26,8 @@ def prune_command(store: ProfileStore) -> str:
 def orphan_findings(store: ProfileStore, statuses: list[BackendStatus]) -> list[Finding]:
     """One warning per orphan secret of the profile file; a note per backend not searched.
 
-    Searched: every available backend, and the vault whenever its file exists (entry
-    names are in clear, so no passphrase is needed). Nothing is read out or deleted.
+    Every available backend is searched, and the vault when its file exists (its entry names
+    are in clear); nothing is read out or deleted.
     """
     names = [status.name for status in statuses if status.available]
     if "encrypted-file" not in names and vault_path().is_file():

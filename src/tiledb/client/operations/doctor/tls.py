@@ -54,12 +54,7 @@ def _ca_finding(name: str, value: str, selected: str, where: str) -> Finding:
 
 
 def tls_findings(selected: str, profiles: dict[str, dict[str, str]]) -> list[Finding]:
-    """Check every CA file (profiles and ``TILEDB_SSL_CA_FILE``) and warn of plain http hosts.
-
-    A CA file that is missing, unreadable or holds no certificate stops every request of
-    the profiles using it; a relative one works only from one directory. A plain
-    ``http://`` host other than this machine sends credentials unencrypted.
-    """
+    """Check every CA file (profiles and ``TILEDB_SSL_CA_FILE``) and warn of plain http hosts."""
     findings = []
     for name, profile in profiles.items():
         value = profile.get(profile_keys.CA_FILE)

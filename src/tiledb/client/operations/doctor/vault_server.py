@@ -18,8 +18,8 @@ _NEEDED = ("create", "read", "update", "delete")
 def vault_server_findings(selected: str, profiles: dict[str, dict[str, str]]) -> list[Finding]:
     """Address, auth method, reachable, sealed, and what the policy allows on the entries.
 
-    Runs when a profile uses the ``vault`` backend or ``$TILEDB_CLIENT_SECRET_BACKEND``
-    names it; a problem is an error when the profile in use needs the server.
+    When a profile or ``$TILEDB_CLIENT_SECRET_BACKEND`` uses ``vault``; an error when the
+    profile in use needs the server.
     """
     users = profile_keys.backend_users(profiles, "vault")
     if not users and os.environ.get(BACKEND_ENV) != "vault":
