@@ -2,7 +2,8 @@
 
 An orphan of a profile file is an entry whose secret id names that file while no profile
 of it names that id in that backend; entries naming another file are never judged. How
-they arise, and why a prune under the lock is safe: (SECURITY.md, "Crashes and concurrent writers").
+they arise, and why a prune under the lock is safe: SECURITY.md, "Crashes and concurrent
+writers".
 """
 
 from __future__ import annotations
