@@ -58,19 +58,10 @@ class ExplainedError(_TileDBError):
     Parameters
     ----------
     *args : object
-        What failed, as one message, e.g. ``"The passphrase from
-        $TILEDB_CLIENT_PASSPHRASE does not unlock the secrets vault
-        /srv/app/secrets.vault."``.
+        What failed, as one message, e.g. ``"No profile 'lab'."``.
     hint : str, optional
-        Keyword only. What to do, e.g. ``"Set TILEDB_CLIENT_PASSPHRASE to the passphrase
-        the vault was created with."``; never a secret.
-
-    Examples
-    --------
-    >>> error = ConfigurationError("No profile 'lab'.", hint="Run tiledb-client configure.")
-    >>> str(error), error.problem, error.hint
-    ("No profile 'lab'. Run tiledb-client configure.", "No profile 'lab'.", 'Run tiledb-client configure.')
-    """  # noqa: E501 - a doctest line
+        What to do, e.g. ``"Run tiledb-client configure."``; never a secret.
+    """
 
     def __init__(self, *args: object, hint: str | None = None) -> None:
         super().__init__(*args)

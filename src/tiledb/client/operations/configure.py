@@ -1,13 +1,7 @@
 """``configure()``: validate credentials, put the secret in a backend, the rest in the profile.
 
-The order makes a profile without its secret impossible: under the profile file's
-lock, the secret is stored first under a fresh id, then the profile is written; if
-either fails (a timed-out store may still have landed), the new secret is deleted
-again. Only after the profile names the new secret are the secrets of the profile
-it replaced deleted. A crash in between leaves at worst an orphan secret, which
-``tiledb-client doctor`` lists and ``tiledb-client profile prune`` removes; holding
-the lock throughout keeps a concurrent prune from taking a secret whose profile is
-about to be written.
+Under the profile file's lock: the secret, then the profile, then the replaced secrets,
+so no profile is left without its secret (SECURITY.md, "Crashes and concurrent writers").
 """
 
 from __future__ import annotations
@@ -94,15 +88,8 @@ def configure(
 ) -> None:
     """Store a profile: its secret in a backend, the rest in the profile file.
 
-    The parameters are those of :func:`tiledb.client.configure`, whose docstring
-    describes them; ``factory`` makes the REST client that revokes the session
-    token of a profile being overwritten.
-
-    Raises
-    ------
-    ConfigurationError
-        When the parameters do not form a profile, the profile exists and
-        ``overwrite`` is false, or no secret backend can store the secret.
+    The parameters are those of :func:`tiledb.client.configure`; ``factory`` makes the
+    REST client that revokes the session token of a profile being overwritten.
     """
     normalized_host = _checked_host(host)
     ca_path = checked_ca_file(ca_file) if ca_file else None
@@ -153,8 +140,7 @@ def configure(
     if previous is not None:
         # The old session token would stay valid on the server: revoke it (best effort).
         revoke_cached_session(name, store, previous, factory)
-    # Unlock the backend now (a vault passphrase or keyring unlock prompt), not while
-    # holding the profile lock that other processes wait on.
+    # Unlock the backend (a prompt) now, not while holding the lock others wait on.
     backend.get(entry)
     with store.locked():
         replaced = _store_profile(store, name, profile, backend, entry, secret, overwrite=overwrite)

@@ -1,8 +1,7 @@
 """Planning a migration: which plaintext secrets move, which are skipped, and why.
 
-:func:`plan_migration` reads ``profiles.json`` and ``cloud.json`` and decides; it
-changes nothing (``tiledb-client migrate --dry-run`` shows the plan). Carrying a
-plan out is :func:`tiledb.client.operations.migrate.apply_migration`.
+Changes nothing (``migrate --dry-run`` shows the plan); ``migrate.apply_migration``
+carries it out.
 """
 
 from __future__ import annotations
@@ -43,23 +42,9 @@ CLOUD_PROFILE_NAMES = ("default", "cloud-json")
 class MigrationItem:
     """One profile to migrate (or skip); its secrets are never shown.
 
-    Attributes
-    ----------
-    profile : str
-        The profile name (for ``cloud.json``: the profile it becomes).
-    source : pathlib.Path
-        The file holding the plaintext.
-    origin : {"profiles.json", "cloud.json"}
-    action : {"move", "skip", "error"}
-    reason : str
-        e.g. ``"already in the 'keyring' backend"``.
-    fix : str or None
-        For an item that cannot move: what resolves it, e.g. ``"--workspace NAME"``.
-    kinds : tuple of str
-        The plaintext secrets found: ``"token"``, ``"password"``.
-    auth : str or None
-        The credential the migrated profile uses: ``"token"`` or ``"password"``.
-    host, workspace, username : str or None
+    ``profile`` is, for ``cloud.json``, the profile it becomes; ``fix`` says what lets an
+    ``"error"`` item move (e.g. ``"--workspace NAME"``); ``auth`` is the credential the
+    migrated profile uses.
     """
 
     profile: str
@@ -94,16 +79,7 @@ class MigrationItem:
 
 @dataclass(frozen=True)
 class MigrationPlan:
-    """What :func:`apply_migration` would do.
-
-    Attributes
-    ----------
-    profile_file, cloud_json : pathlib.Path
-    backend : str or None
-        The backend the secrets go to; ``None`` when none is usable (see
-        ``backend_problem``) or nothing moves.
-    items : tuple of MigrationItem
-    """
+    """What ``apply_migration`` would do; ``backend``: ``None`` when nothing moves or none works."""
 
     profile_file: Path
     cloud_json: Path
@@ -232,30 +208,9 @@ def plan_migration(
 ) -> MigrationPlan:
     """Find the plaintext secrets to migrate, and the backend they would go to.
 
-    Parameters
-    ----------
-    profile_name : str, optional
-        Migrate only this profile of ``profiles.json``; when it has no such
-        profile, ``cloud.json`` becomes a profile of this name. By default, every
-        profile, and ``cloud.json`` becomes ``"default"`` (or ``"cloud-json"`` when
-        ``"default"`` exists).
-    profile_dir : str or path-like, optional
-        The profile directory.
-    cloud_json : str or path-like, optional
-        The legacy file; default ``~/.tiledb/cloud.json``.
-    workspace : str, optional
-        The workspace of the profile made from ``cloud.json`` (it names none).
-    backend : str, optional
-        The backend to store the secrets in; default as ``configure()`` chooses.
-
-    Returns
-    -------
-    MigrationPlan
-
-    Raises
-    ------
-    ConfigurationError
-        When ``profiles.json`` cannot be read.
+    ``profile_name``: only this profile, or, when ``profiles.json`` has none of that name,
+    the profile ``cloud.json`` becomes (by default ``"default"``, else ``"cloud-json"``).
+    ``workspace``: that profile's (``cloud.json`` names none).
     """
     store = ProfileStore(profile_dir)
     profiles = store.read()

@@ -1,6 +1,6 @@
 """The steps of one migration run, and how each is undone.
 
-The order of the steps is described in :mod:`tiledb.client.operations.migrate`.
+The order of the steps is described in ``operations/migrate.py``.
 """
 
 from __future__ import annotations
@@ -36,14 +36,7 @@ _CARRIED: tuple[SecretKind, ...] = ("token", "password")
 
 
 class MigrationError(ConfigurationError):
-    """A migration failed and was undone.
-
-    Attributes
-    ----------
-    backups : list of pathlib.Path
-        Backups of the original files, written only when the undo could not restore
-        every file (they hold the plaintext secrets); empty when nothing was lost.
-    """
+    """A migration failed and was undone; ``backups`` (plaintext) only where the undo failed."""
 
     def __init__(self, message: str, backups: list[Path]) -> None:
         super().__init__(message)
@@ -85,10 +78,8 @@ class MigrationRun:
     def back_up(self) -> None:
         """Step 1: the content of every file that will change, in memory.
 
-        Not on disk: a copy written now would outlive a kill of this process, holding
-        plaintext secrets the user may delete later. Each file is replaced atomically,
-        so a kill leaves it old or new, never lost; :meth:`undo` writes 0600 backups
-        only when it cannot put a file back.
+        Not on disk, where a copy of plaintext secrets would outlive a kill; :meth:`undo`
+        writes backups only when it cannot put a file back.
         """
         for path in self.cloud_files:
             self.cloud_originals[path] = (path.read_bytes(), path.stat().st_mode & 0o777)

@@ -1,21 +1,9 @@
 """Orphan secrets: entries in a backend that no profile names any more, found and removed.
 
-Every secret we store sits under ``"<kind>: <secret id>"``, and a secret id names the
-profile file it was made for: ``"default @ /home/ada/.tiledb/profiles.json [1f3a9c2e]"``
-(see :func:`~tiledb.client.operations.profile_secrets.new_secret_id`). An entry is an
-**orphan** of a profile file when its id names that file and no profile in the file
-names that id in that backend. Orphans come from a crash between storing a secret and
-writing its profile (``configure``, ``migrate``), a crash between removing a profile
-and deleting its secret (``profile delete``), a backend that failed to delete, or
-another tool replacing one of our profiles (the vendor's ``configure(overwrite=True)``).
-
-Entries naming another profile file are never judged here: that file may have moved,
-and its profiles may still use them.
-
-:func:`find_orphans` lists them (``tiledb-client doctor``); :func:`prune_orphans`
-deletes them (``tiledb-client profile prune``) under the profile file's lock, which
-``configure``, ``profile delete`` and ``migrate`` hold from storing a secret to writing
-the profile that names it, so a prune never takes a secret that is about to be used.
+An orphan of a profile file is an entry whose secret id names that file while no profile
+of it names that id in that backend; entries naming another file are never judged. How
+they arise, and why a prune under the lock is safe: SECURITY.md, "Crashes and concurrent
+writers".
 """
 
 from __future__ import annotations
@@ -44,15 +32,7 @@ logger = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class OrphanSecret:
-    """One entry no profile names.
-
-    Attributes
-    ----------
-    backend : str
-        e.g. ``"encrypted-file"``.
-    key : str
-        e.g. ``"token: prod @ /home/ada/.tiledb/profiles.json [77c0d4aa]"`` (not a secret).
-    """
+    """One entry no profile names: its backend and its key (not a secret)."""
 
     backend: str
     key: str
@@ -60,18 +40,9 @@ class OrphanSecret:
 
 @dataclass(frozen=True)
 class OrphanReport:
-    """Orphans of one profile file, and the backends that could not be searched.
+    """Orphans of one profile file (found, or deleted), and the backends not searched.
 
-    Attributes
-    ----------
-    profile_file : pathlib.Path
-    orphans : tuple of OrphanSecret
-        Found (by :func:`find_orphans`) or deleted (by :func:`prune_orphans`).
-    not_searched : tuple of (str, str)
-        ``(backend, why)``, e.g. ``("keyring", "keyring.backends.macOS.Keyring cannot
-        list its entries")``.
-    problems : tuple of str
-        Orphans :func:`prune_orphans` could not delete, and why.
+    ``not_searched`` holds ``(backend, why)``; ``problems``, what a prune could not delete.
     """
 
     profile_file: Path
@@ -111,25 +82,7 @@ def _scan(store: ProfileStore, backends: Iterable[str]) -> OrphanReport:
 def find_orphans(
     profile_dir: str | os.PathLike[str] | None = None, *, backends: Iterable[str] | None = None
 ) -> OrphanReport:
-    """List the orphan secrets of a profile file; reads no secret, changes nothing.
-
-    Parameters
-    ----------
-    profile_dir : str or path-like, optional
-        The profile directory.
-    backends : iterable of str, optional
-        The backends to search, e.g. ``["encrypted-file"]``; default every backend known.
-
-    Returns
-    -------
-    OrphanReport
-        e.g. ``OrphanReport(orphans=(OrphanSecret("keyring", "token: old @ ... [1f3a9c2e]"),))``.
-
-    Raises
-    ------
-    ConfigurationError
-        When the profile file cannot be read.
-    """
+    """List the orphan secrets of a profile file in ``backends`` (default all); reads no secret."""
     return _scan(ProfileStore(profile_dir), backend_names() if backends is None else backends)
 
 
@@ -141,19 +94,7 @@ def prune_orphans(
 ) -> OrphanReport:
     """Delete the orphan secrets of a profile file, under its lock.
 
-    An orphan session token (a login that cached it after its profile was deleted) is
-    revoked first when ``factory`` is given: every token minted is recorded where logout
-    finds it, or revoked.
-
-    Returns
-    -------
-    OrphanReport
-        ``orphans`` are those deleted; ``problems`` those that could not be.
-
-    Raises
-    ------
-    ConfigurationError
-        When the profile file cannot be read or locked.
+    With ``factory``, an orphan session token is revoked on the server first.
     """
     store = ProfileStore(profile_dir)
     names = list(backend_names() if backends is None else backends)

@@ -1,27 +1,8 @@
-"""Managing stored profiles together with their secrets: list, show, delete, rename.
+"""``tiledb-client profile``: list, show, delete and rename profiles with their secrets.
 
-A profile in ``profiles.json`` names the backend that holds its secret
-(``client.secret_backend``) and the id of the secret (``client.secret_id``). The
-functions here keep the two together:
-
-- :func:`list_profiles` and :func:`profile_info` say, for each profile, whether its
-  secret is really in its backend (without ever reading the secret out when the
-  backend can answer otherwise: the encrypted file answers from its clear-text
-  entry names, with no passphrase).
-- :func:`delete_profile` revokes a cached session token (best effort); then, under the
-  profile file's lock, removes the profile and deletes every secret it has in its
-  backend. The profile goes first: a crash in between leaves at worst an orphan secret
-  (``tiledb-client doctor`` lists it, ``tiledb-client profile prune`` removes it),
-  never a profile without its secret. When the backend cannot delete, the profile is
-  put back (its credential still being there) rather than orphaning.
-- :func:`rename_profile` renames the profile under the same lock and keeps its
-  ``client.secret_id``, so the secret stays reachable under the new name.
-
-Holding one lock across the read, the profile change and the secret change keeps a
-concurrent delete and rename of one profile from stranding it (a renamed profile
-whose secret the delete removed).
-
-Used by ``tiledb-client profile``.
+Listing says whether each secret is really in its backend without reading it. Delete
+and rename hold the profile file's lock across the read, the profile change and the
+secret change, so neither strands a profile (SECURITY.md, "Crashes and concurrent writers").
 """
 
 from __future__ import annotations
@@ -70,36 +51,15 @@ __all__ = [
 logger = logging.getLogger(__name__)
 
 SecretState = Literal["present", "missing", "plaintext", "unknown", "none"]
-"""Where a profile's secret stands: in its backend, missing from it, in plain text in
-the profile file, not checkable now (the backend is unavailable), or never configured."""
+"""In its backend, missing, plain text in the profile, not checkable now, or none configured."""
 
 
 @dataclass(frozen=True)
 class ProfileInfo:
-    """A stored profile as people need to see it; secrets never included.
+    """A stored profile as people need to see it, plaintext secrets masked.
 
-    Attributes
-    ----------
-    name : str
-        e.g. ``"default"``.
-    profile_file : pathlib.Path
-        The ``profiles.json`` holding it.
-    host, workspace, username : str or None
-    auth : {"token", "password", "none"}
-        The kind of credential the profile holds.
-    backend : str or None
-        The backend holding the secret (``"keyring"``, ``"encrypted-file"``, a
-        plugin), ``"plaintext"`` for a legacy profile, ``None`` without a secret.
-    state : SecretState
-        Whether the secret is really there.
-    secret_detail : str
-        Why ``state`` is ``"unknown"`` or ``"missing"``, else ``""``.
-    secret_id : str or None
-        The profile's ``client.secret_id``.
-    is_default : bool
-        Whether this is the profile used when none is named.
-    settings : dict
-        Every key of the profile, plaintext secrets masked.
+    ``backend`` is ``"plaintext"`` for a legacy profile; ``secret_detail`` says why
+    ``state`` is ``"unknown"`` or ``"missing"``.
     """
 
     name: str
@@ -223,23 +183,7 @@ def list_profiles(
 ) -> list[ProfileInfo]:
     """Return every profile of a profile file, in file order.
 
-    Parameters
-    ----------
-    profile_dir : str or path-like, optional
-        The profile directory (see :func:`~tiledb.client.profiles.resolve_profile_dir`).
-    check_secrets : bool
-        Ask each profile's backend whether the secret is there (the OS keyring is
-        asked within its timeout; the encrypted file needs no passphrase).
-
-    Returns
-    -------
-    list of ProfileInfo
-        e.g. ``[ProfileInfo(name="default", backend="keyring", state="present", ...)]``.
-
-    Raises
-    ------
-    ConfigurationError
-        When the profile file cannot be read.
+    ``check_secrets``: ask each backend once whether the secrets are there.
     """
     store = ProfileStore(profile_dir)
     profiles = store.read()
@@ -255,13 +199,7 @@ def profile_info(
     *,
     check_secret: bool = True,
 ) -> ProfileInfo:
-    """Return one profile.
-
-    Raises
-    ------
-    ConfigurationError
-        When there is no such profile, or the file cannot be read.
-    """
+    """Return one profile; ConfigurationError when there is none."""
     store = ProfileStore(profile_dir)
     name = resolve_profile_name(name)
     profile = store.get(name)
@@ -272,24 +210,7 @@ def profile_info(
 
 @dataclass(frozen=True)
 class DeleteResult:
-    """What :func:`delete_profile` did.
-
-    Attributes
-    ----------
-    profile : ProfileInfo
-        The profile as it was.
-    revoked : bool
-        A cached session token was revoked on the server.
-    revoke_problem : str or None
-        Why a cached session token could not be revoked (it was still deleted
-        locally and stays valid on the server until it expires).
-    secrets_deleted : bool
-        The profile's secrets were deleted from its backend.
-    secret_problems : list of str
-        Why secrets could not be deleted (the backend failed after the profile was
-        removed, or ``force`` went on without a working backend); those secrets are
-        orphans now, which ``tiledb-client profile prune`` removes.
-    """
+    """What :func:`delete_profile` did; ``secret_problems`` name the orphans it left."""
 
     profile: ProfileInfo
     revoked: bool
@@ -307,33 +228,8 @@ def delete_profile(
 ) -> DeleteResult:
     """Delete a profile and every secret it has in its backend.
 
-    Order: revoke the cached session token on the server (best effort); then, under
-    the profile file's lock, read the profile again, remove it, and delete its secrets
-    (token, password, session token) from the backend. When the backend cannot delete,
-    the profile is put back, still holding its credential (no orphan secret), unless
-    ``force`` is true.
-
-    Parameters
-    ----------
-    name : str
-        The profile, e.g. ``"prod"``.
-    profile_dir : str or path-like, optional
-        The profile directory.
-    factory : RestFactory
-        Makes the REST client that revokes a cached session token, e.g.
-        :data:`tiledb.client.client.client`.
-    force : bool
-        Delete the profile even when its secrets cannot be deleted.
-
-    Returns
-    -------
-    DeleteResult
-
-    Raises
-    ------
-    ConfigurationError
-        When there is no such profile, or its secrets cannot be deleted and
-        ``force`` is false.
+    When the backend cannot delete, the profile is put back, unless ``force``;
+    ``factory`` makes the REST client that revokes a cached session token.
     """
     store = ProfileStore(profile_dir)
     profile = store.get(name)
@@ -373,21 +269,9 @@ def _put_back(store: ProfileStore, name: str, profile: dict[str, str], position:
 def rename_profile(
     old: str, new: str, profile_dir: str | os.PathLike[str] | None = None
 ) -> ProfileInfo:
-    """Rename a profile; its secret stays where it is and reachable.
+    """Rename a profile and return it (secret not checked); its ``client.secret_id`` stays.
 
-    The profile keeps its ``client.secret_id``, which is all that links it to its
-    secret, so nothing in the backend changes. (The id still shows the old name
-    in keyring browsers; it is a label, unique thanks to its random part.)
-
-    Returns
-    -------
-    ProfileInfo
-        The renamed profile (its secret not checked).
-
-    Raises
-    ------
-    ConfigurationError
-        When ``old`` does not exist or ``new`` already does.
+    The id, a label, still shows the old name in keyring browsers.
     """
     store = ProfileStore(profile_dir)
     with store.locked():

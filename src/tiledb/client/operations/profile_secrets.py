@@ -1,8 +1,5 @@
 """A profile's secrets in its backend: their ids, their removal, its session token.
 
-A profile names the backend holding its secrets (``client.secret_backend``) and
-their id (``client.secret_id``); the backend keys are
-:func:`~tiledb.client.secrets.base.secret_entry_key` of that id and each kind.
 Configure, profile administration and migration all go through these functions.
 """
 
@@ -35,21 +32,15 @@ ALL_KINDS: tuple[SecretKind, ...] = ("token", "password", "session")
 
 
 def new_secret_id(profile_name: str, store: ProfileStore) -> str:
-    """Return a fresh, readable, unique secret id for a profile.
+    """Return a fresh secret id, e.g. ``"default @ /home/ada/.tiledb/profiles.json [1f3a9c2e]"``.
 
-    Examples
-    --------
-    ``"default @ /home/ada/.tiledb/profiles.json [1f3a9c2e]"``: the random part keeps
-    ids unique even when a profile is deleted and made again, or a directory moves.
+    The random part keeps it unique when a profile is made again or a directory moves.
     """
     return f"{profile_name} @ {store.path} [{secrets.token_hex(4)}]"
 
 
 def credential_key(profile: Mapping[str, str]) -> str | None:
-    """Return the backend key of the credential a profile logs in with, or ``None``.
-
-    e.g. ``"token: default @ /home/ada/.tiledb/profiles.json [1f3a9c2e]"``.
-    """
+    """Return the backend key of the credential a profile logs in with, or ``None``."""
     location = secret_location(profile)
     if location is None or not location.secret_id:
         return None
@@ -70,9 +61,8 @@ def credential_may_be_present(profile: Mapping[str, str]) -> bool:
 def delete_profile_secrets(profile: Mapping[str, str]) -> list[str]:
     """Delete every secret a profile has in its backend; return what failed.
 
-    Failures are logged, not raised: the caller has already committed the
-    profile change, and a leftover secret is an orphan that ``tiledb-client doctor``
-    reports and ``tiledb-client profile prune`` removes.
+    Failures are logged, not raised: the profile change is committed, and a leftover
+    secret is an orphan that ``profile prune`` removes.
     """
     location = secret_location(profile)
     if location is None or not location.secret_id:
@@ -80,8 +70,7 @@ def delete_profile_secrets(profile: Mapping[str, str]) -> list[str]:
     backend_name, secret_id = location.backend, location.secret_id
     failures = []
     credential = credential_key(profile)
-    # The credential goes last: if the backend fails midway, the profile's login secret
-    # is what remains (the caller may then keep the profile, which must not be stranded).
+    # The credential last: if the backend fails midway, a profile kept can still log in.
     keys = [secret_entry_key(secret_id, kind) for kind in ALL_KINDS]
     keys.sort(key=lambda key: key == credential)
     try:
@@ -100,13 +89,7 @@ def revoke_cached_session(
     profile: Mapping[str, str],
     factory: RestFactory,
 ) -> tuple[bool, str | None]:
-    """Revoke the profile's cached session token on the server; never raises.
-
-    Returns
-    -------
-    tuple of (bool, str or None)
-        Whether a token was revoked, and why it could not be when that failed.
-    """
+    """Revoke the profile's cached session token; return whether it was, and why not."""
     location = secret_location(profile)
     if location is None or location.auth != "password":
         return False, None

@@ -1,16 +1,7 @@
 """Which keyring backend the ``keyring`` secret backend uses, and which it refuses.
 
-The keyring backend is chosen the way ``keyring`` chooses it
-(``$PYTHON_KEYRING_BACKEND``, then ``keyringrc.cfg``, then the highest priority),
-but afresh on each call rather than from keyring's process-wide cache, and insecure
-choices are refused: keyring's ``fail`` and ``null`` backends, plaintext stores,
-anything of priority below 1 (keyring's own threshold for "recommended"), and a
-``ChainerBackend`` with no secure member (with one, its highest-priority secure
-member is used directly, so nothing is ever read from or written to a plaintext
-store it also chains). A refusal names what was chosen, why it was refused, and,
-where it can tell, why this platform's own keyring is not in use.
-
-``keyring`` is imported inside the functions, never at import.
+keyring's own choice, made afresh on each call, with insecure stores refused (SECURITY.md,
+"Refused keyring backends"). ``keyring`` is imported inside the functions.
 """
 
 from __future__ import annotations
@@ -36,13 +27,7 @@ NEW_SECRETS_ELSEWHERE = (
 
 
 def reach_remedy() -> str:
-    """Say how to reach this platform's keyring, e.g. from an SSH session without D-Bus.
-
-    Examples
-    --------
-    >>> reach_remedy()  # doctest: +SKIP
-    'There is no D-Bus session bus here (as over SSH or in a container): ...'
-    """
+    """Say how to reach this platform's keyring, e.g. from an SSH session without D-Bus."""
     if sys.platform == "linux" and not os.environ.get("DBUS_SESSION_BUS_ADDRESS"):
         return (
             "There is no D-Bus session bus here (as over SSH or in a container): run the"
@@ -70,17 +55,9 @@ _NOT_SECURE = {
 
 
 class Failure(Exception):  # noqa: N818 - internal; becomes a public error or a reason
-    """Why a keyring operation failed: a one-line diagnosis and what to do.
+    """Why a keyring operation failed, and what to do (default :func:`reach_remedy`).
 
-    Parameters
-    ----------
-    diagnosis : str
-        e.g. ``"keyring found no usable backend; no D-Bus session bus
-        (DBUS_SESSION_BUS_ADDRESS not set)"``.
-    remedy : str, optional
-        What to do about it; :func:`reach_remedy` when not given.
-    unavailable : bool
-        Whether the keyring cannot be used at all (rather than one call failing).
+    ``unavailable``: the keyring cannot be used at all, rather than one call failing.
     """
 
     def __init__(
@@ -92,13 +69,7 @@ class Failure(Exception):  # noqa: N818 - internal; becomes a public error or a 
 
 
 def describe(exc: BaseException) -> str:
-    """Return ``exc`` in one line, e.g. ``"InitError: Failed to unlock the collection"``.
-
-    Parameters
-    ----------
-    exc : BaseException
-        Named by its class alone when it has no message, e.g. ``"TimeoutError"``.
-    """
+    """Return ``exc`` in one line, e.g. ``"InitError: Failed to unlock the collection"``."""
     return f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
 
 
@@ -176,10 +147,8 @@ def _configured() -> tuple[Ring, str] | None:
 class SecureChain:
     """keyring's ChainerBackend over its secure members only, highest priority first.
 
-    As keyring's own chainer does, a member that raises ``NotImplementedError`` (a
-    plugin that serves other services only, such as Google Artifact Registry's at
-    priority 9) is skipped, and the next member answers; nothing reaches an
-    insecure store the chainer also holds.
+    As in keyring's, a member raising ``NotImplementedError`` (one serving other services
+    only, such as Google Artifact Registry's) is skipped.
     """
 
     def __init__(self, members: list[Ring]) -> None:
@@ -233,24 +202,10 @@ def _secure_member(source: str, rings: list[tuple[float, Ring]]) -> tuple[Ring, 
 
 
 def resolve(given: Ring | None) -> tuple[Ring, str]:
-    """Return the keyring backend to use and its label, or raise :class:`Failure`.
+    """Return the keyring backend (``given``, checked, or detected) and its label.
 
-    Parameters
-    ----------
-    given : keyring.backend.KeyringBackend or None
-        A keyring backend chosen by the caller, checked all the same; ``None`` to
-        detect one.
-
-    Returns
-    -------
-    tuple
-        The keyring backend and its label, e.g. ``(<SecretService Keyring>,
-        "keyring.backends.SecretService.Keyring (priority 5)")``.
-
-    Raises
-    ------
-    Failure
-        When ``keyring`` is missing, finds nothing usable, or chooses an insecure store.
+    Raises :class:`Failure` when ``keyring`` is missing, finds nothing usable, or chooses
+    an insecure store.
     """
     try:
         from keyring.backends.chainer import ChainerBackend

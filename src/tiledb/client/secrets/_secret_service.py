@@ -1,19 +1,9 @@
 """keyring's Secret Service entries, read and written with ``secretstorage`` alone.
 
-On Linux, ``keyring`` picks its ``SecretService`` backend unless something says
-otherwise, and that backend is a thin layer over ``secretstorage``: an entry is
-an item of the default collection with the attributes ``{"username": <key>,
-"service": "tiledb-client", "application": "Python keyring library"}`` and the
-label ``Password for '<key>' on 'tiledb-client'``. This module keeps exactly
-that layout with ``secretstorage`` directly, because importing ``keyring`` costs
-more than the rest of a login (its ``jaraco.context`` imports ``urllib.request``,
-``http.client``, ``email`` and ``ssl``, and its backend discovery scans every
-installed package's entry points).
-
-:func:`direct_use_refused` says when this shortcut is not keyring's own choice,
-so the caller must ask ``keyring`` (with all its refusals of insecure stores):
-``PYTHON_KEYRING_BACKEND``, a ``keyringrc.cfg``, ``KEYRING_PROPERTY_*`` settings,
-a KDE session (where keyring prefers KWallet), or no D-Bus session bus.
+The same items as keyring's ``SecretService`` backend (default collection, attributes
+``username``, ``service``, ``application``, label ``Password for '<key>' on
+'tiledb-client'``), without importing ``keyring`` (docs/performance.md, "Token in the
+Secret Service"). :func:`direct_use_refused` says when keyring must be asked instead.
 """
 
 from __future__ import annotations
@@ -41,14 +31,7 @@ def _keyringrc() -> str:
 
 
 def direct_use_refused() -> str | None:
-    """Return why keyring's own choice may not be its Secret Service backend, or ``None``.
-
-    Returns
-    -------
-    str or None
-        e.g. ``"PYTHON_KEYRING_BACKEND is set"``; ``None`` when keyring, asked,
-        would use ``keyring.backends.SecretService.Keyring`` (or find no secure store).
-    """
+    """Return why keyring's own choice may not be its Secret Service backend, or ``None``."""
     if not sys.platform.startswith("linux"):
         return f"the platform is {sys.platform}"
     if os.environ.get("PYTHON_KEYRING_BACKEND"):
@@ -65,10 +48,9 @@ def direct_use_refused() -> str | None:
 
 
 def failure_kind(exc: BaseException) -> str | None:
-    """Classify a ``secretstorage`` failure: ``"locked"``, ``"unreachable"``, ``"failed"``.
+    """Classify a failure: ``"locked"``, ``"unreachable"`` (an OSError), ``"failed"``, or ``None``.
 
-    An ``OSError`` (no socket, connection refused) is ``"unreachable"``; ``None``
-    for any other exception that does not come from ``secretstorage``.
+    ``None``: neither an OSError nor from ``secretstorage``.
     """
     if isinstance(exc, OSError):
         return "unreachable"
@@ -86,10 +68,8 @@ def failure_kind(exc: BaseException) -> str | None:
 class SecretServiceEntries:
     """The entries of one service in the default collection, as keyring keeps them.
 
-    Every call goes through ``secretstorage``'s own API (connection, collection,
-    search, the encrypted session and the secret's decryption are all its code).
-    Each operation opens its own D-Bus connection (as keyring does), so nothing
-    outlives it and a fork cannot share it.
+    Each operation opens its own D-Bus connection (as keyring does), so a fork cannot
+    share one.
     """
 
     def __init__(self, service: str) -> None:
@@ -148,21 +128,12 @@ def usernames(
     names: tuple[str, str] = ("service", "username"),
     timeout: float = 30.0,
 ) -> list[str]:
-    """The ``username`` attribute of every item of ``service`` in ``collection``.
+    """The ``username`` attribute of every item of ``service`` in ``collection``; no secret read.
 
-    ``names`` are the attribute names of the service and the user name (keyring's
-    scheme: ``("Title", "UserName")`` for KeePassXC's).
-
-    One ``SearchItems`` call, then every item's properties asked for at once and the
-    answers read as they come (``secretstorage`` makes two calls per item, one after
-    another: 1,000 profiles cost seconds). No secret is read.
-
-    Each item is asked ``Properties.GetAll``, never ``Properties.Get``: gnome-keyring's
-    getter returns nothing, with no error, once the caller's client record is gone
-    (the caller disconnected, or the daemon handled its disconnection first), and
-    GLib's ``Get`` handler aborts the whole daemon on that (``g_assert (error !=
-    NULL)`` in ``invoke_get_property_in_idle_cb``), while its ``GetAll`` handler
-    leaves such a value out. A thousand pending ``Get`` calls are a thousand chances.
+    ``names``: the attribute names of service and user name (KeePassXC's scheme:
+    ``("Title", "UserName")``). All items are asked at once, and with
+    ``Properties.GetAll``, never ``Get``, which can abort gnome-keyring
+    (docs/performance.md, "Checks that are not timers").
     """
     from jeepney import DBusAddress, MessageType, Properties, new_method_call
     from jeepney.low_level import HeaderFields

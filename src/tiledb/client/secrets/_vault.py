@@ -1,24 +1,8 @@
 """The format of the encrypted secrets vault: pure functions, no files, no caches.
 
-The vault is JSON (the full format is in SECURITY.md)::
-
-    {"format": "tiledb-client-vault", "version": 1,
-     "kdf": {"name": "argon2id", "salt": "<b64>", "memory_cost": 65536,
-             "iterations": 3, "lanes": 4},
-     "verifier": "<b64>", "entries": {"<name>": {"nonce": "<b64>", "ciphertext": "<b64>"}},
-     "mac": "<b64>"}
-
-The header (``format``, ``version``, ``kdf``) is serialised canonically. The KDF
-(Argon2id, else scrypt) turns the passphrase into 64 bytes: an AES-256-GCM key and a
-MAC key. ``verifier`` is an HMAC-SHA256 of the header under the MAC key, so a wrong
-passphrase is told apart from tampering. Each entry is encrypted on its own with a
-fresh 12-byte nonce and associated data binding the header and the entry name;
-``mac`` covers the header and every entry, so entries cannot be added, dropped or
-swapped. Entry names are in clear. KDF parameters weaker than the minimum of a
-:class:`KdfPolicy`, or absurdly large, are refused.
-
-Where the vault lives, the derived-key cache, locking and atomic writes belong to
-:mod:`tiledb.client.secrets.encrypted_file`.
+JSON, AES-256-GCM entries under a key derived by Argon2id (else scrypt), a verifier and a
+MAC over the header and every entry: SECURITY.md, "File format (version 1)". Files,
+the key cache and locking are in ``encrypted_file``.
 """
 
 from __future__ import annotations
@@ -49,9 +33,7 @@ _MAXIMUM = {
     "argon2id": {"memory_cost": 2**20, "iterations": 16, "lanes": 16},  # 1 GiB
     "scrypt": {"n": 2**20, "r": 16, "p": 16},
 }
-# Together the parameters may cost at most 16 times the work of a new vault's: Argon2id
-# KiB x passes (new vaults 65536 x 3), scrypt n x r x p (new vaults 2**16 x 8 x 1), which
-# also keeps scrypt's memory (128 x n x r bytes) within 1 GiB.
+# Together at most 16 times a new vault's work (SECURITY.md, "KDF parameters").
 _MAXIMUM_WORK = {"argon2id": 16 * 65536 * 3, "scrypt": 16 * 2**16 * 8}
 
 
@@ -63,18 +45,7 @@ def _work(kdf: Mapping[str, Any]) -> int:
 
 @dataclass(frozen=True)
 class KdfPolicy:
-    """KDF costs for new vaults, and the least accepted when reading one.
-
-    Attributes
-    ----------
-    argon2id, scrypt : Mapping[str, int]
-        Parameters for a new vault, e.g. ``{"memory_cost": 65536, "iterations": 3,
-        "lanes": 4}`` (memory in KiB) and ``{"n": 65536, "r": 8, "p": 1}``.
-    argon2id_minimum, scrypt_minimum : Mapping[str, int]
-        Each parameter of a vault being read must be at least this.
-    prefer_argon2id : bool
-        Use Argon2id for new vaults when this ``cryptography`` build has it.
-    """
+    """KDF parameters of a new vault (Argon2id memory in KiB), and the least accepted one."""
 
     argon2id: Mapping[str, int]
     argon2id_minimum: Mapping[str, int]
@@ -84,18 +55,16 @@ class KdfPolicy:
 
 
 PRODUCTION_POLICY = KdfPolicy(
-    # RFC 9106 section 4, second recommended option (64 MiB, t=3, p=4): ~0.2-0.3 s here.
+    # Sources and timings: SECURITY.md, "KDF parameters".
     argon2id={"memory_cost": 65536, "iterations": 3, "lanes": 4},
-    # OWASP's Argon2id baseline (19 MiB, t=2, p=1): anything weaker is a downgrade.
     argon2id_minimum={"memory_cost": 19456, "iterations": 2, "lanes": 1},
-    # 64 MiB like Argon2id, ~0.3 s here (OWASP's N=2**17 takes ~0.7 s on 2 cores).
     scrypt={"n": 2**16, "r": 8, "p": 1},
     scrypt_minimum={"n": 2**15, "r": 8, "p": 1},
 )
 
 
 class NotAVaultError(Exception):
-    """The text is not a vault this library reads; the message says why, e.g. "it is not JSON"."""
+    """The text is not a vault this library reads; the message says why."""
 
 
 def _b64(data: bytes) -> str:
@@ -107,10 +76,9 @@ def _canonical(value: object) -> bytes:
 
 
 def utf8(text: str) -> bytes:
-    r"""Encode a passphrase as UTF-8, e.g. ``"café"`` to ``b"caf\xc3\xa9"``.
+    """Encode a passphrase as UTF-8; a non-UTF-8 one from the environment as its bytes.
 
-    ``surrogateescape``: a non-UTF-8 passphrase from the environment is used as its
-    bytes, and never ends up quoted in a ``UnicodeEncodeError``.
+    (``surrogateescape``: never quoted in a ``UnicodeEncodeError``.)
     """
     return text.encode("utf-8", "surrogateescape")
 
@@ -125,16 +93,9 @@ def _hmac(key: bytes, label: bytes, *parts: bytes) -> bytes:
 
 @dataclass
 class Vault:
-    """One vault in memory: its header, verifier, encrypted entries and MAC.
+    """One vault in memory; ``entries`` maps names to ``(nonce, ciphertext)``.
 
-    Attributes
-    ----------
-    path : pathlib.Path
-        The vault file, named in error messages.
-    header : dict
-        ``{"format": "tiledb-client-vault", "version": 1, "kdf": {...}}``.
-    verifier, entries, mac
-        Empty for a vault never written; ``entries`` maps names to ``(nonce, ciphertext)``.
+    ``verifier``, ``entries`` and ``mac`` are empty for a vault never written.
     """
 
     path: Path
@@ -168,13 +129,7 @@ class Vault:
         self.entries[name] = (nonce, data)
 
     def decrypt(self, key: bytes, name: str) -> str | None:
-        """Return entry ``name`` decrypted, or ``None`` without one.
-
-        Raises
-        ------
-        VaultTamperedError
-            When the entry fails authentication (modified, renamed or swapped).
-        """
+        """Return entry ``name`` decrypted, or ``None``; VaultTamperedError if it fails its tag."""
         entry = self.entries.get(name)
         if entry is None:
             return None
@@ -202,25 +157,16 @@ class Vault:
 
 
 def new_vault(path: Path, kdf_name: str, policy: KdfPolicy) -> Vault:
-    """Return an empty vault for ``path`` with a fresh salt.
-
-    ``kdf_name`` is ``"argon2id"`` or ``"scrypt"``; ``policy`` gives its parameters.
-    """
+    """Return an empty vault for ``path`` with a fresh salt and ``policy``'s parameters."""
     params: Mapping[str, int] = getattr(policy, kdf_name)
     kdf = {"name": kdf_name, "salt": _b64(os.urandom(16)), **params}
     return Vault(path, {"format": FORMAT_NAME, "version": FORMAT_VERSION, "kdf": kdf})
 
 
 def derive(kdf: Mapping[str, Any], secret: str) -> bytes:
-    """Derive the 64-byte key (AES key, then MAC key) from a passphrase.
+    """Derive the 64-byte key (AES key, then MAC key) from the NFC-normalised passphrase.
 
-    Parameters
-    ----------
-    kdf : Mapping
-        A checked KDF header, e.g. ``{"name": "scrypt", "salt": "<b64>", "n": 65536,
-        "r": 8, "p": 1}``. For Argon2id, the caller checks that this build has it.
-    secret : str
-        The passphrase; NFC-normalised first.
+    ``kdf`` is a checked header; for Argon2id the caller checks that this build has it.
     """
     data = utf8(unicodedata.normalize("NFC", secret))
     salt = base64.b64decode(kdf["salt"])
@@ -279,14 +225,8 @@ def _check_kdf(kdf: object, path: Path, policy: KdfPolicy) -> None:
 def parse(path: Path, text: str, policy: KdfPolicy) -> Vault:
     """Parse and check ``text``, read from the vault file ``path``.
 
-    KDF parameters below ``policy``'s minimums are refused as a downgrade.
-
-    Raises
-    ------
-    NotAVaultError
-        When ``text`` is not JSON, not a vault, or a vault of another format version.
-    VaultTamperedError
-        When it is a vault but damaged, modified or downgraded.
+    Raises NotAVaultError when it is not JSON, not a vault, or another format version;
+    VaultTamperedError when it is damaged, modified or below ``policy``'s minimums.
     """
     try:
         document = parse_json(text)

@@ -1,29 +1,17 @@
-"""The interface every secret backend implements.
+"""The interface every secret backend implements, and its rules.
 
-A backend stores opaque strings under opaque string keys. It knows nothing about
-profiles: :func:`secret_entry_key` turns a profile's secret id and the kind of
-secret into the key, and the profile records which backend holds it.
+:mod:`tiledb.client.testing.backend_conformance` checks them:
 
-Rules every backend follows (the conformance suite in
-:mod:`tiledb.client.testing.backend_conformance` checks them):
-
-- ``get`` of a missing key returns ``None``; ``delete`` of a missing key returns
-  ``False``; neither raises.
-- ``set`` replaces any previous value, atomically: after a failure the old value
-  is still there.
-- ``set`` refuses an empty secret (``""``) with ``ValueError`` (or a
-  ``SecretBackendError``) and stores nothing: an empty value would read back as a
-  credential that is not there. Any other string, with spaces, newlines or thousands
-  of characters, comes back exactly as stored.
-- Errors are :class:`~tiledb.client.errors.SecretBackendError` subclasses with a
-  message that says what to do; they never contain the secret.
-- ``probe`` is cheap, never prompts, never raises and never blocks longer than the
-  backend's timeout.
-- ``keys`` lists every key stored (``None`` when the backend cannot enumerate), so
-  orphan secrets can be found and removed.
-- ``location`` says where a new secret goes (a vault file, a Vault mount and path), for
-  the profile to record as ``client.secret_store``; :func:`recorded_location` reads it
-  back from the profile a key belongs to, so the secret is found again wherever the
+- ``get`` of a missing key returns ``None``, ``delete`` of one ``False``; neither raises.
+- ``set`` replaces the previous value atomically (after a failure the old one is still
+  there) and refuses an empty secret; any other accepted secret (spaces, newlines, up to
+  1,024 characters) comes back exactly as stored.
+- Errors are :class:`~tiledb.client.errors.SecretBackendError` subclasses that say what
+  to do and never contain the secret.
+- ``probe`` is cheap, never prompts, never raises, and is bounded by the backend's timeout.
+- ``keys`` lists every key stored (``None``: it cannot enumerate), for orphan searches.
+- ``location`` says where a new secret goes (``client.secret_store`` of its profile);
+  :func:`recorded_location` reads it back, so the secret is found wherever the
   environment points now.
 """
 
@@ -61,12 +49,11 @@ class Availability:
     available : bool
         True when the backend can store and read secrets right now.
     reason : str
-        One line for people, e.g. ``"Secret Service (keyring.backends.SecretService)"``
-        or ``"no D-Bus session bus: DBUS_SESSION_BUS_ADDRESS is not set"``.
+        One line for people, e.g. ``"no D-Bus session bus: DBUS_SESSION_BUS_ADDRESS is
+        not set"``.
     interactive : bool, default False
-        True when it is available only by asking the person at the terminal (the
-        encrypted file without a configured passphrase, on a terminal). Such a backend
-        works when named, but automatic selection never picks it.
+        Available only by asking the person at the terminal (the encrypted file without
+        a passphrase source): it works when named, but is never chosen automatically.
     """
 
     available: bool
@@ -77,19 +64,9 @@ class Availability:
 def secret_entry_key(secret_id: str, kind: SecretKind) -> str:
     """Return the backend key of one secret of a profile.
 
-    Parameters
-    ----------
-    secret_id : str
-        The profile's secret id (the ``client.secret_id`` key of its profile),
-        e.g. ``"default @ /home/ada/.tiledb/profiles.json [1f3a9c2e]"``.
-    kind : {"token", "password", "session"}
-        Which secret of the profile.
-
-    Returns
-    -------
-    str
-        e.g. ``"token: default @ /home/ada/.tiledb/profiles.json [1f3a9c2e]"``. Stores
-        that show entries to people (Keychain Access, Seahorse) show this text.
+    Backends know nothing of profiles: a profile's ``client.secret_id`` and the kind of
+    secret make the key, e.g. ``"token: default @ /home/ada/.tiledb/profiles.json
+    [1f3a9c2e]"``, the text Keychain Access or Seahorse show.
     """
     return f"{kind}: {secret_id}"
 
@@ -115,12 +92,11 @@ def recorded_location(key: str) -> dict[str, str]:
 
 
 class SecretBackend(abc.ABC):
-    """A place that stores secrets.
+    """A place that stores opaque strings under opaque string keys.
 
-    Subclasses set :attr:`name` and :attr:`description` and implement
-    :meth:`probe`, :meth:`get`, :meth:`set` and :meth:`delete`. They are created
-    without arguments and read their settings (environment variables) when a
-    method is called, not when they are created.
+    Subclasses set :attr:`name` and :attr:`description` and implement :meth:`probe`,
+    :meth:`get`, :meth:`set` and :meth:`delete`. They are created without arguments and
+    read their settings (environment variables) when a method is called.
     """
 
     name: ClassVar[str]
@@ -144,7 +120,7 @@ class SecretBackend(abc.ABC):
         Raises
         ------
         ValueError
-            When ``secret`` is empty: nothing is stored (the conformance suite checks it).
+            When ``secret`` is empty; nothing is stored.
         SecretBackendError
             When the store cannot be written; the old value is then still there.
         """
@@ -154,24 +130,15 @@ class SecretBackend(abc.ABC):
         """Delete the secret under ``key``; return whether there was one."""
 
     def contains(self, key: str) -> bool:
-        """Return whether a secret is stored under ``key``.
-
-        Backends that can answer without unlocking anything override this.
-        """
+        """Return whether a secret is stored under ``key`` (override to avoid unlocking)."""
         return self.get(key) is not None
 
     def keys(self) -> list[str] | None:
-        """Return the key of every secret this backend holds for us, or ``None``.
+        """Return the key of every secret this backend holds for us.
 
-        ``None`` (the default) means the backend cannot list its entries; then
-        ``tiledb-client doctor`` says that it could not look for orphan secrets (secrets
-        no profile names any more) there. Listing never reads a secret, never prompts,
-        and is bounded by the backend's timeout.
-
-        Returns
-        -------
-        list of str or None
-            e.g. ``["token: default @ /home/ada/.tiledb/profiles.json [1f3a9c2e]"]``.
+        ``None`` (the default): the backend cannot list its entries, so
+        ``tiledb-client doctor`` cannot look there for orphan secrets. Listing never
+        reads a secret, never prompts, and is bounded by the backend's timeout.
         """
         return None
 
@@ -186,13 +153,8 @@ class SecretBackend(abc.ABC):
     def contains_many(self, keys: Collection[str]) -> frozenset[str]:
         """Return those of ``keys`` under which a secret is stored.
 
-        The same as :meth:`contains` for each key; backends that can answer for
-        many keys at once (one file read, one connection) override this.
-
-        Parameters
-        ----------
-        keys : collection of str
-            e.g. the token keys of the 1,000 profiles of a profile file.
+        :meth:`contains` for each key; backends that can answer for many at once (one
+        file read, one connection) override this.
         """
         return frozenset(key for key in keys if self.contains(key))
 

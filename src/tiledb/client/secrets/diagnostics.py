@@ -1,9 +1,7 @@
-"""Every known secret backend with its availability, and which one would be chosen.
+"""Every known secret backend probed once and timed, and which one would be chosen.
 
-Used by ``tiledb-client backends`` and ``tiledb-client doctor``. Each backend is
-probed once (a probe never prompts, never raises, and the OS keyring's is bounded
-by its timeout) and timed; :func:`explain_selection` then applies the selection rule
-(:func:`~tiledb.client.secrets.registry.choose_backend`) to those results.
+For ``tiledb-client backends`` and ``doctor``; :func:`explain_selection` applies
+:func:`~tiledb.client.secrets.registry.choose_backend` to the probes made.
 """
 
 from __future__ import annotations
@@ -25,24 +23,7 @@ logger = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class BackendStatus:
-    """One backend as probed now.
-
-    Attributes
-    ----------
-    name : str
-        e.g. ``"keyring"``.
-    description : str
-        What it stores secrets in.
-    plugin : bool
-        Loaded from the entry-point group ``tiledb.client.secret_backends``.
-    available : bool
-    reason : str
-        e.g. ``"keyring.backends.SecretService.Keyring (priority 5)"`` or why not.
-    seconds : float
-        How long the probe took (loading the backend included).
-    interactive : bool
-        Available only by asking the person at the terminal (see ``Availability``).
-    """
+    """One backend as probed now; ``seconds`` includes loading it."""
 
     name: str
     description: str
@@ -66,13 +47,7 @@ class BackendStatus:
 
 
 def backend_statuses() -> list[BackendStatus]:
-    """Probe every known backend, built-ins first, then plugins.
-
-    Returns
-    -------
-    list of BackendStatus
-        A plugin that fails to load is listed as unavailable, with the error.
-    """
+    """Probe every known backend, built-ins first; one that fails to load is unavailable."""
     statuses = []
     for name in registry.backend_names():
         started = time.perf_counter()
@@ -106,15 +81,7 @@ def backend_statuses() -> list[BackendStatus]:
 
 
 def explain_selection(statuses: list[BackendStatus], explicit: str | None = None) -> Selection:
-    """Say which backend ``select_backend(explicit)`` would choose, from probe results.
-
-    Parameters
-    ----------
-    statuses : list of BackendStatus
-        From :func:`backend_statuses`.
-    explicit : str, optional
-        A backend name given on the command line (``--backend``).
-    """
+    """Say which backend ``select_backend(explicit)`` would choose, from ``statuses``."""
     by_name = {status.name: status for status in statuses}
 
     def probed(name: str) -> Availability | None:

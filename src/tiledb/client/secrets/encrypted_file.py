@@ -1,14 +1,8 @@
 """The ``encrypted-file`` backend: one vault file unlocked by a passphrase.
 
-The vault format (JSON; AES-256-GCM entries under a key derived by Argon2id, else
-scrypt; a verifier and a MAC over the header and every entry) is in
-:mod:`tiledb.client.secrets._vault` and SECURITY.md. Entry names are in clear:
-:meth:`EncryptedFileBackend.contains` needs no passphrase. This module finds the file,
-derives its key once per process, and changes it safely.
-
-Changes run read-modify-write under a sibling lock file, and replace the file
-atomically (temporary file, fsync, ``os.replace``); the file is 0600, its directory
-0700 when created here. A file that is not a vault is never overwritten.
+This module finds the file, derives its key once per process, and changes it under a
+lock file, atomically; the format is in ``_vault`` (SECURITY.md, "The encrypted-file
+backend"). A file that is not a vault is never overwritten.
 """
 
 from __future__ import annotations
@@ -53,27 +47,17 @@ logger = get_logger(__name__)
 SECRETS_FILE_ENV = "TILEDB_CLIENT_SECRETS_FILE"
 LOCK_TIMEOUT_SECONDS = 30.0
 
-# Why a module-level cache: the KDF is slow and memory-hungry on purpose, and the design
-# derives the key once per process even when several backend instances (the registry's,
-# a CLI's, a test's) open the same vault. Keyed by vault path, header (salt and KDF
-# parameters), passphrase source, and a keyed hash of the passphrase (random key per
-# process; empty for a prompt, which is asked once): a changed salt, parameters, source
-# or passphrase misses. It holds derived keys only, never a passphrase.
+# Module-level: the slow KDF runs once per process, whichever backend instance opens the
+# vault. Keyed by path, header, passphrase source and a keyed hash of the passphrase (empty
+# for a prompt), so any change misses. It holds derived keys only, never a passphrase.
 _key_cache: dict[tuple[str, bytes, str, bytes], bytes] = {}
 _key_cache_lock = threading.Lock()
 _FINGERPRINT_KEY = os.urandom(32)  # what secrets.token_bytes returns; without random
 
 
 def vault_path(key: str = "") -> Path:
-    """Return the vault file in use (for the secret ``key``).
-
-    Returns
-    -------
-    pathlib.Path
-        ``$TILEDB_CLIENT_SECRETS_FILE``, else the vault the profile of ``key`` records
-        (``client.secret_store``, written by ``configure``), else the user data
-        directory's, e.g. ``Path("/home/ada/.local/share/tiledb-client/secrets.vault")``.
-    """
+    """``$TILEDB_CLIENT_SECRETS_FILE``, else the vault the profile of ``key`` records, else
+    ``<user data>/tiledb-client/secrets.vault``."""
     chosen = os.environ.get(SECRETS_FILE_ENV) or (recorded_location(key).get("file") if key else "")
     if chosen:
         return Path(chosen).expanduser().absolute()
@@ -203,24 +187,10 @@ def _unlock(vault: _vault.Vault, *, new: bool = False) -> bytes:
 
 
 class EncryptedFileBackend(SecretBackend):
-    """Secrets in one AES-256-GCM vault file, unlocked by a passphrase.
+    """Secrets in one AES-256-GCM vault file (:func:`vault_path`), unlocked by a passphrase.
 
-    Settings are read at call time: ``$TILEDB_CLIENT_SECRETS_FILE`` (see
-    :func:`vault_path`) and the passphrase sources of
-    :mod:`tiledb.client.secrets.passphrase`.
-
-    Parameters
-    ----------
-    kdf_policy : KdfPolicy
-        The KDF costs of a new vault, and the least accepted when reading one.
-        Defaults to :data:`PRODUCTION_POLICY`; lower it only for tests.
-
-    Examples
-    --------
-    >>> import os
-    >>> os.environ["TILEDB_CLIENT_PASSPHRASE"] = "correct horse battery staple"
-    >>> backend = EncryptedFileBackend()
-    >>> backend.set("token: default @ /home/ada/.tiledb/profiles.json [1f3a9c2e]", "a-ws_1-b")
+    ``kdf_policy``: the KDF costs of a new vault, and the least accepted when reading
+    one; lower it only for tests.
     """
 
     name: ClassVar[str] = "encrypted-file"
@@ -230,11 +200,7 @@ class EncryptedFileBackend(SecretBackend):
         self.kdf_policy = kdf_policy
 
     def probe(self) -> Availability:
-        """Report whether a passphrase source is configured and the vault is readable.
-
-        On a terminal with no configured source, the terminal prompt is the source: the
-        backend is available, interactively (nothing is asked here).
-        """
+        """Report whether a passphrase source is configured (a terminal prompt: interactively)."""
         source = passphrase.configured_source()
         if source is None:
             if not passphrase.terminal_prompt_possible():

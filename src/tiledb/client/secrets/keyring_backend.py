@@ -1,28 +1,9 @@
 """The ``keyring`` secret backend: the OS keyring, through the ``keyring`` library.
 
-Keychain on macOS, Credential Manager on Windows, a Secret Service (gnome-keyring,
-KeePassXC) or KWallet on Linux. Entries use the service name ``"tiledb-client"``
-and the key as the user name, so a Secret Service shows the label
-``Password for 'token: default @ /home/ada/.tiledb/profiles.json [1f3a9c2e]' on
-'tiledb-client'``. An entry holds at most :data:`ENTRY_BYTES` of UTF-16, which every
-secret the library accepts fits (:data:`~tiledb.client.basics.inputs.MAX_SECRET_LENGTH`).
-
-The keyring backend is chosen the way ``keyring`` chooses it, but afresh for each
-:class:`KeyringBackend` instance, and insecure choices (``fail``, ``null``, plaintext
-stores, priority below 1, a ``ChainerBackend`` with no secure member) are refused:
-see :mod:`tiledb.client.secrets._keyring_choice`. Where keyring's choice is its
-Secret Service backend without asking it (Linux, nothing configured), its entries
-are used through ``secretstorage`` directly, without importing ``keyring`` (see
-:mod:`tiledb.client.secrets._secret_service`); if the Secret Service does not
-answer, keyring is asked after all.
-
-Every operation, backend detection included, runs in a worker thread and is
-abandoned after ``$TILEDB_CLIENT_KEYRING_TIMEOUT`` seconds (default
-:data:`DEFAULT_TIMEOUT`). Operations of one instance run one at a time; while an
-abandoned one is still waiting for the keyring, later ones fail at once (they
-do not queue behind it), and once it returns the backend answers again (see
-:class:`~tiledb.client.basics.deadline.Lane`). ``keyring`` is imported on first
-use, never at import.
+Entries are service ``"tiledb-client"``, user name the key. Insecure keyring choices are
+refused (``_keyring_choice``); on plain Linux the Secret Service is used directly
+(``_secret_service``, faster: docs/performance.md). Every call runs in a worker
+thread under ``$TILEDB_CLIENT_KEYRING_TIMEOUT`` (SECURITY.md, "The keyring backend").
 """
 
 from __future__ import annotations
@@ -74,21 +55,12 @@ ENTRY_BYTES = 2048
 
 
 def keyring_timeout() -> float:
-    """Return the keyring timeout: ``$TILEDB_CLIENT_KEYRING_TIMEOUT`` seconds, default 10.
-
-    Raises
-    ------
-    ConfigurationError
-        When the variable is set to anything but a positive number, e.g. ``"ten"``.
-    """
+    """Return ``$TILEDB_CLIENT_KEYRING_TIMEOUT`` seconds (default 10); ConfigurationError if bad."""
     return timeout_from_env(TIMEOUT_ENV, DEFAULT_TIMEOUT)
 
 
 def _public(failure: Failure, action: str, key: str) -> SecretBackendError:
-    """Turn ``failure`` into the public error for ``action`` (e.g. ``"read"``) on ``key``.
-
-    Its hint says how to reach the keyring; a failed store may also go elsewhere.
-    """
+    """Turn ``failure`` into the public error for ``action`` (e.g. ``"read"``) on ``key``."""
     cls = BackendUnavailableError if failure.unavailable else SecretBackendError
     hint = failure.remedy
     if action == "store" and failure.unavailable:
@@ -129,12 +101,9 @@ class _Entries:
         self.ring.set_password(SERVICE, name, value)
 
     def names(self) -> list[str] | None:
-        """Every entry name of the service; ``None`` when this keyring cannot list them.
+        """Every entry name of the service; ``None`` but for a Secret Service.
 
-        Only a Secret Service (gnome-keyring, KeePassXC) can be searched here, by the
-        ``service`` attribute keyring stores; the attributes are readable without
-        reading any secret. keyring has no listing call for Keychain, Windows
-        Credential Manager or KWallet.
+        keyring has no listing call for Keychain, Credential Manager or KWallet.
         """
         try:
             from keyring.backends.SecretService import Keyring as SecretServiceKeyring
@@ -195,14 +164,7 @@ class KeyringBackend(SecretBackend):
     Parameters
     ----------
     ring : keyring.backend.KeyringBackend, optional
-        A keyring backend object to use instead of detecting one (tests, or an
-        application that has chosen one). It is refused all the same if insecure.
-
-    Examples
-    --------
-    >>> backend = KeyringBackend()
-    >>> backend.probe()  # doctest: +SKIP
-    Availability(available=True, reason='keyring.backends.SecretService.Keyring (priority 5), ...')
+        A keyring backend to use instead of detecting one; refused all the same if insecure.
     """
 
     name: ClassVar[str] = "keyring"
@@ -292,17 +254,7 @@ class KeyringBackend(SecretBackend):
         raise error
 
     def probe(self) -> Availability:
-        """Check that a secure keyring answers, with a read of a probe entry.
-
-        Returns
-        -------
-        Availability
-            e.g. ``Availability(True, "keyring.backends.SecretService.Keyring (priority
-            5), via keyring's ChainerBackend")`` or ``Availability(False, "keyring chose
-            keyrings.alt.file.PlaintextKeyring (priority 0.5), refused because it stores
-            secrets in a plain file; no D-Bus session bus (DBUS_SESSION_BUS_ADDRESS not
-            set)")``.
-        """
+        """Check that a secure keyring answers, with a read of a probe entry."""
         try:
             self._run("probe", lambda entries: entries.get(PROBE_KEY))
         except Failure as failure:
@@ -329,11 +281,7 @@ class KeyringBackend(SecretBackend):
         self._call("store", key, lambda entries: entries.set(key, secret), secret)
 
     def contains_many(self, keys: Collection[str]) -> frozenset[str]:
-        """Return those of ``keys`` that have an entry, in one call of the keyring.
-
-        The Secret Service answers from the items' attributes over one connection;
-        another keyring reads each entry.
-        """
+        """Return those of ``keys`` that have an entry, in one call of the keyring."""
         wanted = list(keys)
         return self._call(
             "search", f"{len(wanted)} entries", lambda entries: _present(entries, wanted)
@@ -344,14 +292,7 @@ class KeyringBackend(SecretBackend):
         return self._call("delete", key, lambda entries: entries.delete(key))
 
     def keys(self) -> list[str] | None:
-        """Return the keys of our secrets, sorted.
-
-        Returns
-        -------
-        list of str or None
-            ``None`` when the keyring in use cannot be listed (anything but a Secret
-            Service: keyring offers no listing for Keychain, Credential Manager, KWallet).
-        """
+        """Return the keys of our secrets, sorted; ``None`` unless a Secret Service."""
         names = self._call("list the entries of", SERVICE, lambda entries: entries.names())
         if names is None:
             return None

@@ -1,16 +1,8 @@
-"""Where the passphrase of the encrypted secrets vault comes from.
+"""Where the passphrase of the encrypted secrets vault comes from, first match wins.
 
-The sources, first match wins:
-
-1. ``$TILEDB_CLIENT_PASSPHRASE`` (an empty value counts as unset);
-2. the file named by ``$TILEDB_CLIENT_PASSPHRASE_FILE``, e.g. a mounted Kubernetes
-   or systemd secret; one trailing newline is removed;
-3. a hidden prompt (:func:`getpass.getpass`) when standard input is a terminal;
-4. otherwise :class:`~tiledb.client.errors.BackendUnavailableError` saying which
-   variables to set.
-
-Environment variables are read when asked, never at import time. Nothing here
-prints, logs or puts a passphrase into an error message.
+``$TILEDB_CLIENT_PASSPHRASE``, the file named by ``$TILEDB_CLIENT_PASSPHRASE_FILE``, a
+hidden prompt on a terminal, else :class:`~tiledb.client.errors.BackendUnavailableError`
+(SECURITY.md, "Passphrase sources"). Nothing here prints, logs or quotes a passphrase.
 """
 
 from __future__ import annotations
@@ -61,18 +53,7 @@ class InsecureFileWarning(UserWarning):
 
 @dataclass(frozen=True)
 class PassphraseSource:
-    """One place a passphrase can be read from.
-
-    Attributes
-    ----------
-    kind : {"env", "file", "prompt"}
-        Which kind of source.
-    label : str
-        For people and for telling sources apart, e.g. ``"$TILEDB_CLIENT_PASSPHRASE"``
-        or ``"the file /run/secrets/vault ($TILEDB_CLIENT_PASSPHRASE_FILE)"``.
-    path : pathlib.Path or None
-        The passphrase file, for ``kind == "file"``.
-    """
+    """One place a passphrase can be read from; ``label`` names it for people and the key cache."""
 
     kind: Literal["env", "file", "prompt"]
     label: str
@@ -84,25 +65,10 @@ class PassphraseSource:
         return self.kind == "prompt"
 
     def read(self, *, vault: Path, confirm: bool = False) -> str:
-        """Return the passphrase.
+        """Return the passphrase, never empty; ``confirm``: a prompt asks twice (a new vault).
 
-        Parameters
-        ----------
-        vault : pathlib.Path
-            The vault it unlocks, named in the prompt.
-        confirm : bool, default False
-            For a new vault: prompt twice and require the same answer. Ignored by
-            non-interactive sources.
-
-        Returns
-        -------
-        str
-            The passphrase, never empty.
-
-        Raises
-        ------
-        SecretBackendError
-            When the source is unset, unreadable or empty, or the two answers differ.
+        Raises SecretBackendError when the source is unset, unreadable or empty, or the two
+        answers differ.
         """
         if self.kind == "env":
             value = os.environ.get(PASSPHRASE_ENV, "")
@@ -114,13 +80,7 @@ class PassphraseSource:
         return _prompt(vault, confirm=confirm)
 
     def wrong_passphrase_hint(self) -> str:
-        """Say how to give the right passphrase through this source (and what shadows what).
-
-        Examples
-        --------
-        >>> PassphraseSource("env", "$TILEDB_CLIENT_PASSPHRASE").wrong_passphrase_hint()
-        'Set TILEDB_CLIENT_PASSPHRASE to the passphrase the vault was created with.'
-        """
+        """Say how to give the right passphrase through this source (and what shadows what)."""
         if self.kind == "env":
             hint = f"Set {PASSPHRASE_ENV} to the passphrase the vault was created with."
             if os.environ.get(PASSPHRASE_FILE_ENV):
@@ -152,16 +112,7 @@ class PassphraseSource:
 
 
 def configured_source() -> PassphraseSource | None:
-    """Return the non-interactive source the environment configures, if any.
-
-    Reads no file and prompts for nothing, so it suits a cheap availability probe.
-
-    Returns
-    -------
-    PassphraseSource or None
-        e.g. ``PassphraseSource("env", "$TILEDB_CLIENT_PASSPHRASE")``, or ``None``
-        when neither variable is set.
-    """
+    """Return the non-interactive source the environment configures, if any; reads no file."""
     if os.environ.get(PASSPHRASE_ENV):
         return PassphraseSource("env", f"${PASSPHRASE_ENV}")
     file_name = os.environ.get(PASSPHRASE_FILE_ENV)
@@ -181,17 +132,7 @@ def terminal_prompt_possible() -> bool:
 
 
 def find_source() -> PassphraseSource:
-    """Return the source to use now: a configured one, else a terminal prompt.
-
-    Returns
-    -------
-    PassphraseSource
-
-    Raises
-    ------
-    BackendUnavailableError
-        When no variable is set and standard input is not a terminal.
-    """
+    """Return a configured source, else the terminal prompt, else BackendUnavailableError."""
     source = configured_source()
     if source is not None:
         return source
@@ -210,13 +151,7 @@ def _stdin_is_terminal() -> bool:
 
 
 def _check_file_safety(path: Path, label: str) -> None:
-    """Refuse a passphrase file others can change; warn when others can read it.
-
-    Like OpenSSH's ``StrictModes``: someone who can write the file can choose the
-    passphrase of a new vault (and read everything stored in it later) or lock you out.
-    Read access is only warned about: Docker and Kubernetes mount secrets 0444/0644 by
-    default, in containers where no other user runs; see SECURITY.md.
-    """
+    """Refuse a passphrase file others can change; warn when they can read it (SECURITY.md)."""
     change = others_can_change_path(path)
     if change is not None:
         raise SecretBackendError(
@@ -251,7 +186,7 @@ def _read_file(path: Path, label: str) -> str:
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
-        # The decoder's message quotes bytes of the file: never show it.
+        # The decoder's message quotes bytes of the file.
         raise SecretBackendError(f"The passphrase in {label} is not UTF-8 text.") from None
     if text.endswith("\n"):
         text = text[:-2] if text.endswith("\r\n") else text[:-1]

@@ -1,11 +1,8 @@
 """Plugins behind a guard: a plugin's bug becomes a :class:`SecretBackendError`, never a crash.
 
-A built-in backend raises only the documented errors; a plugin may raise anything. The
-registry hands out every plugin wrapped in :class:`GuardedPlugin`, so each caller
-(login, ``profile list``, ``doctor``, migration) gets a documented error naming the
-plugin and the operation. The plugin's own message is not repeated (it could quote
-a secret); its traceback is logged at debug level, except for ``set``, whose
-exception may carry the secret being stored.
+The registry wraps every plugin in :class:`GuardedPlugin`. The plugin's own message is
+not repeated (it could quote a secret); its traceback is logged at debug level, except
+for ``set``, whose exception may carry the secret.
 """
 
 from __future__ import annotations
@@ -24,15 +21,7 @@ T = TypeVar("T")
 
 
 class GuardedPlugin(SecretBackend):
-    """A plugin backend whose unexpected exceptions become :class:`SecretBackendError`.
-
-    Parameters
-    ----------
-    plugin : SecretBackend
-        The plugin's instance, e.g. ``VaultBackend()`` registered as ``"my-vault"``.
-    target : str
-        Where it was loaded from, e.g. ``"my_package.backend:VaultBackend"``.
-    """
+    """``plugin``, loaded from ``target`` (``"pkg.mod:Class"``), behind the guard."""
 
     def __init__(self, plugin: SecretBackend, target: str) -> None:
         self.plugin, self.target = plugin, target
@@ -72,7 +61,7 @@ class GuardedPlugin(SecretBackend):
         return self._guard(f"read {key!r}", lambda: self.plugin.get(key))
 
     def set(self, key: str, secret: str) -> None:
-        """The plugin's ``set`` (its exception is not logged: it may carry ``secret``)."""
+        """The plugin's ``set`` (its traceback is not logged: it may carry ``secret``)."""
         if not secret:  # the interface's rule, checked here: a plugin's ValueError is a bug
             raise ValueError("an empty secret cannot be stored")
         self._guard(f"store {key!r}", lambda: self.plugin.set(key, secret), traceback=False)

@@ -1,12 +1,9 @@
-"""Which secret backends exist, and which one a profile uses.
+"""Which secret backends exist, and which one a new secret goes to.
 
-Built-in backends are listed here by import path, so they work from a source
-checkout as well as installed. Plugins come from the entry-point group
-``tiledb.client.secret_backends``: each entry point names a
-:class:`~tiledb.client.secrets.base.SecretBackend` subclass. A plugin that fails
-to load is logged and skipped, never fatal; a plugin cannot replace a built-in.
-
-The selection rule lives in :func:`choose_backend` and nowhere else.
+Built-ins are listed by import path (so a source checkout works); plugins come from the
+entry-point group ``tiledb.client.secret_backends``. A plugin that fails to load is
+logged and skipped, and cannot replace a built-in. The selection rule is
+:func:`choose_backend`.
 """
 
 from __future__ import annotations
@@ -49,8 +46,8 @@ _BUILTIN: dict[str, str] = {
 # Tried in this order when nothing names a backend. Never a plaintext store.
 _AUTOMATIC_ORDER = ("keyring", "encrypted-file")
 
-# One instance per backend name for the process: backends cache what is costly
-# to get (an unlocked vault key, a probed keyring) and are safe to share.
+# One instance per name for the process: backends cache what is costly (an unlocked
+# vault key, a probed keyring) and are safe to share.
 _instances: dict[str, SecretBackend] = {}
 _instances_lock = threading.Lock()
 
@@ -79,12 +76,10 @@ def _plugin_targets() -> dict[str, str]:
 
 
 def _entry_points() -> dict[str, str]:
-    """The plugin group's entry points (name: target, extras dropped), as importlib finds them.
+    """The plugin group's entry points (name: target), read from ``entry_points.txt``.
 
-    Reads the ``entry_points.txt`` of each ``*.dist-info`` (or ``*.egg-info``) directory
-    on ``sys.path``, as the entry points specification lays them out; the first
-    distribution of a name wins. Importing :mod:`importlib.metadata` would cost 20 ms, a
-    sixth of a login (docs/performance.md).
+    The first distribution of a name on ``sys.path`` wins, as in importlib; importing
+    :mod:`importlib.metadata` would cost 20 ms (docs/performance.md).
     """
     header, targets, seen = f"[{ENTRY_POINT_GROUP}]", dict[str, str](), set[str]()
     for directory in sys.path:
@@ -113,10 +108,7 @@ def _entry_points() -> dict[str, str]:
 def backend_names() -> list[str]:
     """Return the names of all known backends, built-ins first.
 
-    Returns
-    -------
-    list of str
-        e.g. ``["keyring", "encrypted-file", "my-plugin"]``.
+    e.g. ``["keyring", "encrypted-file", "my-plugin"]``.
     """
     return [*_BUILTIN, *sorted(_plugin_targets())]
 
@@ -124,31 +116,18 @@ def backend_names() -> list[str]:
 def automatic_order() -> tuple[str, ...]:
     """Return the backends :func:`select_backend` tries, in order, when none is named.
 
-    Returns
-    -------
-    tuple of str
-        ``("keyring", "encrypted-file")``.
+    ``("keyring", "encrypted-file")``; never a plaintext store.
     """
     return _AUTOMATIC_ORDER
 
 
 def is_builtin(name: str) -> bool:
-    """Return whether ``name`` is a built-in backend (``False`` for plugins and unknown names)."""
+    """Return whether ``name`` is a built-in backend."""
     return name in _BUILTIN
 
 
 def get_backend(name: str) -> SecretBackend:
-    """Return the backend registered under ``name``.
-
-    Parameters
-    ----------
-    name : str
-        A built-in name (``"keyring"``, ``"encrypted-file"``) or a plugin's name.
-
-    Returns
-    -------
-    SecretBackend
-        The process-wide instance of that backend.
+    """Return the process-wide instance of the backend registered under ``name``.
 
     Raises
     ------
@@ -180,9 +159,9 @@ def get_backend(name: str) -> SecretBackend:
 
 
 class Selection(NamedTuple):
-    """Which backend a new secret would go to (``name``, ``None`` for none), and why.
+    """Which backend a new secret would go to (``None``: none), and why.
 
-    ``reasons`` lists, for a failed choice, why each candidate was passed over.
+    ``reasons``: for a failed choice, why each candidate was passed over.
     """
 
     name: str | None
@@ -200,15 +179,15 @@ def choose_backend(
 ) -> Selection:
     """The selection rule, first match wins, over ``probe(name)`` (``None``: no such backend).
 
-    1. ``explicit`` (the ``secret_backend=`` argument or ``--backend``);
+    1. ``explicit`` (``secret_backend=`` or ``--backend``);
     2. ``$TILEDB_CLIENT_SECRET_BACKEND``;
     3. the OS keyring, if a secure one answers within the keyring timeout;
-    4. the encrypted file, if a passphrase source is configured (a terminal prompt
-       alone does not count: the backend must then be named);
-    5. otherwise none. A plaintext store is never chosen automatically.
+    4. the encrypted file, if a passphrase source is configured (a terminal prompt alone
+       does not count);
+    5. otherwise none: never a plaintext store.
 
-    :func:`select_backend` probes live; ``tiledb-client doctor`` and ``backends`` pass the
-    probes they already made, so a hanging keyring costs one timeout, not two.
+    ``doctor`` and ``backends`` pass the probes they already made, so a hanging keyring
+    costs one timeout, not two.
     """
     env = os.environ.get(BACKEND_ENV) or None
     named, source = (explicit, "--backend") if explicit else (env, f"${BACKEND_ENV}")
@@ -257,10 +236,6 @@ def select_backend(explicit: str | None = None, *, checked: bool = False) -> Sec
         Also probe a named backend (the automatic choice is always probed), so that a
         caller can refuse before anyone types a secret.
 
-    Returns
-    -------
-    SecretBackend
-
     Raises
     ------
     ConfigurationError
@@ -288,11 +263,7 @@ def select_backend(explicit: str | None = None, *, checked: bool = False) -> Sec
 
 
 def use_backend(backend: SecretBackend) -> None:
-    """Make ``backend`` the instance that :func:`get_backend` returns for its name.
-
-    For an application that configures a backend itself (for example
-    ``KeyringBackend(ring=...)`` or ``EncryptedFileBackend(kdf_policy=...)``), and
-    for tests. The name must be a built-in one or a plugin's.
+    """Make ``backend`` (e.g. ``KeyringBackend(ring=...)``) what :func:`get_backend` returns.
 
     Raises
     ------

@@ -1,12 +1,9 @@
 """The ``vault`` secret backend: HashiCorp Vault or OpenBao, KV version 2, through ``hvac``.
 
-Shipped behind the ``vault`` extra, registered through the plugin entry point. An entry
-is ``<mount>/data/<prefix><profile name>/<kind>`` (``secret/data/tiledb-client/prod/token``)
-holding ``value`` and the ``key`` that wrote it: named by the profile, not its file, so
-every machine with that profile shares it. ``delete`` soft-deletes only an entry its key
-wrote, so no machine removes what another stored since. Settings (:data:`SETTINGS`, the
-``VAULT_*``/``BAO_*`` variables, the profile's ``client.secret_store``) are read per call;
-every request is bounded by ``$TILEDB_CLIENT_VAULT_TIMEOUT`` seconds (default 10).
+Registered through the plugin entry point (the ``vault`` extra). An entry is
+``<mount>/data/<prefix><profile name>/<kind>``, named by the profile so that machines
+share it (docs/how-to/many-machines.md). Settings are read per call; every request is
+bounded by ``$TILEDB_CLIENT_VAULT_TIMEOUT`` seconds (default 10).
 """
 
 from __future__ import annotations
@@ -109,11 +106,7 @@ class VaultBackend(SecretBackend):
         self._checked_mounts: set[tuple[str, str, str]] = set()
 
     def settings(self, key: str = "") -> VaultSettings:
-        """Return the settings in effect: arguments, environment, the profile of ``key``, defaults.
-
-        The profile's part is its ``client.secret_store``, e.g. ``"mount=secret
-        path=tiledb-client/ address=https://vault.example.com:8200"`` (see :meth:`location`).
-        """
+        """Return the settings: arguments, environment, the profile of ``key``, defaults."""
         given, recorded = self.overrides, recorded_location(key) if key else {}
         env = {n: os.environ.get(v, "").strip() for n, (v, _) in SETTINGS.items()}
         env |= {
@@ -338,10 +331,7 @@ class VaultBackend(SecretBackend):
             return None
 
     def keys(self) -> list[str] | None:
-        """``[]`` where no server is configured (nothing is stored for us), else ``None``.
-
-        Entries are shared by machines, so none is listed as an orphan of one profile file.
-        """
+        """``[]`` where no server is configured, else ``None``: entries are shared by machines."""
         return None if self.settings().address else []
 
     def get(self, key: str) -> str | None:

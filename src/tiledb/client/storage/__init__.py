@@ -1,8 +1,4 @@
-"""Layer 2, storage: the files we read and write.
+"""Layer 2, storage: ``profiles.json`` and the plaintext files of older tools.
 
-The secret backends, the other half of this layer, are :mod:`tiledb.client.secrets`.
-
-``profiles`` is TileDB core's ``profiles.json`` (``profile_keys`` names its keys);
-``legacy_files`` reads and scrubs the plaintext files of older tools. Storage knows
-nothing of secret backends, HTTP or sessions.
+The secret backends, the other half of this layer, are ``secrets/``.
 """

@@ -1,19 +1,9 @@
 """Plaintext credential files of older tools, and the file mechanics of migrating them.
 
-The legacy ``~/.tiledb/cloud.json`` of TileDB-Cloud-Py is a JSON object with these
-keys (facts observed on that package; any may be missing):
-
-- ``"api_key"``: ``{"X-TILEDB-REST-API-KEY": "<token>"}`` (a plain string is also accepted);
-- ``"username"`` and ``"password"``: account credentials;
-- ``"host"``: e.g. ``"https://api.tiledb.com/v1"`` (the ``/v1`` suffix is dropped here);
-- ``"verify_ssl"``: ``true`` or ``false``.
-
-It names no workspace. Scrubbing removes ``"api_key"`` and ``"password"`` and keeps
-the rest, so the file stays valid for the tool that wrote it.
-
-Backups of a migration that could not be undone are created 0600 with ``O_EXCL`` next
-to the file they copy, named ``<file>.migrate-backup-<UTC time>``; :data:`BACKUP_MARKER`
-finds them (``tiledb-client doctor`` reports them: they hold plaintext secrets).
+TileDB-Cloud-Py's ``~/.tiledb/cloud.json`` (its keys: docs/cli.md, ``migrate``) is
+scrubbed of ``api_key`` and ``password`` only, so it stays valid for that tool. Backups
+(``<file>.migrate-backup-<UTC time>``, 0600, found by :data:`BACKUP_MARKER`) hold
+plaintext secrets: ``doctor`` reports them.
 """
 
 from __future__ import annotations
@@ -48,30 +38,13 @@ _SECRET_KEYS = ("api_key", "password")
 
 
 def default_cloud_json() -> Path:
-    """Return where TileDB-Cloud-Py keeps its configuration.
-
-    Returns
-    -------
-    pathlib.Path
-        ``~/.tiledb/cloud.json``, e.g. ``Path("/home/ada/.tiledb/cloud.json")``.
-    """
+    """Return ``~/.tiledb/cloud.json``, where TileDB-Cloud-Py keeps its configuration."""
     return Path.home() / ".tiledb" / "cloud.json"
 
 
 @dataclass(frozen=True)
 class CloudJson:
-    """The settings of a ``cloud.json``; the secrets are never shown.
-
-    Attributes
-    ----------
-    path : pathlib.Path
-    host : str
-        Normalized, without the ``/v1`` suffix, e.g. ``"https://api.tiledb.com"``.
-    username : str or None
-    verify_ssl : bool
-    token, password : str or None
-        The plaintext secrets it holds.
-    """
+    """The settings of a ``cloud.json`` (``host`` normalised, without ``/v1``); secrets hidden."""
 
     path: Path
     host: str
@@ -122,13 +95,7 @@ def _load_document(path: Path) -> dict[str, Any]:
 
 
 def read_cloud_json(path: Path) -> CloudJson | None:
-    """Read a TileDB-Cloud-Py ``cloud.json``; ``None`` when the file does not exist.
-
-    Raises
-    ------
-    ConfigurationError
-        When the file exists but is not a JSON object.
-    """
+    """Read a ``cloud.json`` (``None``: no file); ConfigurationError if not a JSON object."""
     if not path.is_file():
         return None
     document = _load_document(path)
@@ -153,13 +120,7 @@ def scrub_cloud_json(path: Path) -> None:
 
 
 def replace_file(path: Path, data: bytes, mode: int = 0o600) -> None:
-    """Replace ``path`` atomically (see :func:`tiledb.client._files.replace_atomically`).
-
-    Raises
-    ------
-    ConfigurationError
-        When the file cannot be written; the old file is then unchanged.
-    """
+    """Replace ``path`` atomically; ConfigurationError (the old file unchanged) on failure."""
     try:
         replace_atomically(path, data, mode=mode)
     except OSError as exc:
@@ -167,18 +128,7 @@ def replace_file(path: Path, data: bytes, mode: int = 0o600) -> None:
 
 
 def make_backup(path: Path, data: bytes | None = None) -> Path:
-    """Copy ``path`` (or write ``data``, its earlier content) to a new 0600 file next to it.
-
-    Returns
-    -------
-    pathlib.Path
-        The copy, e.g. ``Path("/home/ada/.tiledb/profiles.json.migrate-backup-20250101T120000Z")``.
-
-    Raises
-    ------
-    ConfigurationError
-        When the copy cannot be made.
-    """
+    """Copy ``path`` (or write ``data``, its earlier content) to a new 0600 file beside it."""
     stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
     if data is None:
         try:

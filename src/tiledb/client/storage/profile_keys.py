@@ -1,10 +1,7 @@
-"""The names in a profile file: its keys, and the variables that choose the profile.
+"""The keys of a profile in ``profiles.json``, and the variables that choose the profile.
 
-A profile of ``profiles.json`` maps these keys to strings. TileDB core reads the
-``rest.*`` and ``ssl.*`` ones; the ``client.*`` ones are ours and say which backend
-holds the profile's secret, under which id, and whether it is a token or a password:
-:func:`secret_location` reads them, :meth:`SecretLocation.entries` writes them, and no
-other code does.
+TileDB core reads ``rest.*`` and ``ssl.*``; the ``client.*`` keys, where the secret is,
+are read by :func:`secret_location` and written by :meth:`SecretLocation.entries` only.
 """
 
 from __future__ import annotations
@@ -57,18 +54,16 @@ AUTH = "client.auth"  # "token" or "password": which secret the backend holds
 SECRET_STORE = "client.secret_store"  # noqa: S105 - where in a shared store (vault: mount, path)
 SESSION_LIFETIME = "client.session_lifetime"  # e.g. "10h": what a password login asks for
 
-# Plaintext secrets written by the vendor's package or TileDB core. We read them
-# (with a warning) and migrate them away; we never write them.
+# Plaintext secrets of the vendor's package or TileDB core: read (with a warning), never written.
 TOKEN = "rest.token"  # noqa: S105 - a key name, not a token
 PASSWORD = "rest.password"  # noqa: S105 - a key name, not a password
 PLAINTEXT_SECRET_KEYS = (TOKEN, PASSWORD)
 
 
 class SecretLocation(NamedTuple):
-    """Where a profile keeps its secret: the backend, the secret's id, token or password.
+    """Where a profile keeps its secret; ``secret_id`` ``""``: a damaged profile names none.
 
-    ``secret_id`` is ``""`` when the profile names a backend but no id (a damaged profile);
-    ``store`` is where in the backend, as the backend words it (``"file=/path/secrets.vault"``).
+    ``store`` is where in the backend, as it words it (``"file=/path/secrets.vault"``).
     """
 
     backend: str

@@ -1,20 +1,10 @@
-"""The profile file: ``profiles.json`` in TileDB core's own format.
+"""The profile file: ``profiles.json`` in TileDB core's own format, without secrets.
 
-``{"version": 1, "<name>": {"rest.server_address": "...", ...}, ...}``, so that
-``tiledb.Config()`` and ``tiledb.Profile.load()`` read the host, workspace and TLS
-options of the profiles we write. Secrets are never written here: the profile
-records which backend holds them (``client.secret_backend``) and under what id
-(``client.secret_id``).
-
-Every change goes through :meth:`ProfileStore.edit`: a cross-process lock, a read
-of the current file, the change, and an atomic replace (temporary file in the
-same directory, fsync, ``os.replace``). :meth:`ProfileStore.locked` holds the same
-lock around a caller's longer step (a profile change together with its secrets).
-Keys this module does not know, written by TileDB core or other tools, are kept. A
-file that is not valid profile JSON raises
-:class:`~tiledb.client.errors.ConfigurationError` naming it, and is never
-overwritten; so does a profile file or directory that another user can change
-(they could point a profile's host at their own server and receive its token).
+``{"version": 1, "<name>": {"rest.server_address": "...", ...}}``, so that
+``tiledb.Config()`` reads the profiles we write; unknown keys are kept. Every change
+locks the file, reads it, and replaces it atomically (:meth:`ProfileStore.edit`). A file
+that is not profile JSON, or that another user can change (SECURITY.md, "Unsafe
+files"), raises :class:`~tiledb.client.errors.ConfigurationError` and is never written.
 """
 
 from __future__ import annotations
@@ -67,43 +57,17 @@ def _directory_text(profile_dir: str | os.PathLike[str] | None) -> str:
 
 
 def resolve_profile_dir(profile_dir: str | os.PathLike[str] | None = None) -> Path:
-    """Return the profile directory in use.
-
-    Parameters
-    ----------
-    profile_dir : str or path-like, optional
-        An explicit directory; wins over everything else.
-
-    Returns
-    -------
-    pathlib.Path
-        ``profile_dir``, else ``$TILEDB_PROFILE_DIR``, else ``~/.tiledb``; absolute,
-        e.g. ``Path("/home/ada/.tiledb")``.
-    """
+    """Return ``profile_dir``, else ``$TILEDB_PROFILE_DIR``, else ``~/.tiledb``, absolute."""
     from pathlib import Path
 
     return Path(_directory_text(profile_dir))
 
 
 def resolve_profile_name(profile_name: str | None = None) -> str:
-    """Return the profile name in use.
+    """Return ``profile_name``, else ``$TILEDB_PROFILE_NAME`` (if not empty), else ``"default"``.
 
-    Parameters
-    ----------
-    profile_name : str, optional
-        An explicit name; wins over everything else.
-
-    Returns
-    -------
-    str
-        ``profile_name``, else ``$TILEDB_PROFILE_NAME`` (an empty value counts as
-        unset), else ``"default"``.
-
-    Raises
-    ------
-    ConfigurationError
-        When the name given is not a valid profile name: an empty ``profile_name``
-        (``--profile ""``) is a mistake, not a request for the default profile.
+    Raises ConfigurationError for an invalid name: an empty ``profile_name``
+    (``--profile ""``) is a mistake, not a request for the default profile.
     """
     name = profile_name if profile_name is not None else os.environ.get(PROFILE_NAME_ENV)
     if not name and profile_name is None:
@@ -122,39 +86,23 @@ def _check_profile_name(name: str) -> None:
 
 
 class ProfileStore:
-    """The ``profiles.json`` file of one profile directory.
-
-    Parameters
-    ----------
-    directory : str or path-like, optional
-        The profile directory; resolved by :func:`resolve_profile_dir`.
-
-    Examples
-    --------
-    >>> store = ProfileStore("/tmp/profiles")
-    >>> with store.edit() as profiles:
-    ...     profiles["default"] = {"rest.server_address": "https://api.example.com"}
-    >>> store.get("default")["rest.server_address"]
-    'https://api.example.com'
-    """
+    """The ``profiles.json`` file of one profile directory (:func:`resolve_profile_dir`)."""
 
     def __init__(self, directory: str | os.PathLike[str] | None = None) -> None:
-        # Strings, and Path objects only when asked for: pathlib (with urllib.parse and
-        # ipaddress) is a noticeable part of a login, which only reads the file.
+        # Strings: a login does not import pathlib (docs/performance.md).
         self._directory = _directory_text(directory)
         self.file = os.path.join(self._directory, FILE_NAME)  # noqa: PTH118
-        """The profile file, e.g. ``"/home/ada/.tiledb/profiles.json"``."""
 
     @property
     def directory(self) -> Path:
-        """The profile directory, e.g. ``Path("/home/ada/.tiledb")``."""
+        """The profile directory."""
         from pathlib import Path
 
         return Path(self._directory)
 
     @property
     def path(self) -> Path:
-        """The profile file, e.g. ``Path("/home/ada/.tiledb/profiles.json")``."""
+        """The profile file."""
         from pathlib import Path
 
         return Path(self.file)
@@ -169,13 +117,7 @@ class ProfileStore:
         return os.path.isfile(self.file)  # noqa: PTH113
 
     def read(self) -> dict[str, Profile]:
-        """Return every profile in the file, by name (``{}`` when there is no file).
-
-        Raises
-        ------
-        ConfigurationError
-            When the file cannot be read or is not a profile file.
-        """
+        """Return every profile by name (``{}`` without a file); ConfigurationError if bad."""
         return self._read_document()[1]
 
     def get(self, name: str) -> Profile | None:
@@ -234,17 +176,10 @@ class ProfileStore:
 
     @contextlib.contextmanager
     def edit(self) -> Iterator[dict[str, Profile]]:
-        """Lock the file, yield its profiles for changing, then write them atomically.
+        """Lock the file and yield its profiles to change in place; write them if they changed.
 
-        The yielded dict maps profile names to profiles; change it in place. When
-        the block ends without an exception and something changed, the file is
-        replaced atomically; otherwise it is left as it was.
-
-        Raises
-        ------
-        ConfigurationError
-            When the file is corrupt, locked for longer than 30 s, or cannot be
-            written.
+        Nothing is written when the block raises. Raises ConfigurationError when the file
+        is corrupt, locked for longer than 30 s, or cannot be written.
         """
         with self.locked():
             document, profiles = self._read_document()
@@ -258,13 +193,7 @@ class ProfileStore:
                 self._write_atomically(new_document)
 
     def save(self, name: str, profile: Mapping[str, str], *, overwrite: bool = False) -> None:
-        """Create or replace the whole profile ``name``.
-
-        Raises
-        ------
-        ConfigurationError
-            When the profile exists and ``overwrite`` is false.
-        """
+        """Create the profile ``name`` (replace it only with ``overwrite``)."""
         _check_profile_name(name)
         with self.edit() as profiles:
             if name in profiles and not overwrite:
@@ -275,26 +204,14 @@ class ProfileStore:
             profiles[name] = dict(profile)
 
     def delete(self, name: str) -> Profile:
-        """Remove the profile ``name`` and return what it held.
-
-        Raises
-        ------
-        ConfigurationError
-            When there is no such profile.
-        """
+        """Remove the profile ``name`` and return what it held."""
         with self.edit() as profiles:
             if name not in profiles:
                 raise ConfigurationError(f"There is no profile {name!r} in {self.path}.")
             return profiles.pop(name)
 
     def rename(self, old: str, new: str) -> None:
-        """Rename the profile ``old`` to ``new``, keeping its place in the file.
-
-        Raises
-        ------
-        ConfigurationError
-            When ``old`` does not exist or ``new`` already does.
-        """
+        """Rename the profile ``old`` to ``new``, keeping its place in the file."""
         _check_profile_name(new)
         with self.edit() as profiles:
             if old not in profiles:
@@ -307,27 +224,10 @@ class ProfileStore:
 
     @contextlib.contextmanager
     def locked(self) -> Iterator[None]:
-        """Hold the profile file's cross-process lock for the duration of the block.
+        """Hold the file's cross-process lock (re-entrant in a thread) around a longer step.
 
-        Re-entrant within a thread: reads and :meth:`edit` inside the block run under
-        the same hold, so a caller can read a profile, change its secrets elsewhere and
-        write the profile as one step that no other process interleaves with. Other
-        processes (and threads) wait, up to 30 s. Creates the profile directory (0700)
-        when missing.
-
-        Raises
-        ------
-        ConfigurationError
-            When the lock is held elsewhere for longer than 30 s, or the lock file
-            cannot be used (e.g. it is a symbolic link).
-
-        Examples
-        --------
-        >>> store = ProfileStore("/tmp/profiles")
-        >>> with store.locked():
-        ...     profile = store.get("default")
-        ...     # delete its secret from the backend, then:
-        ...     store.delete("default")  # doctest: +SKIP
+        A caller reads a profile, changes its secrets, and writes it with no other process
+        in between; others wait up to 30 s. Creates the directory (0700) when missing.
         """
         self._ensure_directory()
         lock_path = self.directory / f".{FILE_NAME}.lock"
