@@ -56,8 +56,10 @@ _FINGERPRINT_KEY = os.urandom(32)  # what secrets.token_bytes returns; without r
 
 
 def vault_path(key: str = "") -> Path:
-    """``$TILEDB_CLIENT_SECRETS_FILE``, else the vault the profile of ``key`` records, else
-    ``<user data>/tiledb-client/secrets.vault``."""
+    """The vault in use: ``$TILEDB_CLIENT_SECRETS_FILE``, else the one ``key``'s profile records.
+
+    Else ``<user data>/tiledb-client/secrets.vault``.
+    """
     chosen = os.environ.get(SECRETS_FILE_ENV) or (recorded_location(key).get("file") if key else "")
     if chosen:
         return Path(chosen).expanduser().absolute()
