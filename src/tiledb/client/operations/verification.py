@@ -44,23 +44,27 @@ def verify_credentials(
     workspace: str | None = None,
     verify_ssl: bool = True,
     ca_file: str | None = None,
+    deadline: float | None = None,
 ) -> VerifiedCredentials:
     """Ask the server whether it accepts a token, or a username and password.
 
     ``workspace`` (name or id) is required with a password; with a token it defaults to the one
-    the token names. Raises LoginError when the server refuses the credentials or knows no
-    such workspace, ConfigurationError when the arguments form no credential, ClientError
-    when the server cannot be reached.
+    the token names; ``deadline`` bounds each request (seconds). Raises LoginError when the
+    server refuses the credentials or knows no such workspace, ConfigurationError when the
+    arguments form no credential, ClientError when the server cannot be reached.
     """
     if token:
         workspace = workspace or workspace_from_token(token)
-        rest = RestClient(host, token=token, verify_ssl=verify_ssl, ca_file=ca_file)
+        rest = RestClient(
+            host, token=token, verify_ssl=verify_ssl, ca_file=ca_file, deadline=deadline
+        )
         what = "the token"
     elif username and password:
         if not workspace:
             raise ConfigurationError("A workspace is needed to verify a username and password.")
+        basic = BasicAuth(username, password)
         rest = RestClient(
-            host, basic=BasicAuth(username, password), verify_ssl=verify_ssl, ca_file=ca_file
+            host, basic=basic, verify_ssl=verify_ssl, ca_file=ca_file, deadline=deadline
         )
         what = f"the username {username!r} and its password"
     else:

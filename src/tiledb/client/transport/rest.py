@@ -139,7 +139,8 @@ class RestClient:
     """A client of one TileDB REST server (``host`` a base URL).
 
     ``basic`` is for minting session tokens; ``renew``, on HTTP 401, returns a new token to
-    repeat the request with once, or raises; ``clock`` and ``sleep`` drive the attempt loop.
+    repeat the request with once, or raises; ``clock`` and ``sleep`` drive the attempt loop;
+    ``deadline`` (seconds) replaces ``$TILEDB_CLIENT_REQUEST_DEADLINE`` for each call.
     """
 
     def __init__(
@@ -155,8 +156,10 @@ class RestClient:
         renew: Callable[[], str] | None = None,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], object] = time.sleep,
+        deadline: float | None = None,
     ) -> None:
         self.host = normalize_host(host)
+        self._deadline = deadline
         self._origin = urlsplit(self.host).netloc
         self._secrets = tuple(s for s in (token, basic.password if basic else None) if s)
         self._mode = RetryMode.maybe_from(retry_mode)
@@ -247,7 +250,7 @@ class RestClient:
         """Attempts until an answer that is not retried, the retries or the deadline end."""
         from tiledb.client.transport.failures import attempt_outcome
 
-        call = Attempts(request_deadline(), self._clock)
+        call = Attempts(self._deadline or request_deadline(), self._clock)
         left = {"connect": CONNECT_RETRIES, "read": CONNECT_RETRIES, "status": 100}
         if self._mode is RetryMode.DISABLED:
             left.clear()

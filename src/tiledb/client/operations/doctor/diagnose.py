@@ -1,7 +1,8 @@
 """Diagnose the credential setup: backends, files, environment, profiles, orphan secrets, hosts.
 
-A problem of the profile in use is an ``"error"``, of another profile a ``"warning"``. No
-secret is read out of a backend, nothing prompts, and each check runs through
+A problem of the profile in use is an ``"error"``, of another profile a ``"warning"``. Only
+the credential of the profile in use is read, as a login reads it, to ask the server
+whether it accepts it (never shown); nothing prompts, and each check runs through
 :func:`_checked`, so a check that fails becomes a finding: the report always comes out.
 """
 
@@ -16,6 +17,7 @@ from typing import TypeVar
 from tiledb.client.errors import ExplainedError
 from tiledb.client.operations.doctor.backends import backend_findings, vault_findings
 from tiledb.client.operations.doctor.coexistence import coexistence_findings
+from tiledb.client.operations.doctor.credentials import credential_findings
 from tiledb.client.operations.doctor.environment import environment_findings, environment_in_effect
 from tiledb.client.operations.doctor.files import file_findings
 from tiledb.client.operations.doctor.findings import DoctorReport, Finding
@@ -126,6 +128,13 @@ def diagnose(
         ]
         if network:
             checks.append(("hosts", "hosts", lambda: host_findings(name, known, host_timeout)))
+            checks.append(
+                (
+                    "hosts",
+                    "credentials",
+                    lambda: credential_findings(name, profile_dir, known, host_timeout),
+                )
+            )
     for section, what, check in checks:
         findings += _checked(section, what, check, [], findings)
     no_variables: list[tuple[str, str]] = []
