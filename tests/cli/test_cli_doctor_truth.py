@@ -49,3 +49,13 @@ def test_a_refused_environment_token_is_named_as_such(
     assert found["severity"] == "error"
     assert "(the token from TILEDB_REST_TOKEN)" in str(found["message"])
     assert found["fix"] == "set TILEDB_REST_TOKEN right"
+
+
+def test_a_refused_environment_token_is_not_blamed_on_a_profile(
+    cli: Cli, local_server: LocalServer
+) -> None:
+    env = {"TILEDB_REST_TOKEN": "bogus-token-value", "TILEDB_REST_SERVER_ADDRESS": local_server.url,
+           "TILEDB_REST_WORKSPACE": DEFAULT_WORKSPACE}  # fmt: skip
+    failed = cli("whoami", env=env, expect=1)
+    assert "check the profile's token" not in failed.stderr  # before: no profile was involved
+    assert "Log in again, or check the token from TILEDB_REST_TOKEN." in failed.stderr

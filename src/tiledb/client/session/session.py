@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 from tiledb.client.basics.logs import get_logger
 from tiledb.client.basics.protocol import quote_segment
 from tiledb.client.errors import ClientError, ConfigurationError
-from tiledb.client.session.settings import SessionSettings
+from tiledb.client.session.settings import Resolved, SessionSettings
 
 if TYPE_CHECKING:  # loaded when the server is first asked: a login asks nothing
     from datetime import datetime
@@ -169,10 +169,13 @@ def _call(method: Callable[[str], Any], path: str, *, what: str, session: Sessio
         return method(path)
     except RestError as exc:
         if exc.status in (401, 403):
+            settings = session.settings
+            kind = "token" if settings.token is not None else "password"
+            origin = (settings.token or settings.password or Resolved(None, "the session")).source
             raise ClientError(
                 f"The server at {session.host} refused the session's credentials when fetching"
-                f" {what} (HTTP {exc.status}). Log in again, or check the profile's token."
-                f" [{session.settings.summary()}]"
+                f" {what} (HTTP {exc.status}). Log in again, or check the {kind} from {origin}."
+                f" [{settings.summary()}]"
             ) from None
         if exc.status in (404, 405):
             raise ClientError(
