@@ -611,3 +611,28 @@ def test_env_token_beside_a_profile_whose_backend_cannot_answer(
     tiledb.client.login()
     assert tiledb.client.get_user().username == DEFAULT_USERNAME
     assert tiledb.client.Config()["rest.token"] == DEFAULT_TOKEN
+
+
+@pytest.mark.parametrize("kind", ["token", "password"])
+def test_a_keyring_profile_without_dbus_is_one_login_error(
+    kind: str,
+    local_server: LocalServer,
+    secret_service: str,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Issue 20, finding 3: a password profile raised BackendUnavailableError, after a warning."""
+    credential = (
+        {"token": DEFAULT_TOKEN}
+        if kind == "token"
+        else {"username": DEFAULT_USERNAME, "password": DEFAULT_PASSWORD}
+    )
+    tiledb.client.configure(
+        host=local_server.url, workspace="acme", secret_backend="keyring", **credential
+    )
+    registry.forget_backends()
+    monkeypatch.delenv("DBUS_SESSION_BUS_ADDRESS")
+    with caplog.at_level(logging.WARNING), pytest.raises(LoginError) as raised:
+        tiledb.client.login()
+    assert "DBUS_SESSION_BUS_ADDRESS" in str(raised.value)
+    assert [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING] == []

@@ -43,15 +43,8 @@ def login_session(
     """
     try:
         settings = resolve(profile_name, profile_dir, arguments)
-    except LoginError:
-        raise
     except ConfigurationError as exc:
-        # The hint comes from where the cause is known: a missing profile says to
-        # configure one, a wrong passphrase how to give the right one, and so on.
-        raise LoginError(
-            f"Failed to load configuration profile {_shown_name(profile_name)!r}: {exc.problem}",
-            hint=exc.hint,
-        ) from exc
+        raise _login_error(exc, profile_name) from exc
     if settings.token is not None:
         token = str(settings.token.value)
         token_workspace = workspace_from_token(token)
@@ -72,7 +65,19 @@ def login_session(
         )
     from tiledb.client.session.session_tokens import obtain_session_token
 
-    return _password_session(settings, factory, obtain_session_token(settings, factory))
+    try:  # the password is read now, from the same backend a token would be
+        obtained = obtain_session_token(settings, factory)
+    except ConfigurationError as exc:
+        raise _login_error(exc, profile_name) from exc
+    return _password_session(settings, factory, obtained)
+
+
+def _login_error(exc: ConfigurationError, profile_name: str | None) -> LoginError:
+    """The LoginError of a profile that cannot be loaded, with the hint of its cause."""
+    return LoginError(
+        f"Failed to load configuration profile {_shown_name(profile_name)!r}: {exc.problem}",
+        hint=exc.hint,
+    )
 
 
 def _password_session(

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 from tiledb.client.basics.api_token import APIToken
 from tiledb.client.basics.logs import get_logger
 from tiledb.client.basics.protocol import quote_segment
-from tiledb.client.errors import LoginError, SecretBackendError
+from tiledb.client.errors import BackendUnavailableError, LoginError, SecretBackendError
 from tiledb.client.secrets.base import SecretBackend, secret_entry_key
 from tiledb.client.storage import profile_keys
 
@@ -172,6 +172,8 @@ def _load(
     """
     try:
         cached = load_cached_token(slot)
+    except BackendUnavailableError:
+        raise  # the password is in the same backend: the login fails, once, with this error
     except SecretBackendError as exc:
         logger.warning("cannot read the cached session token: %s", exc)
         return None, None, None
