@@ -72,3 +72,14 @@ def test_every_command_says_so(cli: Cli, vendor_site: Path) -> None:
     subjects = [f["subject"] for f in doctor["findings"]]
     assert "tiledb-client 3.0b12" in subjects
     assert "vendor" not in cli("profile", "list").stderr
+
+
+def test_shared_files_are_named_by_their_path_in_the_package() -> None:
+    """Issue 20, finding 8: "__init__.py, __init__.py ... and 686 more" said nothing."""
+    from tiledb.client.operations.coexistence import VendorPackage
+
+    files = [f"tiledb/client/{name}" for name in ("b/__init__.py", "a/__init__.py", "x.py")]
+    message = VendorPackage(
+        "3.0", None, (*files, "tiledb/client/c/d/__init__.py", "y.py")
+    ).message()
+    assert "(both own x.py, y.py, a/__init__.py, b/__init__.py and 1 more)" in message

@@ -41,7 +41,11 @@ class VendorPackage:
     def message(self) -> str:
         """One paragraph saying what is wrong, for ``doctor`` and the command line."""
         where = f" in {self.location}" if self.location else ""
-        shared = ", ".join(name.rsplit("/", 1)[-1] for name in self.shared_files[:4])
+        inside = sorted(
+            (name.removeprefix(f"{_PACKAGE}/") for name in self.shared_files),
+            key=lambda name: (name.count("/"), name),
+        )  # "_common/__init__.py", not a bare "__init__.py" repeated
+        shared = ", ".join(inside[:4])
         more = f" and {len(self.shared_files) - 4} more" if len(self.shared_files) > 4 else ""
         owned = f" (both own {shared}{more})" if shared else ""
         return (
