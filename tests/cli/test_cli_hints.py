@@ -126,3 +126,14 @@ def test_a_profile_finds_its_vault_without_the_variable(
     assert f"The vault {vault} that holds this profile's secrets" in error
     assert "does not exist" in error
     assert "If it moved, point TILEDB_CLIENT_SECRETS_FILE at it" in hint
+
+
+def test_no_other_backend_is_offered_where_it_is_unavailable_too(
+    cli: Cli, local_server: LocalServer, vault: Path
+) -> None:
+    """Issue 20, finding 8: without D-Bus, the hint offered --backend keyring."""
+    configure_token(cli, local_server.url)
+    env = {"TILEDB_CLIENT_PASSPHRASE": "", "DBUS_SESSION_BUS_ADDRESS": ""}
+    error, hint = error_and_hint(cli("whoami", env=env, expect=1))
+    assert "passphrase" in error.lower()
+    assert "--backend keyring" not in hint

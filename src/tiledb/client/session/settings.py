@@ -547,9 +547,17 @@ def _with_profile_hint(error: SecretBackendError, name: str, backend_name: str) 
     """
     if not isinstance(error, BackendUnavailableError):
         return
+    from tiledb.client.secrets.registry import get_backend
+
     other = "keyring" if backend_name == "encrypted-file" else "encrypted-file"
+    available = get_backend(other).probe().available
+    if other == "keyring" and not available:
+        return  # no D-Bus either, say: it would fail here too
+    first = (
+        "" if available else " set TILEDB_CLIENT_PASSPHRASE or TILEDB_CLIENT_PASSPHRASE_FILE, then"
+    )
     elsewhere = (
-        f"Or keep this profile's secret in the {other} backend instead:"
+        f"Or keep this profile's secret in the {other} backend instead:{first}"
         f" tiledb-client configure --profile {name} --overwrite --backend {other}"
     )
     error.hint = f"{error.hint} {elsewhere}" if error.hint else elsewhere
