@@ -160,3 +160,17 @@ def test_profile_delete_asks_on_a_terminal(
     assert (ProfileStore().get("default") is None) is deleted
     if not deleted:
         assert "Cancelled; nothing was changed." in terminal.text
+
+
+def test_ctrl_c_at_a_prompt_leaves_the_prompt_line(
+    local_server: LocalServer, vault: Path, terminal_env: dict[str, str]
+) -> None:
+    """Issue 20, finding 8: "Error: Interrupted." landed on the prompt's line."""
+    terminal = Terminal("configure", "--host", local_server.url, env=terminal_env)
+    terminal.expect("Token (input hidden): ")
+    terminal.child.sendintr()
+    assert terminal.finish() == 130
+    prompt_line = terminal.text.split("Token (input hidden): ", 1)[1].split("\n", 1)[0]
+    assert "Error" not in prompt_line
+    assert "\nError: Interrupted." in terminal.text.replace("\r\n", "\n")
+    assert ProfileStore().get("default") is None

@@ -156,6 +156,8 @@ def _run(args: argparse.Namespace, out: Output, verbose: bool) -> int:
             traceback.print_exception(exc, file=out.stderr)
         return EXIT_FAILURE
     except KeyboardInterrupt:
+        if out.stderr.isatty():
+            out.stderr.write("\n")  # off the line of a prompt, or of the "^C" the terminal echoed
         out.error("Interrupted.")
         return EXIT_INTERRUPTED
     except Exception as exc:
