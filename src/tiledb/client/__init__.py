@@ -3,8 +3,7 @@
 Host, workspace, username and TLS options live in TileDB core's ``profiles.json``, tokens
 and passwords in a secret backend (the OS keyring, an encrypted file, or a plugin). The
 names are those of :mod:`tiledb.client.client` but its ``client`` instance (which would
-shadow that module). Importing is cheap: ``requests``, ``keyring`` and ``cryptography``
-load only on the paths that need them.
+shadow that module); ``requests``, ``keyring`` and ``cryptography`` load only when needed.
 """
 
 from typing import TYPE_CHECKING, Any

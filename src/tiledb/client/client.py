@@ -79,8 +79,7 @@ class Client:
     Parameters
     ----------
     pool_threads : int, optional
-        Threads for HTTP requests, also the connection pool size; default
-        ``min(32, os.cpu_count() + 4)``.
+        Threads for HTTP requests and connections per host; default ``min(32, os.cpu_count() + 4)``.
     retry_mode : RetryMode or str
         ``"default"``, ``"forceful"`` or ``"disabled"`` ([HTTP](#http)).
     """
@@ -398,8 +397,7 @@ def logout(profile_name: str | None = None, profile_dir: str | None = None) -> N
     Parameters
     ----------
     profile_name, profile_dir : str, optional
-        The profile to log out of, current or not; default the current session's
-        profile, else the default profile.
+        The profile to log out of, current or not; default the current one, else "default".
 
     Raises
     ------

@@ -1,13 +1,9 @@
 """One check of every secret a person gives us: tokens and passwords.
 
-:func:`clean_secret` runs wherever a secret enters: ``configure()``, the settings
-resolution (arguments, environment, backends, legacy plain-text profiles) and the command
-line's standard input. A token loses surrounding whitespace (a pipe's newline is normal),
-a password only surrounding line breaks. Refused: an empty secret; a control character;
-invalid Unicode (a lone surrogate: undecodable bytes); a token with anything but visible
-ASCII (it travels in an HTTP header); more than :data:`MAX_SECRET_LENGTH` characters. A
-message names the source and the rule, at most an offending character's code point and
-position, never the secret.
+:func:`clean_secret` runs wherever a secret enters (``configure()``, the settings
+resolution, the command line's standard input), with the rules of docs/api.md (login(); a
+token is visible ASCII only: it travels in an HTTP header). A message names the source and
+the rule, at most an offending character's code point and position, never the secret.
 """
 
 from __future__ import annotations
@@ -86,7 +82,7 @@ def clean_secret(value: str, kind: CredentialKind, *, source: str) -> str:
 
     A ``kind="token"`` loses all surrounding whitespace, a ``"password"`` only line breaks.
     ``source`` names where it came from in the message, e.g. ``"TILEDB_REST_TOKEN"``.
-    Raises ConfigurationError when it breaks a rule (see the module), naming ``source``
+    Raises ConfigurationError when it breaks a rule (module docstring), naming ``source``
     and the rule, never the secret.
 
     >>> clean_secret("tdb1a2b-ws_2b7c9d1e3f4a5b6c-9z8y\n", "token", source="stdin")

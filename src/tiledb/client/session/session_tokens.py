@@ -247,10 +247,7 @@ def revoke_session_token(
     verify_ssl: bool,
     ca_file: str | None,
 ) -> bool:
-    """Revoke a session token on the server; ``False`` when it was already gone.
-
-    Raises ClientError when the server cannot be reached or refuses for another reason.
-    """
+    """Revoke a session token on the server; ``False`` when already gone, else ClientError."""
     from tiledb.client.transport.rest import RestError
 
     if token is None or not token.token_id:

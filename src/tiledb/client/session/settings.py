@@ -55,9 +55,8 @@ class PlaintextSecretWarning(UserWarning):
 class Setting:
     """One session setting: its argument, environment variable, profile key, secrecy, default.
 
-    A plain class, as :class:`Resolved`: a dataclass costs about a millisecond to define,
-    on every login's path. A secret's ``profile_key`` is the plain-text key of legacy
-    profiles (we keep secrets in a backend).
+    A plain class, not a dataclass (docs/performance.md). A secret's ``profile_key`` is the
+    plain-text key of legacy profiles (we keep secrets in a backend).
     """
 
     __slots__ = ("default", "env", "name", "profile_key", "secret")
@@ -94,10 +93,7 @@ _BY_NAME = {setting.name: setting for setting in SETTINGS}
 
 
 class Resolved:
-    """A value and where it came from (``"argument"``, ``"TILEDB_REST_TOKEN"``, ...).
-
-    Immutable; equal when value and source are. The value is never shown.
-    """
+    """A value and its source (``"argument"``, ``"TILEDB_REST_TOKEN"``, ...); immutable, unshown."""
 
     __slots__ = ("source", "value")
 
@@ -281,11 +277,7 @@ class SessionSettings:
         return "; ".join(f"{name} from {source}" for name, _, source in self.rows())
 
     def explain(self, error: RestError) -> RestError:
-        """Return ``error`` with where each setting came from, before its hint.
-
-        E.g. ``"Cannot reach 127.0.0.1:9 (...): Connection refused. [host from profile
-        'default' (...); token from TILEDB_REST_TOKEN] Check the profile's host ..."``.
-        """
+        """Return ``error`` with where each setting came from (:meth:`summary`) before its hint."""
         return type(error)(
             f"{error.problem} [{self.summary()}]", status=error.status, hint=error.hint
         )
