@@ -115,7 +115,7 @@ class Client:
         Parameters
         ----------
         builder : callable
-            Called with the current session's :class:`~tiledb.client.transport.rest.RestClient`.
+            Called with the current session's REST client (``transport.rest.RestClient``).
         """
         return builder(self.rest_client())
 
@@ -190,7 +190,7 @@ class Client:
     def rest_client(self) -> RestClient:
         """Return the current session's REST client: one per session, shared by threads.
 
-        One replaced (a new session, :meth:`retry_mode`, :meth:`set_threads`) is closed
+        One replaced (a new session, ``retry_mode()``, ``set_threads()``) is closed
         once the calls running on it finish.
         """
         current = _current()
@@ -265,7 +265,7 @@ def Ctx(config: dict[str, Any] | None = None) -> Any:  # noqa: N802 - reference 
     Parameters
     ----------
     config : dict, optional
-        Other TileDB config parameters, as for :func:`Config`.
+        Other TileDB config parameters, as for ``Config()``.
 
     Returns
     -------
@@ -293,17 +293,21 @@ def configure(
     """Store TileDB credentials in a profile for later use.
 
     The token or password goes to a secret backend (the OS keyring, an encrypted file),
-    the rest to ``profiles.json``; :func:`login` then loads them. With both a token and a
+    the rest to ``profiles.json``; ``login()`` then loads them. With both a token and a
     username/password, only the token is stored. [Rules](#configure).
 
     Parameters
     ----------
     token : str, optional
         API token for authentication. This token may be one that identifies a workspace.
-    username, password : str, optional
-        A TileDB account username and password.
-    workspace, host : str, optional
-        A TileDB workspace name or id, and the TileDB server address.
+    username : str, optional
+        A TileDB account username.
+    password : str, optional
+        A TileDB account password.
+    workspace : str, optional
+        A TileDB workspace name or id.
+    host : str, optional
+        The TileDB server address.
     verify_ssl : bool, optional
         Enable strict SSL verification.
     ca_file : str, optional
@@ -357,7 +361,7 @@ def login(
 ) -> None:
     """Login and configure a TileDB client session using stored credentials.
 
-    Loads a profile saved by :func:`configure`, and the environment, without changing them;
+    Loads a profile saved by ``configure()``, and the environment, without changing them;
     call it again to switch profiles (a failure keeps the session). [Rules](#login).
 
     Parameters
@@ -426,8 +430,7 @@ def child_env(
     Parameters
     ----------
     profile_name, profile_dir : str, optional
-        Log in with this profile, as :func:`login` does but without making it current;
-        default the current session (the default profile on first use).
+        Log in with this profile, without making it current; default the current session.
     base : mapping, optional
         The environment to extend; default a copy of ``os.environ``.
     ttl : timedelta or str, optional

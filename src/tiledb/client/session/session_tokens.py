@@ -1,10 +1,9 @@
 """Session tokens: what a username and password are exchanged for.
 
 A password never reaches TileDB core: login exchanges it for a session token, kept in the
-profile's backend next to the password and reused, without a request and without reading
-the password, until :data:`EXPIRY_MARGIN` before it expires; ``logout`` revokes it. A
-token the server revoked meanwhile grants nothing, and is replaced at the first call it
-refuses (:func:`tiledb.client.session.current.rest`; docs/api.md, docs/performance.md).
+profile's backend and reused without a request until :data:`EXPIRY_MARGIN` before it
+expires; ``logout`` revokes it. One revoked meanwhile is replaced at the first call it
+refuses (:func:`tiledb.client.session.current.rest`; docs/performance.md).
 """
 
 from __future__ import annotations
@@ -56,7 +55,7 @@ def session_lifetime(settings: SessionSettings) -> timedelta:
 
 
 class ObtainedToken:
-    """A session token, ``reused`` from the cache or not, and one it ``replaced``, unrevoked."""
+    """A session token, ``reused`` or new, and the token it ``replaced`` if still to revoke."""
 
     __slots__ = ("replaced", "reused", "token")
 
@@ -264,7 +263,7 @@ def revoke_session_token(
 
 
 def load_cached_token(slot: tuple[SecretBackend, str]) -> tuple[APIToken, Mapping[str, Any]] | None:
-    """Read a cached session token record, whatever its freshness; ``None``: none, or invalid."""
+    """Read a cached session token record, whatever its freshness; ``None`` if absent or invalid."""
     backend, key = slot
     raw = backend.get(key)
     if raw is None:

@@ -93,7 +93,7 @@ _BY_NAME = {setting.name: setting for setting in SETTINGS}
 
 
 class Resolved:
-    """A value and its source (``"argument"``, ``"TILEDB_REST_TOKEN"``, ...); immutable, unshown."""
+    """An immutable value and its source (``"argument"``, ``"TILEDB_REST_TOKEN"``); never shown."""
 
     __slots__ = ("source", "value")
 
@@ -127,8 +127,7 @@ class StoredSecret:
     """A profile's secret in a backend: where it is, read only by :meth:`read`. Never shown.
 
     ``key`` is its entry, e.g. ``"password: default @ /home/ada/.tiledb/profiles.json
-    [1f3a9c2e]"``; ``kind`` is ``"token"`` or ``"password"``; ``where`` describes the
-    profile, e.g. ``"profile 'default' (/home/ada/.tiledb/profiles.json)"``.
+    [1f3a9c2e]"``; ``kind`` is ``"token"`` or ``"password"``; ``where`` names the profile.
     """
 
     __slots__ = ("backend", "key", "kind", "profile_name", "where")
@@ -140,9 +139,8 @@ class StoredSecret:
     def read(self) -> str:
         """Return the secret from its backend, checked by :func:`clean_secret`.
 
-        Raises ConfigurationError when it breaks a rule (naming the profile, never the
-        value), :class:`SecretNotFoundError` when missing, SecretBackendError when the
-        backend cannot be read (locked, unreachable, no passphrase).
+        Raises ConfigurationError when it breaks a rule (value never shown), SecretBackendError
+        when missing (:class:`SecretNotFoundError`) or unreadable (locked, no passphrase, ...).
         """
         from tiledb.client.secrets.registry import get_backend
 
