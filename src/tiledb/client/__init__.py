@@ -1,14 +1,9 @@
 """tiledb.client: the TileDB client session API, with secrets kept out of plain files.
 
-Profile metadata (host, workspace, username, TLS options) lives in TileDB core's
-``profiles.json``; tokens and passwords live in a secret backend (the OS keyring,
-an encrypted file, or a plugin). See :func:`configure` and :func:`login`.
-
-Importing this package is cheap: ``requests``, ``keyring`` and ``cryptography``
-load only on the paths that need them, and so do most of its own modules.
-
-The names are those of :mod:`tiledb.client.client` (its ``__all__``), except the
-``client`` instance, which would shadow that module.
+Host, workspace, username and TLS options live in TileDB core's ``profiles.json``, tokens
+and passwords in a secret backend (the OS keyring, an encrypted file, or a plugin). The
+names are those of :mod:`tiledb.client.client` but its ``client`` instance (which would
+shadow that module); ``requests``, ``keyring`` and ``cryptography`` load only when needed.
 """
 
 from typing import TYPE_CHECKING, Any

@@ -2,10 +2,7 @@
 
 Examples
 --------
-Login and configure a client session from a named profile.
-
 >>> tiledb.client.login(profile_name=PROFILE_NAME)
-
 """
 
 from __future__ import annotations
@@ -48,14 +45,12 @@ __all__ = [
     "login",
     "logout",
 ]
-"""Every public name; ``tiledb.client`` re-exports all but the ``client`` instance."""
 
 _LAZY = ("Workspace",)
 """Names loaded on first access (PEP 562), so that importing this module stays cheap."""
 
 
 def __getattr__(name: str) -> Any:
-    """Load :data:`_LAZY` names on first access."""
     if name == "Workspace":
         from tiledb.client.basics.models import Workspace
 
@@ -79,16 +74,14 @@ _T = TypeVar("_T")
 class Client:
     """TileDB Client.
 
-    Holds how requests are made (thread and connection pool size, retry mode);
-    the credentials come from the current session.
+    How requests are made; the credentials come from the current session.
 
     Parameters
     ----------
     pool_threads : int, optional
-        Number of threads to use for http requests; also the connection pool
-        size. Defaults to ``min(32, os.cpu_count() + 4)``.
+        Threads for HTTP requests and connections per host; default ``min(32, os.cpu_count() + 4)``.
     retry_mode : RetryMode or str
-        Retry mode: ``"default"``, ``"forceful"`` or ``"disabled"``.
+        ``"default"``, ``"forceful"`` or ``"disabled"`` ([HTTP](#http)).
     """
 
     def __init__(
@@ -122,8 +115,7 @@ class Client:
         Parameters
         ----------
         builder : callable
-            Called with the :class:`~tiledb.client.transport.rest.RestClient` of the
-            current session.
+            Called with the current session's REST client (``transport.rest.RestClient``).
         """
         return builder(self.rest_client())
 
@@ -196,11 +188,10 @@ class Client:
         )
 
     def rest_client(self) -> RestClient:
-        """Return the REST client of the current session (made once per session).
+        """Return the current session's REST client: one per session, shared by threads.
 
-        Threads that ask at once share one client, hence one connection pool. The
-        client of a previous session, or one dropped by :meth:`retry_mode` or
-        :meth:`set_threads`, is closed (calls still running on it finish first).
+        One replaced (a new session, ``retry_mode()``, ``set_threads()``) is closed
+        once the calls running on it finish.
         """
         current = _current()
         with self._lock:
@@ -235,16 +226,12 @@ def build(builder: Callable[[RestClient], _T]) -> _T:
     Parameters
     ----------
     builder : Callable[[RestClient], _T]
-        Called with the REST client of the current session.
+        Called with the current session's REST client.
 
     Returns
     -------
     _T
         What ``builder`` returns.
-
-    Notes
-    -----
-    This function is mostly for internal use.
     """
     return client.build(builder)
 
@@ -260,15 +247,12 @@ def Config(cfg_dict: dict[str, Any] | None = None) -> Any:  # noqa: N802 - refer
     Returns
     -------
     tiledb.Config
-        With ``rest.server_address``, ``rest.token`` (a session token after a
-        password login, never the password), ``rest.workspace`` and the TLS
-        options of the session.
+        With the session's host, token (never a password), workspace and TLS options.
 
     Raises
     ------
     ValueError
-        When ``cfg_dict`` sets ``rest.server_address``, ``rest.username`` or
-        ``rest.password``.
+        When ``cfg_dict`` sets ``rest.server_address``, ``rest.username`` or ``rest.password``.
     """
     from tiledb.client.session.tiledb_config import build_config, tiledb_params
 
@@ -277,6 +261,11 @@ def Config(cfg_dict: dict[str, Any] | None = None) -> Any:  # noqa: N802 - refer
 
 def Ctx(config: dict[str, Any] | None = None) -> Any:  # noqa: N802 - reference API name
     """Builds a TileDB Context that has the tiledb config parameters for tiledb cloud set from stored login.
+
+    Parameters
+    ----------
+    config : dict, optional
+        Other TileDB config parameters, as for ``Config()``.
 
     Returns
     -------
@@ -303,24 +292,14 @@ def configure(
 ) -> None:
     """Store TileDB credentials in a profile for later use.
 
-    This method handles credential storage and profile management, allowing
-    you to save authentication details for use in subsequent sessions. The
-    token or password goes to a secret backend (the OS keyring, or an
-    encrypted file); host, workspace, username and TLS options go to the
-    profile file. After configuring credentials, you can use login() to load
-    and activate them for the current session.
-
-    Note
-    ----
-    If both token and username/password are provided, only the token will be
-    stored in the profile. The username and password parameters will be ignored
-    when a token is present, as token-based authentication takes priority.
+    The token or password goes to a secret backend (the OS keyring, an encrypted file),
+    the rest to ``profiles.json``; ``login()`` then loads them. With both a token and a
+    username/password, only the token is stored. [Rules](#configure).
 
     Parameters
     ----------
     token : str, optional
-        API token for authentication. This token may be one that identifies
-        a workspace.
+        API token for authentication. This token may be one that identifies a workspace.
     username : str, optional
         A TileDB account username.
     password : str, optional
@@ -334,60 +313,27 @@ def configure(
     ca_file : str, optional
         Path to a certificate authority bundle file.
     profile_name : str, optional
-        The name to assign to the profile. Defaults to "default"
-        (or ``$TILEDB_PROFILE_NAME``).
+        The name to assign to the profile; default ``$TILEDB_PROFILE_NAME``, else "default".
     profile_dir : str, optional
-        The directory where the profiles file is stored. Defaults to
-        ``$TILEDB_PROFILE_DIR``, else ``~/.tiledb``.
+        The directory of the profiles file; default ``$TILEDB_PROFILE_DIR``, else ``~/.tiledb``.
     overwrite : bool, optional
         Whether to overwrite an existing profile. Defaults to False.
     secret_backend : str, optional
-        Keyword only. The backend that stores the secret: ``"keyring"``,
-        ``"encrypted-file"`` or a plugin's name. Defaults to
-        ``$TILEDB_CLIENT_SECRET_BACKEND``, else the OS keyring when a secure one
-        answers, else the encrypted file when a passphrase source is set.
+        Keyword only: ``"keyring"``, ``"encrypted-file"`` or a plugin's name; default
+        ``$TILEDB_CLIENT_SECRET_BACKEND``, else the registry's choice ([below](#secret-backends)).
 
     Raises
     ------
     ConfigurationError
-        If the configuration fails due to missing or invalid parameters, or no
-        secret backend can store the secret.
+        If parameters are missing or invalid, or no secret backend can store the secret.
 
     Examples
     --------
-    Configure credentials using username and password:
-
     >>> tiledb.client.configure(
-    ...     username="myuser",
-    ...     password="mypass",
-    ...     workspace="myworkspace",
-    ...     host="myhost.com"
+    ...     username="myuser", password="mypass", workspace="myworkspace", host="myhost.com"
     ... )
-
-    Configure credentials using an API token:
-
     >>> tiledb.client.configure(
-    ...     token="my-api-token",
-    ...     workspace="myworkspace",
-    ...     host="myhost.com"
-    ... )
-
-    Configure credentials to a named profile:
-
-    >>> tiledb.client.configure(
-    ...     token="my-token",
-    ...     workspace="myworkspace",
-    ...     host="myhost.com",
-    ...     profile_name="production"
-    ... )
-
-    Overwrite an existing profile:
-
-    >>> tiledb.client.configure(
-    ...     token="my-token",
-    ...     workspace="myworkspace",
-    ...     host="myhost.com",
-    ...     overwrite=True
+    ...     token="my-token", workspace="myworkspace", host="myhost.com", profile_name="production"
     ... )
     """
     from tiledb.client.operations.configure import configure as configure_profile
@@ -415,46 +361,28 @@ def login(
 ) -> None:
     """Login and configure a TileDB client session using stored credentials.
 
-    This method loads credentials from a TileDB profile that was previously
-    saved using configure(). It does not store or modify credentials; it only
-    loads them to establish a session. A username and password are exchanged
-    for a session token, which later logins reuse while it is valid.
-
-    To store credentials for the first time, use configure() first, then
-    call login() to activate them.
-
-    You may call this function multiple times within a Python interpreter
-    session to switch between TileDB profiles and configure new client
-    sessions. A failed login leaves the previous session in place.
+    Loads a profile saved by ``configure()``, and the environment, without changing them;
+    call it again to switch profiles (a failure keeps the session). [Rules](#login).
 
     Parameters
     ----------
     profile_name : str, optional
-        Name of the configuration profile to use. If not specified, the
-        default profile will be used if it exists.
+        The profile to use; default ``$TILEDB_PROFILE_NAME``, else "default".
     profile_dir : str, optional
-        The directory where the profiles file is stored. Defaults to None,
-        which means ``$TILEDB_PROFILE_DIR``, else ``~/.tiledb``.
+        The directory of the profiles file; default ``$TILEDB_PROFILE_DIR``, else ``~/.tiledb``.
     threads : int, optional
-        Number of threads to enable for concurrent requests, default to
-        None (determined by library).
+        Number of threads to enable for concurrent requests; default set by the library.
 
     Raises
     ------
     LoginError
-        If the login fails due to missing configuration parameters or
-        if no valid profile can be found, or the server refuses the credentials.
+        If no valid profile or credential is found, or the server refuses the credentials.
     ClientError
         If the server cannot be reached.
 
     Examples
     --------
-    Login using the default profile:
-
     >>> tiledb.client.login()
-
-    Login using a named profile:
-
     >>> tiledb.client.login(profile_name="production")
     """
     from tiledb.client.session import current
@@ -467,22 +395,18 @@ def login(
 def logout(profile_name: str | None = None, profile_dir: str | None = None) -> None:
     """End the session and revoke the session token a password login made.
 
-    The session token is revoked on the server (``DELETE /v4/tokens/{id}``) and
-    removed from the profile's secret backend; API tokens you configured are
-    never revoked. TileDB-Py's default context loses the session's credentials.
+    The token is revoked on the server and removed from the profile's backend; API tokens
+    you configured are never revoked. TileDB-Py's default context loses the credentials.
 
     Parameters
     ----------
     profile_name, profile_dir : str, optional
-        Log out of this profile (its cached session token is revoked even when
-        it is not the current session). Defaults to the current session's
-        profile, else the default profile.
+        The profile to log out of, current or not; default the current one, else "default".
 
     Raises
     ------
     ClientError
-        If the server cannot be reached to revoke the token; the token is then
-        kept so that a later logout can revoke it.
+        If the server cannot be reached; the token is kept for a later logout.
     """
     from tiledb.client.operations.logout import logout as _logout
 
@@ -499,40 +423,31 @@ def child_env(
 ) -> dict[str, str]:
     """Return an environment for a child process that carries the session's credentials.
 
-    The Python twin of ``tiledb-client exec``: pass it as ``env=`` to
-    :mod:`subprocess`, and TileDB core in the child (Python, R, the TileDB CLI, ...)
-    sends the session's token. The child gets ``TILEDB_REST_TOKEN`` (the API token,
-    or the session token of a password login; never the password),
-    ``TILEDB_REST_SERVER_ADDRESS``, ``TILEDB_REST_WORKSPACE``, ``TILEDB_SSL_VERIFY``,
-    ``TILEDB_SSL_CA_FILE``, and ``TILEDB_PROFILE_NAME``/``TILEDB_PROFILE_DIR``
-    naming the session's profile. ``os.environ`` is not changed.
+    The twin of ``tiledb-client exec``: TileDB core in the child (Python, R, the TileDB
+    CLI, ...) sends the session's token, never a password, with the variables of
+    [child processes](how-to/child-processes.md). ``os.environ`` is not changed.
 
     Parameters
     ----------
     profile_name, profile_dir : str, optional
-        Log in with this profile (as ``login()`` does, without making it the
-        current session). By default, the current session (the default profile
-        on first use).
+        Log in with this profile, without making it current; default the current session.
     base : mapping, optional
         The environment to extend; default a copy of ``os.environ``.
     ttl : timedelta or str, optional
-        Give the child a job token of its own instead of the session's: named
-        ``job-child-...``, expiring after ``ttl`` (e.g. ``"10m"``), revoked by
-        nothing else (``tiledb-client logout --everywhere`` finds it).
+        Give the child a job token of its own (``job-child-...``) expiring after ``ttl``
+        (e.g. ``"10m"``); only ``tiledb-client logout --everywhere`` revokes it earlier.
     scope : str, optional
         The job token's scope, e.g. ``"array:read"``; default ``"*"``.
 
     Returns
     -------
     dict
-        e.g. ``{..., "TILEDB_REST_SERVER_ADDRESS": "https://api.tiledb.com",
-        "TILEDB_REST_WORKSPACE": "acme", ...}``.
+        e.g. ``{..., "TILEDB_REST_WORKSPACE": "acme", ...}``.
 
     Raises
     ------
     LoginError
-        When the profile or its secret cannot be loaded, or the server refuses
-        the credentials.
+        When the profile or its secret cannot be loaded, or the server refuses them.
 
     Examples
     --------
@@ -556,9 +471,7 @@ def child_env(
 def get_workspace() -> Workspace:
     """Get the current session's workspace.
 
-    This function can also be used to diagnose a defective profile. If
-    a description of the current session's workspace can not be
-    retrieved, it's likely that the profile host is mis-identified.
+    A failure suggests a wrong profile host.
 
     Returns
     -------
@@ -601,12 +514,7 @@ def get_self_user() -> tuple[User, list[UserSelfWorkspace]]:
 def get_user() -> User:
     """The current session's deployment user.
 
-    The `role` attribute of the User class describes the user's role in
-    the TileDB deployment. Values are "owner", "admin", or "member".
-
-    This function can also be used to diagnose a defective profile. If
-    a description of the current session's deployment user can not be
-    retrieved, it's likely that the profile host is mis-identified.
+    Its ``role`` is "owner", "admin" or "member"; a failure suggests a wrong profile host.
 
     Returns
     -------

@@ -1,23 +1,9 @@
-r"""One check of every secret a person gives us: tokens and passwords.
+"""One check of every secret a person gives us: tokens and passwords.
 
-:func:`clean_secret` is called wherever a secret enters the library: the arguments
-of ``configure()``, the settings resolution (arguments, ``TILEDB_REST_TOKEN`` /
-``TILEDB_REST_PASSWORD``, values stored in a backend or a legacy plain-text profile)
-and the command line's standard-input reader. The rules:
-
-- Surrounding whitespace of a **token** is removed (a trailing newline from a pipe or
-  a file is normal; a token never contains whitespace). A **password** keeps its
-  spaces: only surrounding line breaks (``\r``, ``\n``) are removed.
-- Refused with :class:`~tiledb.client.errors.ConfigurationError`: an empty
-  secret (or one of whitespace only); a control character anywhere (NUL, tab, a line
-  break inside, DEL, C1 controls); text that is not valid Unicode (a lone surrogate,
-  which is what undecodable bytes become); a token with any character outside
-  visible ASCII (it travels in an HTTP header); more than :data:`MAX_SECRET_LENGTH`
-  characters.
-
-A message never repeats the secret, nor any part of it: it names where the secret
-came from, the rule it broke, and at most the code point and position of an
-offending character.
+:func:`clean_secret` runs wherever a secret enters (``configure()``, the settings
+resolution, the command line's standard input), with the rules of docs/api.md (login(); a
+token is visible ASCII only: it travels in an HTTP header). A message names the source and
+the rule, at most an offending character's code point and position, never the secret.
 """
 
 from __future__ import annotations
@@ -30,12 +16,10 @@ from tiledb.client.errors import ConfigurationError
 __all__ = ["MAX_NAME_LENGTH", "MAX_SECRET_LENGTH", "CredentialKind", "check_name", "clean_secret"]
 
 MAX_SECRET_LENGTH = 1024
-"""The longest secret accepted, in UTF-16 code units (characters; an emoji counts two).
+"""The longest secret accepted, in UTF-16 code units (an emoji counts two).
 
-2,048 bytes of UTF-16 fit one entry of every OS keyring (Windows Credential Manager
-holds 2,560), so no backend splits a secret. TileDB tokens are about 40 characters and
-a cached session-token record about 300; anything longer is a mistake (a pasted file, a
-certificate) that would only fail later, less clearly.
+2,048 bytes of UTF-16 fit one entry of every OS keyring. TileDB tokens are about 40
+characters, a cached session-token record about 300: longer is a mistake (a pasted file).
 """
 
 MAX_NAME_LENGTH = 256
@@ -52,11 +36,7 @@ def _ascii_category(char: str) -> str:
 
 
 def _category_of(value: str) -> Callable[[str], str]:
-    """``unicodedata.category``, or a cheap stand-in when ``value`` is ASCII.
-
-    Every login checks its token here: ``unicodedata`` is loaded only for text that
-    needs it.
-    """
+    """``unicodedata.category``, or a cheap stand-in for ASCII (every login checks a token)."""
     if value.isascii():
         return _ascii_category
     import unicodedata
@@ -100,30 +80,11 @@ def _problem(value: str, kind: CredentialKind) -> str | None:
 def clean_secret(value: str, kind: CredentialKind, *, source: str) -> str:
     r"""Return ``value`` without surrounding whitespace, or refuse it.
 
-    Parameters
-    ----------
-    value : str
-        The secret, e.g. ``"tdb1a2b-ws_2b7c9d1e3f4a5b6c-9z8y\n"``.
-    kind : {"token", "password"}
-        A token loses all surrounding whitespace; a password only surrounding line
-        breaks (its spaces are kept: they may be part of it).
-    source : str
-        Where it came from, for the message, e.g. ``"TILEDB_REST_TOKEN"`` or
-        ``"standard input (--token-stdin)"``.
+    A ``kind="token"`` loses all surrounding whitespace, a ``"password"`` only line breaks.
+    ``source`` names where it came from in the message, e.g. ``"TILEDB_REST_TOKEN"``.
+    Raises ConfigurationError when it breaks a rule (module docstring), naming ``source``
+    and the rule, never the secret.
 
-    Returns
-    -------
-    str
-        The cleaned secret.
-
-    Raises
-    ------
-    ConfigurationError
-        When it breaks a rule (see the module); the message names ``source`` and
-        the rule, never the secret.
-
-    Examples
-    --------
     >>> clean_secret("tdb1a2b-ws_2b7c9d1e3f4a5b6c-9z8y\n", "token", source="stdin")
     'tdb1a2b-ws_2b7c9d1e3f4a5b6c-9z8y'
     >>> clean_secret(" correct horse \r\n", "password", source="stdin")
@@ -146,24 +107,10 @@ def clean_secret(value: str, kind: CredentialKind, *, source: str) -> str:
 def check_name(value: str, what: str) -> str:
     """Return a name that is not secret (username, workspace, profile name), or refuse it.
 
-    Refused: text with a control character or a lone surrogate (it could not be
-    written as UTF-8, nor sent in a URL or a header), or longer than
-    :data:`MAX_NAME_LENGTH`. A name is not a secret, so the message shows it.
+    Raises ConfigurationError naming ``what`` (e.g. ``"the username"``) and the name, no
+    secret, for a control character or a lone surrogate (not writable as UTF-8, nor sent in
+    a URL or a header), or more than :data:`MAX_NAME_LENGTH` characters.
 
-    Parameters
-    ----------
-    value : str
-        e.g. ``"ada"``.
-    what : str
-        e.g. ``"the username"``.
-
-    Raises
-    ------
-    ConfigurationError
-        Naming ``what`` and the problem.
-
-    Examples
-    --------
     >>> check_name("acme", "the workspace")
     'acme'
     """

@@ -1,19 +1,9 @@
 """Session tokens: what a username and password are exchanged for.
 
-A password profile never sends its password to TileDB core. At login the password
-is exchanged for a session token (``POST /v4/tokens`` with HTTP Basic auth; when the
-workspace is known only by name, ``GET /v4/workspaces/{name}`` first resolves its id,
-with the password too);
-the token is kept in the profile's own secret backend, next to the password, and
-reused by later logins until :data:`EXPIRY_MARGIN` before it expires.
-``logout`` revokes it (``DELETE /v4/tokens/{id}``) and forgets it.
-
-A cached token is trusted without asking the server: login makes no request and
-does not even read the password. If the server has revoked it meanwhile, the
-first call that it refuses makes a new one (see
-:func:`tiledb.client.session.current.rest`). A revoked token grants nothing, so
-trusting it costs no security; what it costs is that the refusal surfaces at the
-first call instead of at login (docs/performance.md).
+A password never reaches TileDB core: login exchanges it for a session token, kept in the
+profile's backend and reused without a request until :data:`EXPIRY_MARGIN` before it
+expires; ``logout`` revokes it. One revoked meanwhile is replaced at the first call it
+refuses (:func:`tiledb.client.session.current.rest`; docs/performance.md).
 """
 
 from __future__ import annotations
@@ -48,11 +38,10 @@ DEFAULT_LIFETIME = "10h"  # a working day, and some
 
 
 def session_lifetime(settings: SessionSettings) -> timedelta:
-    """How long a new session token is asked to live.
+    """How long a new session token is asked to live (the server may grant less).
 
-    ``TILEDB_CLIENT_SESSION_LIFETIME``, else the profile's ``client.session_lifetime``
-    (``configure --session-lifetime``), else 10 hours; durations as ``8h`` or ``90m``.
-    The server may grant less; the session is renewed at 80 % of what it grants.
+    ``TILEDB_CLIENT_SESSION_LIFETIME``, else the profile's ``client.session_lifetime``, else
+    10 hours; the session is renewed at 80 % of what the server grants.
     """
     import os
 
@@ -66,11 +55,7 @@ def session_lifetime(settings: SessionSettings) -> timedelta:
 
 
 class ObtainedToken:
-    """A session token, whether it came from the cache (``reused``), and the one it replaced.
-
-    ``replaced`` is left for the caller to revoke when it asked
-    :func:`obtain_session_token` not to (a renewal revokes it once the new token is in use).
-    """
+    """A session token, ``reused`` or new, and the token it ``replaced`` if still to revoke."""
 
     __slots__ = ("replaced", "reused", "token")
 
@@ -84,11 +69,7 @@ class ObtainedToken:
 
 
 def _cache_slot(settings: SessionSettings) -> tuple[SecretBackend, str] | None:
-    """Where the session's profile keeps its session token: its own backend, or nowhere.
-
-    Only a password read from the profile's backend has a place for its session
-    token; a password from the environment has none.
-    """
+    """Where the profile's backend keeps the session token; nowhere for an environment password."""
     if settings.backend is None or settings.profile is None:
         return None
     return cache_slot_of_profile(settings.profile)
@@ -109,27 +90,12 @@ def obtain_session_token(
 ) -> ObtainedToken:
     """Return a valid session token for a username/password session.
 
-    Parameters
-    ----------
-    settings : SessionSettings
-        The session's settings; the password is read from its backend only when a
-        new token must be made.
-    factory : RestFactory
-        Makes the REST client that makes a new token.
-    reuse : bool
-        Reuse the cached token if it is not near its expiry (no request is made);
-        False makes a new one (the cached one was refused, or is renewed).
-    revoke : bool
-        Revoke the token the new one replaces now; False leaves it to the caller
-        (:attr:`ObtainedToken.replaced`).
+    ``reuse`` the cached token unless it is near its expiry (no request; False makes a new
+    one), and ``revoke`` the one a new token replaces (False leaves it to the caller, in
+    :attr:`ObtainedToken.replaced`). The password is read only to make a new token.
 
-    Raises
-    ------
-    LoginError
-        When the server refuses the username and password, or the workspace is
-        unknown.
-    ClientError
-        When the server cannot be reached.
+    Raises LoginError when the server refuses the username and password, or knows no such
+    workspace; ClientError when it cannot be reached.
     """
     slot = _cache_slot(settings)
     known_workspace_id = replaced = None
@@ -157,7 +123,7 @@ def revoke_replaced(token: APIToken, factory: RestFactory, settings: SessionSett
             token, factory, host=settings.host.value,
             verify_ssl=bool(settings.verify_ssl.value), ca_file=settings.ca_file.value or None,
         )  # fmt: skip
-    except ClientError as exc:  # logout --everywhere still finds it on the server
+    except ClientError as exc:
         logger.warning("the replaced session token %s was not revoked: %s", token.token_id, exc)
 
 
@@ -166,9 +132,8 @@ def _load(
 ) -> tuple[APIToken | None, str | None, APIToken | None]:
     """The reusable cached token, its workspace id, and the token a new one replaces.
 
-    The replaced one is revoked once the new one is cached. A token is reused only for
-    the same host, username and workspace; its workspace id spares the next token
-    request a lookup of the workspace by name (the password is then sent once).
+    Reused for the same host, username and workspace only; its workspace id spares the next
+    token request a lookup by name (so the password is sent once).
     """
     try:
         cached = load_cached_token(slot)
@@ -199,11 +164,8 @@ def _mint(
 ) -> APIToken:
     """Exchange the password for a session token of the workspace.
 
-    The token request needs the workspace id. When the workspace is configured by
-    id (``ws_...``), or an earlier session token of the same account and workspace
-    recorded it, the password is sent once (``POST /v4/tokens``); otherwise the name
-    is first resolved with ``GET /v4/workspaces/{name}``, which also needs the
-    password (the protocol has no other way to learn the id): twice.
+    The request needs the workspace id: unless configured (``ws_...``) or recorded by an
+    earlier token, ``GET /v4/workspaces/{name}`` resolves it first, with the password too.
     """
     import uuid
 
@@ -286,13 +248,7 @@ def revoke_session_token(
     verify_ssl: bool,
     ca_file: str | None,
 ) -> bool:
-    """Revoke a session token on the server; ``False`` when it was already gone.
-
-    Raises
-    ------
-    ClientError
-        When the server cannot be reached or refuses for another reason.
-    """
+    """Revoke a session token on the server; ``False`` when already gone, else ClientError."""
     from tiledb.client.transport.rest import RestError
 
     if token is None or not token.token_id:
@@ -309,13 +265,7 @@ def revoke_session_token(
 
 
 def load_cached_token(slot: tuple[SecretBackend, str]) -> tuple[APIToken, Mapping[str, Any]] | None:
-    """Read a cached session token record, whatever its freshness.
-
-    Returns
-    -------
-    tuple of (APIToken, dict) or None
-        ``None`` when there is none, or it is not a valid record (logged).
-    """
+    """Read a cached session token record, whatever its freshness; ``None`` if absent or invalid."""
     backend, key = slot
     raw = backend.get(key)
     if raw is None:

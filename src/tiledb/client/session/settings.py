@@ -1,17 +1,9 @@
 """Where each session setting comes from: arguments, environment, profile, defaults.
 
-One declarative table (:data:`SETTINGS`) names every setting, its environment
-variable, its profile key and whether it is secret. :func:`resolve` walks the
-sources in order, per field: explicit argument > ``TILEDB_*`` environment variable
-> profile > default. Credentials (a token, or a username and password) are taken
-as a unit from the highest source that has one, so an environment token shadows a
-stored password instead of mixing with it. A stored token is read from its backend
-here, at session start; a stored password only when it is needed (a session token
-must be made), see :class:`StoredSecret`; a stored secret that an argument or the
-environment shadows is never read.
-
-Every value carries its source, so errors and ``whoami`` can say "host from
-profile 'prod', token from TILEDB_REST_TOKEN" with secrets masked.
+:func:`resolve` takes each setting of :data:`SETTINGS` from its first source that has it,
+the credential as a unit (docs/explanation/settings.md). Each value keeps its source, for
+messages such as "host from profile 'prod', token from TILEDB_REST_TOKEN"; a stored
+secret is read only when needed (:class:`StoredSecret`), never when shadowed.
 """
 
 from __future__ import annotations
@@ -61,24 +53,10 @@ class PlaintextSecretWarning(UserWarning):
 
 
 class Setting:
-    """One session setting: its environment variable, profile key, secrecy and default.
+    """One session setting: its argument, environment variable, profile key, secrecy, default.
 
-    A plain class, as :class:`Resolved`: a dataclass costs about a millisecond to
-    define, and this module is on every login's path.
-
-    Attributes
-    ----------
-    name : str
-        The argument of ``configure()`` (and :func:`resolve`), e.g. ``"host"``.
-    env : str
-        The environment variable, e.g. ``"TILEDB_REST_SERVER_ADDRESS"``.
-    profile_key : str or None
-        The key in ``profiles.json``, e.g. ``"rest.server_address"``. For a secret,
-        the plaintext key of legacy profiles: we keep secrets in a backend instead.
-    secret : bool
-        Whether the value is a secret (masked wherever it is shown).
-    default : object
-        The value when no source has one, e.g. ``"https://api.tiledb.com"``.
+    A plain class, not a dataclass (docs/performance.md). A secret's ``profile_key`` is the
+    plain-text key of legacy profiles (we keep secrets in a backend).
     """
 
     __slots__ = ("default", "env", "name", "profile_key", "secret")
@@ -115,10 +93,7 @@ _BY_NAME = {setting.name: setting for setting in SETTINGS}
 
 
 class Resolved:
-    """A value and where it came from (``"argument"``, ``"TILEDB_REST_TOKEN"``, ...).
-
-    Immutable; equal when value and source are. The value is never shown.
-    """
+    """An immutable value and its source (``"argument"``, ``"TILEDB_REST_TOKEN"``); never shown."""
 
     __slots__ = ("source", "value")
 
@@ -144,32 +119,15 @@ class Resolved:
         return f"Resolved(source={self.source!r})"
 
     def text(self) -> str:
-        """The value as text; a :class:`StoredSecret` is read from its backend now.
-
-        Raises
-        ------
-        SecretNotFoundError
-            When a stored secret is missing from its backend.
-        SecretBackendError
-            When its backend cannot be read.
-        """
+        """The value as text; a :class:`StoredSecret` is read now (:meth:`StoredSecret.read`)."""
         return self.value.read() if isinstance(self.value, StoredSecret) else str(self.value)
 
 
 class StoredSecret:
     """A profile's secret in a backend: where it is, read only by :meth:`read`. Never shown.
 
-    Parameters
-    ----------
-    backend : str
-        The backend's name, e.g. ``"keyring"``.
-    key : str
-        The entry, e.g. ``"password: default @ /home/ada/.tiledb/profiles.json [1f3a9c2e]"``.
-    kind : str
-        ``"token"`` or ``"password"``.
-    profile_name, where : str
-        The profile, e.g. ``"default"``, and its description, e.g.
-        ``"profile 'default' (/home/ada/.tiledb/profiles.json)"``.
+    ``key`` is its entry, e.g. ``"password: default @ /home/ada/.tiledb/profiles.json
+    [1f3a9c2e]"``; ``kind`` is ``"token"`` or ``"password"``; ``where`` names the profile.
     """
 
     __slots__ = ("backend", "key", "kind", "profile_name", "where")
@@ -179,17 +137,10 @@ class StoredSecret:
         self.profile_name, self.where = profile_name, where
 
     def read(self) -> str:
-        """Return the secret from its backend, checked (:func:`clean_secret`).
+        """Return the secret from its backend, checked by :func:`clean_secret`.
 
-        Raises
-        ------
-        ConfigurationError
-            When the stored value breaks a rule of :func:`clean_secret` (e.g. a
-            control character); the message names the profile, never the value.
-        SecretNotFoundError
-            When the backend has no such entry.
-        SecretBackendError
-            When the backend cannot be read (locked, unreachable, no passphrase).
+        Raises ConfigurationError when it breaks a rule (value never shown), SecretBackendError
+        when missing (:class:`SecretNotFoundError`) or unreadable (locked, no passphrase, ...).
         """
         from tiledb.client.secrets.registry import get_backend
 
@@ -214,23 +165,10 @@ class StoredSecret:
 class SessionSettings:
     """Everything a session needs, each value with its source. Secrets never shown.
 
-    Immutable (:meth:`replace` makes a changed copy). A plain class rather than a
-    dataclass, which would cost about a millisecond of every login to define.
-
-    Attributes
-    ----------
-    profile_name, profile_file
-        The profile consulted (it need not exist); ``profile_path`` is the file as text.
-    profile : dict or None
-        Its non-secret keys, ``None`` when there is no such profile.
-    host, workspace, username, verify_ssl, ca_file : Resolved
-    token, password : Resolved or None
-        The credential in effect: a token, or a password (with ``username``).
-    backend : str or None
-        The backend that held the credential, when it came from one.
-    shadowed : tuple of str
-        e.g. ``("TILEDB_REST_TOKEN shadows the credentials stored in profile 'default'
-        (/home/ada/.tiledb/profiles.json)",)``.
+    Immutable (:meth:`replace` makes a changed copy); a plain class, as :class:`Setting`.
+    ``token``, or ``password`` with ``username``, is the credential in effect; ``backend``
+    held it; ``profile`` has the profile's non-secret keys (``None``: no such profile);
+    ``shadowed`` is e.g. ``("TILEDB_REST_TOKEN shadows the credentials stored in ...",)``.
     """
 
     __slots__ = (
@@ -337,13 +275,7 @@ class SessionSettings:
         return "; ".join(f"{name} from {source}" for name, _, source in self.rows())
 
     def explain(self, error: RestError) -> RestError:
-        """Return ``error`` with where each setting came from, before its hint.
-
-        Every failure of a request made for the session says which profile or
-        variable gave the host and the credential, e.g. ``"Cannot reach 127.0.0.1:9
-        (...): Connection refused. [host from profile 'default' (...); token from
-        TILEDB_REST_TOKEN] Check the profile's host setting and your network."``.
-        """
+        """Return ``error`` with where each setting came from (:meth:`summary`) before its hint."""
         return type(error)(
             f"{error.problem} [{self.summary()}]", status=error.status, hint=error.hint
         )
@@ -391,34 +323,15 @@ def resolve_tls(
 ) -> tuple[Resolved, Resolved]:
     """Resolve ``verify_ssl`` and ``ca_file`` as every session setting is resolved.
 
-    Argument > ``TILEDB_SSL_VERIFY`` / ``TILEDB_SSL_CA_FILE`` > the profile
-    (``ssl.verify``, or the vendor's ``rest.verify_ssl``; ``ssl.ca_file``) > verify
-    with the system's CAs. Booleans read ``true/false``, ``1/0``, ``yes/no``,
-    ``on/off``. Used by :func:`resolve` for a login and by ``logout`` for the
-    revocation, so both talk to the server the same way.
+    Argument > ``TILEDB_SSL_VERIFY`` / ``TILEDB_SSL_CA_FILE`` > the profile's ``ssl.verify``
+    (or the vendor's ``rest.verify_ssl``) / ``ssl.ca_file`` > the system's CAs; booleans
+    read ``true/false``, ``1/0``, ``yes/no``, ``on/off``. Shared by :func:`resolve` and
+    ``logout``, so both reach the server the same way. ``profile_source`` names the
+    profile in messages, ``profile_name`` in the command of a hint.
 
-    Parameters
-    ----------
-    profile : mapping or None
-        The profile's keys, e.g. ``{"ssl.verify": "false"}``.
-    profile_source : str
-        How to name it, e.g. ``"profile 'default' (/home/ada/.tiledb/profiles.json)"``.
-    arguments : mapping, optional
-        Explicit ``verify_ssl`` / ``ca_file`` that win over everything.
-    profile_name : str, optional
-        Keyword only. The profile's name, for the command in a hint, e.g. ``"lab"``.
-
-    Returns
-    -------
-    tuple of (Resolved, Resolved)
-        ``verify_ssl`` (a bool) and ``ca_file`` (an absolute path, or ``None``), with
-        sources.
-
-    Raises
-    ------
-    ConfigurationError
-        When a verify value is not a boolean, or (verifying) the CA file is missing,
-        unreadable or holds no certificate: named, with where it came from.
+    Returns ``verify_ssl`` (a bool) and ``ca_file`` (an absolute path, or ``None``); raises
+    ConfigurationError for a verify value that is not a boolean, or (verifying) a CA file
+    that is missing, unreadable or holds no certificate.
     """
     arguments = arguments or {}
     environ = os.environ
@@ -430,11 +343,7 @@ def resolve_tls(
 
 
 def _ca_file(ca_file: Resolved, verify: Resolved, name: str | None) -> Resolved:
-    """The CA file by absolute path, checked; ``ConfigurationError`` naming it otherwise.
-
-    Relative paths (stored by older versions, or given in the environment) are read from
-    the current directory, as TileDB core reads them.
-    """
+    """The CA file by absolute path (a relative one from the current directory, as core does)."""
     if not ca_file.value or not verify.value:
         return ca_file
     from tiledb.client.basics.ca_files import absolute_ca_file, ca_file_problem
@@ -470,26 +379,13 @@ def resolve(
 ) -> SessionSettings:
     """Resolve the settings of a session.
 
-    Parameters
-    ----------
-    profile_name, profile_dir : str, optional
-        The profile to read (see :func:`~tiledb.client.profiles.resolve_profile_name`
-        and :func:`~tiledb.client.profiles.resolve_profile_dir`).
-    arguments : mapping, optional
-        Explicit values (``host``, ``token``, ``username``, ``password``,
-        ``workspace``, ``verify_ssl``, ``ca_file``) that win over everything.
-    require_credentials : bool
-        Raise when no credential is found (``whoami`` passes False to report instead).
+    ``profile_name`` and ``profile_dir`` default as in
+    :mod:`tiledb.client.storage.profiles`; ``arguments`` (``host``, ``token``, ``username``,
+    ``password``, ``workspace``, ``verify_ssl``, ``ca_file``) win over everything;
+    ``require_credentials=False`` (``whoami``) reports a missing credential instead.
 
-    Returns
-    -------
-    SessionSettings
-
-    Raises
-    ------
-    ConfigurationError
-        When the profile file is unreadable, a value is invalid, the secret is
-        missing from its backend, or no credential is found anywhere.
+    Raises ConfigurationError when the profile file is unreadable, a value is invalid, the
+    secret is missing from its backend, or no credential is found anywhere.
     """
     arguments = dict(arguments or {})
     environ = os.environ
@@ -532,7 +428,6 @@ def resolve(
 
 
 def _configure_hint(name: str, exists: bool) -> str:
-    """What to do when a profile holds no credentials: store some (or use the environment)."""
     overwrite = " --overwrite" if exists else ""
     return (
         f"Run tiledb-client configure --profile {name}{overwrite} to store credentials first,"
@@ -541,10 +436,7 @@ def _configure_hint(name: str, exists: bool) -> str:
 
 
 def _with_profile_hint(error: SecretBackendError, name: str, backend_name: str) -> None:
-    """Add to a backend's error the way out that needs the profile: keep the secret elsewhere.
-
-    A wrong passphrase is not such a case: its own hint says how to give the right one.
-    """
+    """Offer the other backend in an unavailable backend's error (not a wrong passphrase's)."""
     if not isinstance(error, BackendUnavailableError):
         return
     from tiledb.client.secrets.registry import get_backend
@@ -570,18 +462,12 @@ def _with_credentials(
     profile: Mapping[str, str] | None,
     source: str,
 ) -> SessionSettings:
-    """Attach the credential of the highest source that has one.
-
-    A stored token is read from its backend only when no argument or environment
-    variable shadows it; a stored password is left for :meth:`Resolved.text`. The
-    session token this process published in ``TILEDB_REST_TOKEN`` for TileDB core
-    (:mod:`tiledb.client.basics.published_token`) is not a credential of the user's.
-    """
+    """Attach the credential of the highest source; a shadowed stored one is never read."""
     env_token = environ.get("TILEDB_REST_TOKEN")
     layers: list[tuple[str | None, str | None, str, str]] = [
         (arguments.get("token"), arguments.get("password"), "argument", "argument"),
         (
-            None if is_published(env_token) else env_token,
+            None if is_published(env_token) else env_token,  # ours, published for core
             environ.get("TILEDB_REST_PASSWORD"),
             "TILEDB_REST_TOKEN",
             "TILEDB_REST_PASSWORD",
@@ -612,11 +498,7 @@ def _with_credentials(
 def _stored_credentials(
     name: str, profile: Mapping[str, str] | None, source: str
 ) -> tuple[Resolved | None, Resolved | None, str | None] | None:
-    """The credential a profile holds, without reading it: in its backend, or in plain text.
-
-    A credential in a backend comes as a :class:`Resolved` whose value is a
-    :class:`StoredSecret`; reading it is the caller's choice.
-    """
+    """The credential a profile holds, unread: a :class:`StoredSecret`, or plain text."""
     location = profile_keys.secret_location(profile)
     if location is not None:
         from tiledb.client.secrets.base import secret_entry_key
@@ -638,8 +520,7 @@ def _stored_credentials(
         f"{source} keeps its {key} in plain text. Move it into a secret backend with: "
         f"tiledb-client migrate --profile {name}"
     )
-    # One channel only: a warning the caller can filter (the command line shows it on
-    # standard error). Logging it as well printed it twice where logging is not set up.
+    # A warning only (the CLI shows it): logging it too printed it twice without logging set up.
     warnings.warn(message, PlaintextSecretWarning, stacklevel=4)
     resolved = _secret(value, kind, f"{source}, plain text")
     return (resolved, None, None) if kind == "token" else (None, resolved, None)
