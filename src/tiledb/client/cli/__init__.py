@@ -50,6 +50,16 @@ class _Parser(argparse.ArgumentParser):
         super().__init__(*args, **kwargs)
 
     def error(self, message: str) -> NoReturn:
+        if message.startswith("argument COMMAND: invalid choice:"):
+            import difflib
+
+            typed = message.split("'")[1]
+            choices = [c for c in message.partition("choose from ")[2].split("'") if c.strip(", )")]
+            close = difflib.get_close_matches(typed, choices, n=1)
+            message = f"unknown command {typed!r}" + (
+                f"; did you mean {close[0]!r}?" if close else ""
+            )
+            message += " (tiledb-client --help lists the commands)"
         if message.startswith("unrecognized arguments:"):
             words = message.split(":", 1)[1].split()
             shown = [w.split("=", 1)[0] if w.startswith("-") else "<value>" for w in words]
@@ -71,7 +81,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "-v", "--verbose", action="store_true", help="show debug logs, and tracebacks on errors"
     )
-    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    parser.add_argument("--profile", metavar="NAME", dest="global_profile", help=argparse.SUPPRESS)
+    parser.add_argument("--profile-dir", metavar="DIR", dest="global_dir", help=argparse.SUPPRESS)
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     original = commands.add_parser
 
     def add_parser(name: str, **kwargs: Any) -> argparse.ArgumentParser:
@@ -89,6 +101,24 @@ def build_parser() -> argparse.ArgumentParser:
     for module in (configure, auth, tokens, exec_command, profile, migrate, doctor):
         module.register(commands)
     return parser
+
+
+def _apply_options_given_before_the_command(
+    args: argparse.Namespace, parser: argparse.ArgumentParser
+) -> None:
+    """``tiledb-client --profile lab login`` means ``tiledb-client login --profile lab``."""
+    for option, given, dests in (
+        ("--profile", args.global_profile, ("profile", "profile_option")),
+        ("--profile-dir", args.global_dir, ("profile_dir",)),
+    ):
+        dest = next((d for d in dests if hasattr(args, d)), None)
+        if given is None:
+            continue
+        if dest is None:
+            parser.error(f"{args.command} takes no {option}")
+        if getattr(args, dest) not in (None, given):
+            parser.error(f"{option} was given twice, with two values")
+        setattr(args, dest, given)
 
 
 def _version() -> str:
@@ -202,8 +232,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             "Type it at the hidden prompt, or pipe it with --token-stdin / --password-stdin.",
         )
         return EXIT_USAGE
+    parser = build_parser()
     try:
-        args = build_parser().parse_args(argv)
+        args = parser.parse_args(argv)
+        if args.command is None:  # a bare `tiledb-client`: the help, as gh and aws show it
+            parser.print_help()
+            return EXIT_OK if not (args.global_profile or args.global_dir) else EXIT_USAGE
+        _apply_options_given_before_the_command(args, parser)
     except SystemExit as exc:  # --help, --version, usage errors
         if exc.code is None:
             return EXIT_OK
