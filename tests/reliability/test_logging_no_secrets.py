@@ -141,7 +141,7 @@ def test_debug_logging_pass(
     minted = [t for t in local_server.tokens if t.name.startswith("login-session")]
     assert len(minted) >= 2  # the password paths really ran
     assert len(caplog.records) > 50  # and DEBUG logging really was on
-    haystacks = {
+    haystacks: dict[str, str | bytes] = {
         "log": caplog.text + "\n".join(str(r.args) for r in caplog.records),
         "messages, tracebacks, reprs, output, warnings": "\n".join(run.texts),
         "argv of started processes": "\n".join(" ".join(argv) for argv in spawned),
