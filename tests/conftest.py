@@ -1,12 +1,17 @@
 """Hermetic test environment: every test gets its own HOME, XDG dirs and profile dir.
 
 Nothing here touches the real user's ``~/.tiledb``, keyring collection or network.
-Variables that would let a test read the developer's real settings are removed.
+Variables that would let a test read the developer's real settings are removed: for the
+whole session first (``pytest_configure``, before collection and before any session or
+module fixture: a docs server, a site build, Chromium), then again for each test
+(``hermetic_env``), each test in a HOME of its own.
 """
 
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -66,27 +71,28 @@ _DESKTOP_SESSION = (
 )
 
 
-UNIT_TEST_TIMEOUT = 30.0
-"""Seconds for each test under tests/unit without its own ``timeout`` mark (others: 60)."""
+# The suite's own settings, read when tests/reliability/conftest.py is loaded (which may be
+# after the session is sealed); each test's hermetic_env drops them too.
+_SUITE_SETTINGS = ("TILEDB_CLIENT_RELIABILITY_",)
+_SESSION_SEAL = pytest.StashKey[tuple[pytest.MonkeyPatch, Path]]()
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Give unit tests a tighter time limit than the default of pyproject.toml."""
-    unit = Path(__file__).parent / "unit"
-    for item in items:
-        if item.path.is_relative_to(unit) and item.get_closest_marker("timeout") is None:
-            item.add_marker(pytest.mark.timeout(UNIT_TEST_TIMEOUT))
+def seal_environment(
+    monkeypatch: pytest.MonkeyPatch, root: Path, *, keep: tuple[str, ...] = ()
+) -> Path:
+    """Point HOME, the XDG dirs and ``XDG_RUNTIME_DIR`` into ``root``; drop the desktop session.
 
-
-@pytest.fixture(autouse=True)
-def hermetic_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    """Point HOME (so ``~/.tiledb``) and the XDG dirs into ``tmp_path``; no desktop session."""
-    home = tmp_path / "home"
+    Removes the variables that lead to the developer's settings or desktop session (those
+    starting with ``keep`` stay); returns the new HOME (created).
+    """
+    home = root / "home"
     home.mkdir()
     for name in list(os.environ):
+        if name.startswith(keep):
+            continue
         if name.startswith(_CLEARED_PREFIXES) or name in _DESKTOP_SESSION:
             monkeypatch.delenv(name)
-    runtime = tmp_path / "xdg-runtime"
+    runtime = root / "xdg-runtime"
     runtime.mkdir(mode=0o700)
     monkeypatch.setenv("XDG_RUNTIME_DIR", str(runtime))
     monkeypatch.setenv("HOME", str(home))
@@ -102,6 +108,41 @@ def hermetic_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Pa
     # the profile it looks for, which would make every test set up a profile.)
     # Keep requests away from any proxy configured on the machine: tests are loopback only.
     monkeypatch.setenv("NO_PROXY", "*")
+    return home
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_configure(config: pytest.Config) -> None:
+    """Seal the environment for the whole session, before anything is collected or set up."""
+    root = Path(tempfile.mkdtemp(prefix="tiledb-client-tests-session-"))
+    monkeypatch = pytest.MonkeyPatch()
+    seal_environment(monkeypatch, root, keep=_SUITE_SETTINGS)
+    config.stash[_SESSION_SEAL] = (monkeypatch, root)
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    if (seal := config.stash.get(_SESSION_SEAL, None)) is not None:
+        monkeypatch, root = seal
+        monkeypatch.undo()
+        shutil.rmtree(root, ignore_errors=True)
+
+
+UNIT_TEST_TIMEOUT = 30.0
+"""Seconds for each test under tests/unit without its own ``timeout`` mark (others: 60)."""
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Give unit tests a tighter time limit than the default of pyproject.toml."""
+    unit = Path(__file__).parent / "unit"
+    for item in items:
+        if item.path.is_relative_to(unit) and item.get_closest_marker("timeout") is None:
+            item.add_marker(pytest.mark.timeout(UNIT_TEST_TIMEOUT))
+
+
+@pytest.fixture(autouse=True)
+def hermetic_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """Point HOME (so ``~/.tiledb``) and the XDG dirs into ``tmp_path``; no desktop session."""
+    home = seal_environment(monkeypatch, tmp_path)
     from tiledb.client import client
     from tiledb.client.basics.tiledb_py import set_default_ctx_for_new_threads
     from tiledb.client.secrets import registry

@@ -7,7 +7,9 @@ is one of:
 - ``console``: each ``$ command`` runs in bash (in a pseudo-terminal, so hidden
   prompts and tables behave as for a person); the lines after it are the expected
   output, compared with runs of spaces collapsed, where a line ``...`` stands for
-  any lines and ``...`` inside a line for any text;
+  any lines and ``...`` inside a line for any text. A step with expected output shows
+  at least one line that is not ``...``; every step exits 0, unless its command ends
+  with the shell comment ``# exit N`` (then it must exit N);
 - ``sh`` / ``bash``: the whole block runs as one bash script;
 - any block with ``title="path"``: written to that file in the page's sandbox
   (a later block then uses it), and parsed when it is JSON, TOML, YAML or INI;

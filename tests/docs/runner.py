@@ -47,6 +47,8 @@ COMMAND_TIMEOUT = 60.0
 _ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 _INSTALLS = re.compile(r"\bpip3?\s+(?:install|uninstall)\b")
 _BASH_NOISE = frozenset({"_", "SHLVL", "PWD", "OLDPWD"})
+# A command that fails on purpose says so at its end, as a shell comment: `# exit 1`.
+_EXIT_MARKER = re.compile(r"(?:^|\s)#\s*exit\s+(?P<status>\d+)\s*$")
 
 
 @dataclass
@@ -113,9 +115,17 @@ class Sandbox:
                     " install with --target into the sandbox, or mark the block"
                     " <!-- docs-test: skip REASON -->"
                 )
-            self.run_command(block, command, expected)
+            if expected and not any(_normalize(line) not in ("", "...") for line in expected):
+                raise AssertionError(
+                    f"{block.where}: $ {command}\nits expected output is only `...`, which"
+                    " matches anything: show at least one line the command prints"
+                )
+            self.run_command(block, command, expected, exit_status=expected_status(command))
 
-    def run_command(self, block: Block, command: str, expected: list[str] | None) -> None:
+    def run_command(
+        self, block: Block, command: str, expected: list[str] | None, *, exit_status: int = 0
+    ) -> None:
+        """Run ``command``: it must end with ``exit_status`` and print ``expected`` if given."""
         state = self.directory / ".docs-test-env"
         script = (
             f"cd {_quote(self.env.get('PWD', str(self.directory)))}\n{command}\n"
@@ -131,15 +141,28 @@ class Sandbox:
             )
             state.unlink()
             self.env = {k: v for k, v in fresh.items() if k not in _BASH_NOISE or k == "PWD"}
-        if expected is not None and expected:
+        if expected:
             mismatch = compare(output, expected)
             assert mismatch is None, f"{where}\n{mismatch}\n--- output ---\n{output}"
-        if status != 0 and not expected:  # shown output is checked above, whatever the status
-            raise AssertionError(f"{where}\nexit status {status}\n--- output ---\n{output}")
+        if status != exit_status:
+            raise AssertionError(
+                f"{where}\nexit status {status}, expected {exit_status}"
+                f" (a step that fails on purpose ends with `# exit N`)\n--- output ---\n{output}"
+            )
 
 
 def _quote(text: str) -> str:
     return "'" + text.replace("'", "'\\''") + "'"
+
+
+def expected_status(command: str) -> int:
+    """The exit status a step's command must end with: 0, or ``N`` of a final ``# exit N``.
+
+    >>> expected_status("grep -c rest.token profiles.json  # exit 1")
+    1
+    """
+    marker = _EXIT_MARKER.search(command)
+    return int(marker["status"]) if marker else 0
 
 
 def console_steps(body: str) -> list[tuple[str, list[str]]]:

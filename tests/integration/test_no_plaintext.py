@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import base64
 import os
-import re
 from pathlib import Path
 
 import pytest
+from tests.secret_forms import forms_found
 from tests.secret_service import SecretServiceBus
 
 import tiledb.client
@@ -15,46 +15,11 @@ from tiledb.client.session import current as session_module
 from tiledb.client.testing import DEFAULT_PASSWORD, DEFAULT_TOKEN, LocalServer
 
 
-def encodings(secret: str) -> dict[str, bytes]:
-    """The forms a secret takes in files that store it without encryption.
-
-    keyrings.alt's PlaintextKeyring writes base64 in lines of 76 characters (so the
-    search also looks at each file with its white space removed); other stores write hex, UTF-16
-    (Windows-made files) or JSON with escapes. The base64 forms are taken at all three
-    byte alignments, so a secret inside a longer encoded blob is found too.
-    """
-    raw = secret.encode()
-    forms = {
-        "raw": raw,
-        "hex": raw.hex().encode(),
-        "HEX": raw.hex().upper().encode(),
-        "utf-16-le": secret.encode("utf-16-le"),
-        "utf-16-be": secret.encode("utf-16-be"),
-    }
-    for shift in range(3):
-        # Encode behind `shift` filler bytes, keep only the characters that depend on the
-        # secret alone (whole 3-byte groups), so the form matches at any offset in a blob.
-        encoded = base64.b64encode(b"\0" * shift + raw)
-        first_group, end_group = -(-shift // 3), (shift + len(raw)) // 3
-        body = encoded[4 * first_group : 4 * end_group]
-        forms[f"base64+{shift}"] = body
-        forms[f"urlsafe-base64+{shift}"] = body.replace(b"+", b"-").replace(b"/", b"_")
-    return forms
-
-
 def files_containing(root: Path, needles: list[str]) -> list[str]:
     found = []
     for path in root.rglob("*"):
         if path.is_file() and not path.is_symlink():
-            data = path.read_bytes()
-            unwrapped = re.sub(rb"\s+", b"", data)
-            for needle in needles:
-                found += [
-                    f"{path}: {needle[:4]}... as {name}"
-                    for name, form in encodings(needle).items()
-                    if form in data
-                    or (name.startswith(("base64", "urlsafe")) and form in unwrapped)
-                ]
+            found += [f"{path}: {form}" for form in forms_found(path.read_bytes(), needles)]
     return found
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from tests.backends import decrypt_every_copy
 
 import tiledb.client
 from tiledb.client.client import ConfigurationError, LoginError
@@ -54,13 +55,22 @@ def test_an_environment_token_with_surrounding_whitespace_works(
     ],
 )
 def test_bad_tokens_are_refused_and_never_shown(
-    token: str, problem: str, local_server: LocalServer, vault: Path
+    token: str, problem: str, local_server: LocalServer, vault: Path, tmp_path: Path
 ) -> None:
     with pytest.raises(ConfigurationError, match=problem) as caught:
         tiledb.client.configure(token=token, workspace=DEFAULT_WORKSPACE, host=local_server.url)
     assert "SeCrEt" not in str(caught.value)
     assert ProfileStore().get("default") is None
-    assert not vault.exists() or "SeCrEt" not in vault.read_text()
+    assert_nothing_stored(tmp_path)
+
+
+def assert_nothing_stored(directory: Path) -> None:
+    """No vault under ``directory`` (HOME and the vault's folder), nor any copy, holds an entry.
+
+    The vault is AES-GCM ciphertext, so it is decrypted, as a thief with the passphrase would.
+    """
+    copies = decrypt_every_copy(directory)
+    assert {path: sorted(entries) for path, entries in copies.items() if entries} == {}
 
 
 def test_a_bad_environment_token_is_a_login_error_that_never_shows_it(

@@ -8,6 +8,15 @@
   environment so child processes use them too.
 - ``zygote``: a ready process that forks storage workers on demand
   (:mod:`tests.reliability.storage_worker`).
+- ``reliability_seed``: the seed of a test's random choices, pytest-randomly's
+  ``--randomly-seed`` plus a number of the test's id (as pytest-randomly seeds
+  ``random`` for each test), so a run replays with ``-p randomly --randomly-seed=N``
+  whatever the order or the selection. With ``-p no:randomly``:
+  ``$TILEDB_CLIENT_RELIABILITY_SEED``, else the clock. The seed is printed with the
+  figures. Hypothesis is derandomised (each test runs the same examples on every run).
+
+Each figure is measured by one test, from what that test did alone, so it does not
+depend on which tests ran before it.
 
 The whole suite is bounded (under 10 minutes in CI): tests size themselves with
 :func:`scaled`, ``TILEDB_CLIENT_RELIABILITY_SCALE`` (default 1.0) multiplying the counts.
@@ -19,6 +28,7 @@ import json
 import os
 import threading
 import time
+import zlib
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -33,6 +43,7 @@ settings.register_profile(
     deadline=None,  # a slow shared CI machine is not a failure; hangs are caught by timeouts
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
     print_blob=True,
+    derandomize=True,  # the same examples on every run, so their figures replay exactly
 )
 settings.load_profile("reliability")
 
@@ -44,8 +55,24 @@ SEED_ENV = "TILEDB_CLIENT_RELIABILITY_SEED"
 # Read when the suite is loaded: each test's hermetic environment drops TILEDB_* variables.
 _SCALE = os.environ.get(SCALE_ENV) or "1"
 _FIGURES_FILE = os.environ.get(FIGURES_ENV)
-SEED = int(os.environ.get(SEED_ENV) or time.time_ns() % 100_000)
-"""Seed of the random choices (``$TILEDB_CLIENT_RELIABILITY_SEED`` replays a run)."""
+_FALLBACK_SEED = int(os.environ.get(SEED_ENV) or time.time_ns() % 100_000)
+_SEEDED: set[str] = set()  # the tests that asked for a seed
+
+
+def base_seed(config: pytest.Config) -> tuple[int, str]:
+    """The run's seed and where it came from: ``--randomly-seed``, or the fallback."""
+    seed = config.getoption("randomly_seed", None)
+    if isinstance(seed, int):  # pytest-randomly has resolved it (it is active)
+        return seed, "--randomly-seed"
+    return _FALLBACK_SEED, SEED_ENV if os.environ.get(SEED_ENV) else "the clock"
+
+
+@pytest.fixture
+def reliability_seed(request: pytest.FixtureRequest) -> int:
+    """This test's seed: the run's seed plus a number of its id (order-independent)."""
+    seed, _ = base_seed(request.config)
+    _SEEDED.add(request.node.nodeid)
+    return (seed + zlib.crc32(request.node.nodeid.encode())) % 2**32
 
 
 def scaled(count: int) -> int:
@@ -79,13 +106,20 @@ def figures() -> Figures:
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
-    if not _FIGURES.values:
+    if not _FIGURES.values and not _SEEDED:
         return
     terminalreporter.section("reliability figures")
+    seed, source = base_seed(terminalreporter.config)
+    if source == "--randomly-seed":
+        replay = f"python -m pytest --randomly-seed={seed}"
+    else:
+        replay = f"{SEED_ENV}={seed} python -m pytest -p no:randomly"
+    terminalreporter.write_line(f"seed: {seed} (from {source}); replay: {replay} TESTS")
     for name, value in _FIGURES.values.items():
         terminalreporter.write_line(f"{name}: {value}")
     if _FIGURES_FILE:
-        Path(_FIGURES_FILE).write_text(json.dumps(_FIGURES.values, indent=2, sort_keys=True) + "\n")
+        document = {**_FIGURES.values, "seed": seed}
+        Path(_FIGURES_FILE).write_text(json.dumps(document, indent=2, sort_keys=True) + "\n")
 
 
 @pytest.fixture

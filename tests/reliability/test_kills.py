@@ -23,7 +23,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.reliability.conftest import SEED, Figures, scaled
+from tests.reliability.conftest import Figures, scaled
 from tests.reliability.storage_support import Ledger, StorageSite, Zygote, check_site, observe
 from tiledb.client.operations.doctor.diagnose import diagnose
 from tiledb.client.operations.orphan_secrets import prune_orphans
@@ -36,10 +36,14 @@ MAX_DELAY = 0.25  # seconds: several operations' worth, so kills land anywhere
 
 @pytest.mark.timeout(420)
 def test_sigkill_during_every_write_leaves_consistent_files(
-    storage_site: StorageSite, zygote: Zygote, figures: Figures, tmp_path: Path
+    storage_site: StorageSite,
+    zygote: Zygote,
+    figures: Figures,
+    tmp_path: Path,
+    reliability_seed: int,
 ) -> None:
     kills = scaled(200)
-    seed = SEED
+    seed = reliability_seed
     rng = random.Random(seed)
     ledger = Ledger()
     interrupted: Counter[str] = Counter()
