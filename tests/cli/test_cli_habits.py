@@ -38,3 +38,13 @@ def test_profile_options_before_the_command(
     assert "takes no --profile" in cli("--profile", "lab", "backends", expect=2).stderr
     twice = cli("--profile", "lab", "login", "--profile", "other", expect=2)
     assert "--profile was given twice, with two values" in twice.stderr
+
+
+def test_logout_of_a_token_profile_offers_the_way_to_forget_it(
+    cli: Cli, local_server: LocalServer, vault: Path
+) -> None:
+    cli("configure", "--profile", "ci", "--host", local_server.url, "--token-stdin",
+        input=DEFAULT_TOKEN)  # fmt: skip
+    said = cli("logout", "--profile", "ci").stdout  # before: "nothing to do", and no way out
+    assert "an API token, never revoked by logout" in said
+    assert "To forget its token here: tiledb-client profile delete ci" in said

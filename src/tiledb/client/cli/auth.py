@@ -192,6 +192,8 @@ def run_logout(args: argparse.Namespace, out: Output) -> int:
         password = location is not None and location.auth == "password"
         kind = "none cached" if password else "an API token, never revoked by logout"
         out.print(f"Profile {name!r} has no cached session token ({kind}); nothing to do.")
+        if not password:
+            out.print(f"To forget its token here: tiledb-client profile delete {name}")
     return 0
 
 
