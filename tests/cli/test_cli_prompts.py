@@ -105,13 +105,43 @@ def test_hidden_prompts_and_a_confirmed_new_passphrase(
     assert VAULT_PASSPHRASE not in login.text
 
 
-def test_different_passphrases_save_nothing(
+def test_different_passphrases_get_another_try(
     local_server: LocalServer, vault: Path, terminal_env: dict[str, str]
 ) -> None:
+    """Issue 20, finding 6: a typo at "Repeat" lost the token just pasted."""
     terminal = configure_on_terminal(local_server, terminal_env)
+    terminal.type("short")
+    terminal.expect("use at least 8; try again.")
+    terminal.expect("New passphrase for the TileDB secrets vault ")
     terminal.type(VAULT_PASSPHRASE)
     terminal.expect("Repeat the passphrase: ")
     terminal.type(VAULT_PASSPHRASE + " typo")
+    terminal.expect("The two passphrases differ; try again.")
+    terminal.expect("New passphrase for the TileDB secrets vault ")
+    terminal.type(VAULT_PASSPHRASE)
+    terminal.expect("Repeat the passphrase: ")
+    terminal.type(VAULT_PASSPHRASE)
+    assert terminal.finish() == 0, terminal.text
+    assert DEFAULT_TOKEN not in terminal.text
+    assert VAULT_PASSPHRASE not in terminal.text
+
+    login = Terminal("login", env=terminal_env)  # and a wrong passphrase gets another try
+    login.expect("Passphrase for the TileDB secrets vault ")
+    login.type("not the passphrase")
+    login.expect("That passphrase does not unlock the vault; try again.")
+    login.expect("Passphrase for the TileDB secrets vault ")
+    login.type(VAULT_PASSPHRASE)
+    assert login.finish() == 0, login.text
+
+
+def test_three_different_passphrases_save_nothing(
+    local_server: LocalServer, vault: Path, terminal_env: dict[str, str]
+) -> None:
+    terminal = configure_on_terminal(local_server, terminal_env)
+    for typo in ("a", "b", "c"):
+        terminal.type(VAULT_PASSPHRASE)
+        terminal.expect("Repeat the passphrase: ")
+        terminal.type(VAULT_PASSPHRASE + typo)
     assert terminal.finish() == 1
     assert "The two passphrases differ; nothing was changed." in terminal.text
     assert "Traceback" not in terminal.text

@@ -397,28 +397,56 @@ def test_no_source_and_no_terminal(
 
 
 def test_terminal_prompt(
-    store: EncryptedFileBackend, vault: Path, monkeypatch: pytest.MonkeyPatch
+    store: EncryptedFileBackend,
+    vault: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     monkeypatch.delenv("TILEDB_CLIENT_PASSPHRASE")
     monkeypatch.setattr(passphrase, "_stdin_is_terminal", lambda: True)
-    answers = iter([PASSPHRASE, "typo", PASSPHRASE, PASSPHRASE])
+    answers: list[str] = []
     prompts: list[str] = []
 
     def fake_getpass(prompt: str) -> str:
         prompts.append(prompt)
-        return next(answers)
+        return answers.pop(0)
 
     monkeypatch.setattr(getpass, "getpass", fake_getpass)
-    with pytest.raises(SecretBackendError, match="differ"):
-        store.set("k", "v")  # a new vault asks twice; the answers differ
-    assert not vault.exists()
-    store.set("k", "v")
-    assert store.get("k") == "v"  # the derived key is remembered: no third prompt
-    assert len(prompts) == 4
+    # Issue 20, finding 6: a second chance, as sudo and ssh give (before: one mistake lost all).
+    answers[:] = ["short", PASSPHRASE, "typo", PASSPHRASE, PASSPHRASE]
+    store.set("k", "v")  # too short, then different, then the same: stored
+    assert answers == []
     assert "New passphrase" in prompts[0]
     assert str(vault) in prompts[0]
+    said = capsys.readouterr().err
+    assert "That passphrase is too short (5 characters): use at least 8; try again." in said
+    assert "The two passphrases differ; try again." in said
+    assert store.get("k") == "v"  # the derived key is remembered: no other prompt
+    assert len(prompts) == 5
+
+    encrypted_file.clear_key_cache()
+    answers[:] = ["wrong one", "wrong two", PASSPHRASE]
+    assert store.get("k") == "v"  # the third try opens it
+    assert capsys.readouterr().err.count("does not unlock the vault; try again.") == 2
+    encrypted_file.clear_key_cache()
+    answers[:] = ["wrong one", "wrong two", "wrong three"]
+    with pytest.raises(WrongPassphraseError):
+        store.get("k")
     monkeypatch.setenv("TILEDB_CLIENT_PASSPHRASE", PASSPHRASE)
     assert store.get("k") == "v"
+
+
+def test_three_mistakes_at_a_new_passphrase_store_nothing(
+    store: EncryptedFileBackend, vault: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("TILEDB_CLIENT_PASSPHRASE")
+    monkeypatch.setattr(passphrase, "_stdin_is_terminal", lambda: True)
+    answers = [PASSPHRASE, "typo1", PASSPHRASE, "typo2", "x"]
+    monkeypatch.setattr(getpass, "getpass", lambda prompt: answers.pop(0))
+    with pytest.raises(SecretBackendError, match=r"too short .*; nothing was changed"):
+        store.set("k", "v")
+    assert answers == []
+    assert not vault.exists()
 
 
 def test_key_is_derived_once(store: EncryptedFileBackend, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -11,6 +11,7 @@ import contextlib
 import functools
 import hmac
 import os
+import sys
 import threading
 from collections.abc import Collection, Iterator, Mapping
 from pathlib import Path
@@ -164,12 +165,17 @@ def _unlock(vault: _vault.Vault, *, new: bool = False) -> bytes:
         fingerprint = hmac.digest(_FINGERPRINT_KEY, _vault.utf8(secret), "sha256")
     cache_id = (str(vault.path), vault.header_bytes, source.label, fingerprint)
     with _key_cache_lock:
-        key = _key_cache.get(cache_id)
-    derived = key is None
-    if key is None:
-        if secret is None:
-            secret = source.read(vault=vault.path, confirm=new)
-        key = _derive(vault.header["kdf"], secret)
+        key = _key_cache.get(cache_id, b"")
+    derived = not key
+    tries = passphrase.PROMPT_TRIES if derived and source.interactive and not new else 1
+    for attempt in range(tries):  # a person at the prompt gets three tries, as with sudo
+        if derived:
+            typed = secret if secret is not None else source.read(vault=vault.path, confirm=new)
+            key = _derive(vault.header["kdf"], typed)
+        if new or hmac.compare_digest(vault.verifier_for(key), vault.verifier):
+            break
+        if attempt < tries - 1:
+            sys.stderr.write("That passphrase does not unlock the vault; try again.\n")
     if not new and not hmac.compare_digest(vault.verifier_for(key), vault.verifier):
         if derived:
             raise WrongPassphraseError(

@@ -198,16 +198,31 @@ def _read_file(path: Path, label: str) -> str:
     return text
 
 
+PROMPT_TRIES = 3
+"""Tries at a passphrase prompt, as sudo and ssh give."""
+MIN_NEW_PASSPHRASE = 8
+"""The shortest passphrase a new vault takes at the prompt (characters)."""
+
+
 def _prompt(vault: Path, *, confirm: bool) -> str:
     what = "New passphrase" if confirm else "Passphrase"
     try:
-        first = getpass.getpass(f"{what} for the TileDB secrets vault {vault}: ")
-        if first and confirm:
-            again = getpass.getpass("Repeat the passphrase: ")
-            if again != first:
-                raise SecretBackendError("The two passphrases differ; nothing was changed.")
+        for tries_left in range(PROMPT_TRIES - 1, -1, -1):
+            first = getpass.getpass(f"{what} for the TileDB secrets vault {vault}: ")
+            if not first:
+                raise SecretBackendError("The passphrase is empty; nothing was changed.")
+            if not confirm:
+                return first
+            if len(first) < MIN_NEW_PASSPHRASE:
+                problem = f"That passphrase is too short ({len(first)} characters): use at least"
+                problem += f" {MIN_NEW_PASSPHRASE}"
+            elif getpass.getpass("Repeat the passphrase: ") != first:
+                problem = "The two passphrases differ"
+            else:
+                return first
+            if not tries_left:
+                raise SecretBackendError(f"{problem}; nothing was changed.")
+            sys.stderr.write(f"{problem}; try again.\n")
     except EOFError:
         raise SecretBackendError("No passphrase was entered (end of input).") from None
-    if not first:
-        raise SecretBackendError("The passphrase is empty; nothing was changed.")
-    return first
+    raise AssertionError("unreachable")  # pragma: no cover
