@@ -70,3 +70,28 @@ def test_prune_says_which_backends_it_could_not_search(
     result = cli("profile", "prune")
     assert "No orphan secrets" in result.stdout
     assert "the 'keyring' backend was not searched" in result.stderr
+
+
+def test_prune_everywhere_finds_the_secrets_of_a_deleted_profile_folder(
+    cli: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 20, finding 4: a CI workspace or notebook folder deleted with its profiles.json."""
+    import shutil
+
+    monkeypatch.setenv("TILEDB_CLIENT_SECRET_BACKEND", "keyring")
+    gone, kept = tmp_path / "ci-workspace" / ".tiledb", tmp_path / "kept"
+    for folder in (gone, kept):
+        cli("configure", "--profile-dir", str(folder), "--host", HOST, "--workspace", "ws_1",
+            "--token-stdin", input=TOKEN + "\n")  # fmt: skip
+    kept_id = ProfileStore(kept).get("default")["client.secret_id"]  # type: ignore[index]
+    shutil.rmtree(tmp_path / "ci-workspace")
+    plain = cli("profile", "prune", "--profile-dir", str(kept), "--dry-run").stdout
+    assert "--everywhere also judges deleted profile files" in plain  # before: no way to see them
+    listed = cli("profile", "prune", "--everywhere", "--dry-run", "--json").json()
+    (orphan,) = listed["orphans"]
+    assert orphan["key"].startswith(f"token: default @ {gone / 'profiles.json'} [")
+    assert not (tmp_path / "ci-workspace").exists()  # judged without making the folder again
+    pruned = cli("profile", "prune", "--everywhere", "--yes")
+    assert pruned.stdout.count("Deleted orphan secret in 'keyring'") == 1
+    assert KeyringBackend().get(f"token: {kept_id}") == TOKEN
+    assert cli("profile", "prune", "--everywhere", "--dry-run", "--json").json()["orphans"] == []

@@ -95,6 +95,11 @@ def register(subparsers: Any) -> None:
     prune.add_argument(
         "--dry-run", action="store_true", help="only list the orphan secrets; delete nothing"
     )
+    prune.add_argument(
+        "--everywhere",
+        action="store_true",
+        help="judge every profile file our secrets name, also those deleted since",
+    )
     add_profile_dir(prune)
     add_json(prune)
     prune.set_defaults(handler=run_prune)
@@ -237,7 +242,7 @@ def run_prune(args: argparse.Namespace, out: Output) -> int:
     """Run ``profile prune``."""
     from tiledb.client.operations.orphan_secrets import find_orphans, prune_orphans
 
-    found = find_orphans(args.profile_dir)
+    found = find_orphans(args.profile_dir, everywhere=args.everywhere)
     for backend, why in found.not_searched:
         out.warn(f"the {backend!r} backend was not searched: {why}")
     if found.orphans and not args.dry_run:
@@ -248,7 +253,9 @@ def run_prune(args: argparse.Namespace, out: Output) -> int:
         )
         from tiledb.client.client import client
 
-        report = prune_orphans(args.profile_dir, factory=client)  # again, under the lock
+        report = prune_orphans(  # again, under the lock
+            args.profile_dir, factory=client, everywhere=args.everywhere
+        )
     else:
         report = found
     for problem in report.problems:
@@ -256,7 +263,7 @@ def run_prune(args: argparse.Namespace, out: Output) -> int:
     if out.json_mode:
         out.json(
             {
-                "profile_file": str(report.profile_file),
+                "profile_file": str(report.profile_file) if report.profile_file else None,
                 "dry_run": bool(args.dry_run),
                 "orphans": [{"backend": o.backend, "key": o.key} for o in report.orphans],
                 "deleted": not args.dry_run,
@@ -266,7 +273,9 @@ def run_prune(args: argparse.Namespace, out: Output) -> int:
         )
         return 1 if report.problems else 0
     if not report.orphans:
-        out.print(f"No orphan secrets for {report.profile_file}.")
+        where = f"for {report.profile_file}" if report.profile_file else "of any profile file"
+        more = "" if args.everywhere else " (--everywhere also judges deleted profile files)"
+        out.print(f"No orphan secrets {where}{more}.")
         return 1 if report.problems else 0
     verb = "Orphan secret" if args.dry_run else "Deleted orphan secret"
     for orphan in report.orphans:

@@ -8,10 +8,11 @@ writers".
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -40,28 +41,26 @@ class OrphanSecret:
 
 @dataclass(frozen=True)
 class OrphanReport:
-    """Orphans of one profile file (found, or deleted), and the backends not searched.
+    """Orphans of one profile file, or of every one (``profile_file`` ``None``), found or deleted.
 
-    ``not_searched`` holds ``(backend, why)``; ``problems``, what a prune could not delete.
+    ``not_searched`` holds ``(backend or file, why)``; ``problems``, what a prune could not delete.
     """
 
-    profile_file: Path
+    profile_file: Path | None
     orphans: tuple[OrphanSecret, ...]
     not_searched: tuple[tuple[str, str], ...] = ()
     problems: tuple[str, ...] = field(default=())
 
 
-def _key_pattern(profile_file: Path) -> re.Pattern[str]:
-    kinds = "|".join(ALL_KINDS)
-    file = re.escape(str(profile_file))
-    return re.compile(rf"(?:{kinds}): (?P<id>.* @ {file} \[[0-9a-f]{{8}}\])")
+_KEY = re.compile(rf"(?:{'|'.join(ALL_KINDS)}): (?P<id>.* @ (?P<file>.+) \[[0-9a-f]{{8}}\])")
 
 
-def _scan(store: ProfileStore, backends: Iterable[str]) -> OrphanReport:
-    locations = map(profile_keys.secret_location, store.read().values())
-    named = {location[:2] for location in locations if location is not None}
-    pattern = _key_pattern(store.path)
-    orphans: list[OrphanSecret] = []
+_Entries = dict[str, list[tuple[OrphanSecret, str]]]  # profile file: (entry, its secret id)
+
+
+def _our_keys(backends: Iterable[str]) -> tuple[_Entries, list[tuple[str, str]]]:
+    """Every entry of ours, by the profile file its key names; and the backends not searched."""
+    by_file: _Entries = {}
     not_searched: list[tuple[str, str]] = []
     for name in backends:
         try:
@@ -73,17 +72,58 @@ def _scan(store: ProfileStore, backends: Iterable[str]) -> OrphanReport:
             not_searched.append((name, "this backend cannot list its entries"))
             continue
         for key in keys:
-            match = pattern.fullmatch(key)
-            if match and (name, match["id"]) not in named:
-                orphans.append(OrphanSecret(name, key))
-    return OrphanReport(store.path, tuple(orphans), tuple(not_searched))
+            if match := _KEY.fullmatch(key):
+                by_file.setdefault(match["file"], []).append((OrphanSecret(name, key), match["id"]))
+    return by_file, not_searched
+
+
+def _unnamed(file: str, entries: list[tuple[OrphanSecret, str]]) -> list[OrphanSecret]:
+    """Those of ``entries`` (all naming ``file``) that no profile of ``file`` names."""
+    profiles = ProfileStore(Path(file).parent).read() if Path(file).is_file() else {}
+    locations = map(profile_keys.secret_location, profiles.values())
+    named = {location[:2] for location in locations if location is not None}
+    return [entry for entry, id_ in entries if (entry.backend, id_) not in named]
+
+
+def _each_file(
+    store: ProfileStore,
+    backends: Iterable[str],
+    *,
+    everywhere: bool,
+    prune: Callable[[list[OrphanSecret]], None] | None,
+) -> OrphanReport:
+    """Judge the entries of ``store``'s file (every file, ``everywhere``), each under its lock.
+
+    A file that is gone (a deleted CI workspace or notebook folder) names nothing: all its
+    entries are orphans; its folder, if left, is locked all the same.
+    """
+    by_file, not_searched = _our_keys(backends)
+    files = sorted(by_file) if everywhere else [str(store.path)]
+    orphans: list[OrphanSecret] = []
+    for file in files:
+        folder = Path(file).parent
+        lock = ProfileStore(folder).locked() if folder.is_dir() else contextlib.nullcontext()
+        try:
+            with lock:
+                found = _unnamed(file, by_file.get(file, []))
+                if prune is not None:
+                    prune(found)
+        except ConfigurationError as exc:
+            not_searched.append((file, str(exc)))
+            continue
+        orphans += found
+    return OrphanReport(None if everywhere else store.path, tuple(orphans), tuple(not_searched))
 
 
 def find_orphans(
-    profile_dir: str | os.PathLike[str] | None = None, *, backends: Iterable[str] | None = None
+    profile_dir: str | os.PathLike[str] | None = None,
+    *,
+    backends: Iterable[str] | None = None,
+    everywhere: bool = False,
 ) -> OrphanReport:
-    """List the orphan secrets of a profile file in ``backends`` (default all); reads no secret."""
-    return _scan(ProfileStore(profile_dir), backend_names() if backends is None else backends)
+    """List the orphan secrets of a profile file (of every one, ``everywhere``); reads no secret."""
+    names = backend_names() if backends is None else backends
+    return _each_file(ProfileStore(profile_dir), names, everywhere=everywhere, prune=None)
 
 
 def prune_orphans(
@@ -91,17 +131,17 @@ def prune_orphans(
     *,
     backends: Iterable[str] | None = None,
     factory: RestFactory | None = None,
+    everywhere: bool = False,
 ) -> OrphanReport:
-    """Delete the orphan secrets of a profile file, under its lock.
+    """Delete the orphan secrets of a profile file (of every one, ``everywhere``), under its lock.
 
     With ``factory``, an orphan session token is revoked on the server first.
     """
-    store = ProfileStore(profile_dir)
-    names = list(backend_names() if backends is None else backends)
-    with store.locked():
-        found = _scan(store, names)
-        deleted, problems = [], []
-        for orphan in found.orphans:
+    deleted: list[OrphanSecret] = []
+    problems: list[str] = []
+
+    def delete(found: list[OrphanSecret]) -> None:
+        for orphan in found:
             try:
                 if factory is not None and orphan.key.startswith("session: "):
                     _revoke_orphan_session(orphan, factory)
@@ -111,7 +151,11 @@ def prune_orphans(
                 continue
             deleted.append(orphan)
             logger.info("deleted the orphan secret %r from %s", orphan.key, orphan.backend)
-    return OrphanReport(store.path, tuple(deleted), found.not_searched, tuple(problems))
+
+    names = list(backend_names() if backends is None else backends)
+    store = ProfileStore(profile_dir)
+    report = _each_file(store, names, everywhere=everywhere, prune=delete)
+    return OrphanReport(report.profile_file, tuple(deleted), report.not_searched, tuple(problems))
 
 
 def _revoke_orphan_session(orphan: OrphanSecret, factory: RestFactory) -> None:
