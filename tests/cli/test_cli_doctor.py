@@ -55,6 +55,7 @@ def test_doctor_reports_problems_with_fixes(
         "gone",
         "--host",
         "http://127.0.0.1:9",
+        "--no-verify",
         "--token-stdin",
         input=DEFAULT_TOKEN,
     )

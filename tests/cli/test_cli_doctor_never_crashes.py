@@ -67,7 +67,15 @@ class Broken:
 
 
 def _configure(cli: Cli, server: LocalServer, *extra: str) -> None:
-    cli("configure", "--host", server.url, "--token-stdin", *extra, input=DEFAULT_TOKEN)
+    cli(
+        "configure",
+        "--no-verify",
+        "--host",
+        server.url,
+        "--token-stdin",
+        *extra,
+        input=DEFAULT_TOKEN,
+    )
 
 
 def _edit_profile(values: dict[str, str]) -> None:

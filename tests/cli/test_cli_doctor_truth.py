@@ -20,7 +20,10 @@ def test_doctor_says_the_server_refuses_what_login_is_refused(
     cli: Cli, local_server: LocalServer, vault: Path
 ) -> None:
     configure = ("configure", "--host", local_server.url, "--workspace", DEFAULT_WORKSPACE)
-    cli(*configure, "--token-stdin", input="not-a-token-the-server-knows")
+    refused = cli(*configure, "--token-stdin", input="not-a-token-the-server-knows", expect=1)
+    assert "refused the token (HTTP 401). Nothing was saved." in refused.stderr  # finding 5
+    assert "Hint: Check them, or pass --no-verify to save them unchecked." in refused.stderr
+    cli(*configure, "--no-verify", "--token-stdin", input="not-a-token-the-server-knows")
     assert "HTTP 401" in cli("login", expect=1).stderr
     doctor = cli("doctor", "--json", "--timeout", "5", expect=1)  # before: rc 0, "no problem"
     found = credentials(doctor.json())

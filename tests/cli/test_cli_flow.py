@@ -215,7 +215,8 @@ def test_existing_profile_needs_overwrite(cli: Cli, local_server: LocalServer, v
 def test_delete_refuses_to_orphan_a_secret(
     cli: Cli, vault: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    cli("configure", "--host", "http://127.0.0.1:9", "--token-stdin", input=DEFAULT_TOKEN)
+    cli("configure", "--host", "http://127.0.0.1:9", "--no-verify", "--token-stdin",
+        input=DEFAULT_TOKEN)  # fmt: skip
     store = ProfileStore()
     with store.edit() as profiles:  # the profile claims a backend that cannot answer here
         profiles["default"]["client.secret_backend"] = "keyring"

@@ -67,6 +67,7 @@ def test_plain_http_to_another_machine_is_warned_about(
         remote,
         "--workspace",
         "w",
+        "--no-verify",
         "--token-stdin",
         input="tok",
     )

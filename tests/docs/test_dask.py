@@ -33,10 +33,12 @@ def test_dask_workers_use_the_session_token_never_the_password(
     assert [uri for uri, _ in results] == uris
     assert all("not readable" in info and "404" in info for _, info in results), results
 
-    # The password went out with the client's login only (it looks the workspace up,
-    # then makes the session token), from our HTTP client, never from TileDB core.
+    # The password went out with configure's check and the client's login only (it looks
+    # the workspace up, then makes the session token), from our HTTP client, never from
+    # TileDB core.
     basic = [r for r in requests if r.auth and r.auth.scheme == "basic"]
     assert [(r.method, r.route) for r in basic] == [
+        ("GET", "/v4/workspaces/acme"),  # configure asks whether the server accepts it
         ("GET", "/v4/workspaces/acme"),
         ("POST", "/v4/tokens"),
     ]

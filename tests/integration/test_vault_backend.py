@@ -151,7 +151,7 @@ def test_cli_overwrite_from_either_home_reaches_both(
     result = subprocess.run(
         [sys.executable, "-m", "tiledb.client", "configure", "--profile", "prod", "--host",
          HOST, "--workspace", "ws", "--token-stdin", "--backend", "vault", "--overwrite",
-         ],
+         "--no-verify"],
         input="tok-two", capture_output=True, text=True, timeout=60,
         env={**_env(), "TILEDB_PROFILE_DIR": str(home_b)},
     )  # fmt: skip
@@ -162,7 +162,7 @@ def test_cli_overwrite_from_either_home_reaches_both(
 
 def _cli(home: Path, *args: str, token: str) -> subprocess.CompletedProcess[str]:
     command = [sys.executable, "-m", "tiledb.client", "configure", "--profile", "prod"]
-    command += ["--host", HOST, "--workspace", "ws", "--token-stdin", *args]
+    command += ["--host", HOST, "--workspace", "ws", "--token-stdin", "--no-verify", *args]
     env = {**_env(), "TILEDB_PROFILE_DIR": str(home)}
     return subprocess.run(command, input=token, capture_output=True, text=True, env=env)
 

@@ -32,7 +32,7 @@ The secret is read from a hidden prompt on a terminal, or from standard input wi
 EPILOG = """\
 examples:
   tiledb-client configure --host api.example.com --workspace acme
-  printenv TILEDB_TOKEN | tiledb-client configure --host api.example.com --token-stdin --verify
+  printenv TILEDB_TOKEN | tiledb-client configure --host api.example.com --token-stdin
   tiledb-client configure --profile lab --host api.example.com --workspace lab --username ada
 """
 
@@ -82,8 +82,10 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--overwrite", action="store_true", help="replace an existing profile")
     parser.add_argument(
         "--verify",
-        action="store_true",
-        help="check the credentials against the server before saving anything",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="ask the server whether it accepts the credentials before saving anything"
+        " (the default; --no-verify saves them unchecked, e.g. with no network)",
     )
     vault = parser.add_argument_group("vault backend (HashiCorp Vault / OpenBao)")
     vault.add_argument("--vault-mount", metavar="MOUNT", help="its KV v2 mount (default: secret)")
@@ -149,16 +151,19 @@ def run(args: argparse.Namespace, out: Output) -> int:
             " (<a>-ws_<id>-<b>).",
         )
     verified = None
-    if args.verify:
+    if args.verify:  # as gh and hf do: what is saved is known to work
+        from tiledb.client.errors import ClientError, LoginError
         from tiledb.client.operations.verification import verify_credentials
 
-        verified = verify_credentials(
-            host,
-            workspace=workspace,
-            verify_ssl=not args.no_verify_ssl,
-            ca_file=ca_file,
-            **credentials,
-        )
+        try:
+            verified = verify_credentials(
+                host, workspace=workspace, verify_ssl=not args.no_verify_ssl, ca_file=ca_file,
+                **credentials,
+            )  # fmt: skip
+        except (LoginError, ClientError) as exc:
+            unchecked = "pass --no-verify to save them unchecked"
+            hint = f"{exc.hint} Or {unchecked}." if exc.hint else f"Check them, or {unchecked}."
+            raise CliError(f"{exc.problem} Nothing was saved.", hint) from exc
     configure(
         host=host,
         workspace=workspace,

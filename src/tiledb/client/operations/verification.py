@@ -85,12 +85,11 @@ def verify_credentials(
             if exc.status in (401, 403):
                 raise LoginError(
                     f"The server at {rest.host} refused {what} (HTTP {exc.status})."
-                    " Nothing was saved."
                 ) from None
             if exc.status == 404:
                 raise LoginError(
                     f"The server at {rest.host} knows no workspace {workspace!r} for {what}"
-                    " (HTTP 404). Nothing was saved."
+                    " (HTTP 404)."
                 ) from None
             raise
     return VerifiedCredentials(

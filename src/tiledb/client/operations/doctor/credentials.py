@@ -58,7 +58,7 @@ def credential_findings(
             deadline=timeout,
         )
     except LoginError as exc:
-        message = str(exc).replace(" Nothing was saved.", f" (the {kind} from {source})")
+        message = f"{exc.problem} (the {kind} from {source})"
         fix = _FIX.format(name=name) if source.startswith("profile") else f"set {source} right"
         return [Finding("hosts", "credentials", "error", message, fix)]
     except (ClientError, ConfigurationError) as exc:
