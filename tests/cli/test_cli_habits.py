@@ -48,3 +48,18 @@ def test_logout_of_a_token_profile_offers_the_way_to_forget_it(
     said = cli("logout", "--profile", "ci").stdout  # before: "nothing to do", and no way out
     assert "an API token, never revoked by logout" in said
     assert "To forget its token here: tiledb-client profile delete ci" in said
+
+
+def test_configure_checks_by_default_and_saves_nothing_it_could_not_check(
+    cli: Cli, vault: Path, hermetic_env: Path
+) -> None:
+    """Issue 20, finding 5: a port where nothing listens was stored, exit status 0."""
+    args = ("configure", "--host", "http://127.0.0.1:9", "--workspace", "acme", "--token-stdin")
+    failed = cli(*args, input=DEFAULT_TOKEN, expect=1)
+    assert "Error: Cannot reach 127.0.0.1:9" in failed.stderr
+    assert "Nothing was saved." in failed.stderr
+    assert "pass --no-verify to save them unchecked" in failed.stderr
+    assert not (hermetic_env / ".tiledb" / "profiles.json").exists()
+    assert list(vault.parent.glob("*.vault")) == []
+    cli(*args, "--no-verify", input=DEFAULT_TOKEN)
+    assert (hermetic_env / ".tiledb" / "profiles.json").exists()
