@@ -204,3 +204,17 @@ def test_ctrl_c_at_a_prompt_leaves_the_prompt_line(
     assert "Error" not in prompt_line
     assert "\nError: Interrupted." in terminal.text.replace("\r\n", "\n")
     assert ProfileStore().get("default") is None
+
+
+def test_cli_habits_on_a_terminal(terminal_env: dict[str, str]) -> None:
+    """Issue 20, finding 7, where a person meets it (tests/cli/test_cli_habits.py: the rest)."""
+    bare = Terminal(env=terminal_env)
+    bare.expect("usage: tiledb-client")
+    assert bare.finish() == 0
+    typo = Terminal("logn", env=terminal_env)
+    typo.expect("unknown command 'logn'; did you mean 'login'?")
+    assert typo.finish() == 2
+    before = Terminal("--profile", "nowhere", "login", env=terminal_env)
+    before.expect("profile 'nowhere' does not exist")
+    assert before.finish() == 1
+    assert "invalid choice" not in before.text
