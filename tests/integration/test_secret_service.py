@@ -14,6 +14,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import closing
 from pathlib import Path
 
 import pytest
@@ -97,6 +98,23 @@ def test_items_have_readable_labels_and_go_away(keys: list[str], hermetic_env: P
     assert keys[0] not in items()
     assert backend.get(keys[1]) == "tok-two"
     assert list(hermetic_env.rglob("keyring_pass.cfg")) == []  # never the plaintext fallback
+
+
+def test_an_item_written_by_another_tool_is_replaced_not_shadowed(keys: list[str]) -> None:
+    """Issue 21: ``create_item(replace=True)`` matches ``application`` too, so an item of
+    the same entry without it stayed beside the new one, and reads got either."""
+    import secretstorage
+
+    with closing(secretstorage.dbus_init()) as connection:
+        collection = secretstorage.get_default_collection(connection)
+        collection.create_item("other tool", {"service": SERVICE, "username": keys[0]}, b"old")
+    backend = KeyringBackend()
+    backend.set(keys[0], "new")
+    with closing(secretstorage.dbus_init()) as connection:
+        collection = secretstorage.get_default_collection(connection)
+        found = collection.search_items({"service": SERVICE, "username": keys[0]})
+        assert [item.get_secret() for item in found] == [b"new"]
+    assert backend.get(keys[0]) == "new"
 
 
 def test_a_long_secret_is_one_item_that_keyring_itself_reads(keys: list[str]) -> None:

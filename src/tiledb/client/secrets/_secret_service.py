@@ -126,11 +126,19 @@ class SecretServiceEntries:
             return usernames(collection, self.service)
 
     def set(self, name: str, value: str) -> None:
-        """Create or replace entry ``name``."""
+        """Create or replace entry ``name``.
+
+        ``replace=True`` replaces an item only when every attribute matches, ``application``
+        included: an item of the entry written without it (by another tool) would stay,
+        and ``get`` could find it first. So any other item of the entry is deleted.
+        """
         attributes = {**self._query(name), "application": APPLICATION}
         label = f"Password for '{name}' on '{self.service}'"
         with self._collection() as collection:
-            collection.create_item(label, attributes, value.encode("utf-8"), replace=True)
+            item = collection.create_item(label, attributes, value.encode("utf-8"), replace=True)
+            for other in collection.search_items(self._query(name)):
+                if other.item_path != item.item_path:
+                    other.delete()
 
     def delete(self, name: str) -> bool:
         """Delete entry ``name`` (the first match, as keyring); return whether there was one."""
