@@ -320,6 +320,28 @@ def test_a_password_without_a_workspace_is_a_login_error(
     assert minted(local_server) == []
 
 
+@pytest.mark.parametrize("answer", [b'{"data": {"name": "acme"}}', b'{"data": null}'])
+def test_a_workspace_lookup_without_an_id_is_refused_before_the_token_request(
+    local_server: LocalServer, monkeypatch: pytest.MonkeyPatch, answer: bytes
+) -> None:
+    """Issue 21: the token request went out with ``"workspace_id": ""`` (the password a
+    second time, for a request the server refuses); now the login stops at the lookup."""
+    from tiledb.client.errors import LoginError
+
+    env_login(local_server, monkeypatch)
+    local_server.answer_next(answer)
+    with pytest.raises(LoginError) as caught:
+        tiledb.client.login()
+    assert str(caught.value).startswith(
+        f"The server at {local_server.url} answered the lookup of workspace 'acme' without"
+        " its workspace_id, so no session token can be asked for it. [host from"
+        " TILEDB_REST_SERVER_ADDRESS;"
+    )
+    assert [(r.method, r.route) for r in local_server.requests] == [
+        ("GET", f"/v4/workspaces/{DEFAULT_WORKSPACE}")
+    ]
+
+
 def test_logout_of_an_already_revoked_token(ada: LocalServer) -> None:
     from tiledb.client.operations.logout import logout
 
