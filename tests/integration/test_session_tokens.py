@@ -8,6 +8,9 @@ from __future__ import annotations
 
 import json
 import logging
+import os
+import time
+from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
@@ -16,7 +19,7 @@ import pytest
 
 import tiledb
 import tiledb.client
-from tiledb.client.errors import ClientError
+from tiledb.client.errors import ClientError, ConfigurationError
 from tiledb.client.secrets.base import secret_entry_key
 from tiledb.client.secrets.registry import get_backend
 from tiledb.client.session import current as session_module
@@ -340,6 +343,90 @@ def test_a_workspace_lookup_without_an_id_is_refused_before_the_token_request(
     assert [(r.method, r.route) for r in local_server.requests] == [
         ("GET", f"/v4/workspaces/{DEFAULT_WORKSPACE}")
     ]
+
+
+def hours_left(server: LocalServer) -> float:
+    """How long the one session token minted on ``server`` lives from now, in hours."""
+    (token,) = [t for t in server.tokens if t.name.startswith("login-session-")]
+    assert token.expires_at is not None
+    expires = datetime.fromisoformat(token.expires_at.replace("Z", "+00:00"))
+    return (expires - datetime.now(timezone.utc)) / timedelta(hours=1)
+
+
+def configure_password_profile(server: LocalServer, lifetime: str | None) -> None:
+    tiledb.client.configure(
+        username=DEFAULT_USERNAME, password=DEFAULT_PASSWORD,
+        workspace=DEFAULT_WORKSPACE, host=server.url,
+    )  # fmt: skip
+    if lifetime is not None:
+        with ProfileStore().edit() as profiles:
+            profiles["default"]["client.session_lifetime"] = lifetime
+
+
+@pytest.mark.parametrize(
+    ("environment", "profile", "hours"),
+    [("2h", "30m", 2.0), (None, "30m", 0.5), (None, None, 10.0)],
+    ids=["environment-first", "then-the-profile", "else-10h"],
+)
+def test_the_lifetime_a_session_token_is_asked_for(
+    local_server: LocalServer,
+    vault: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    environment: str | None,
+    profile: str | None,
+    hours: float,
+) -> None:
+    configure_password_profile(local_server, profile)
+    if environment is not None:
+        monkeypatch.setenv("TILEDB_CLIENT_SESSION_LIFETIME", environment)
+    tiledb.client.login()
+    assert hours_left(local_server) == pytest.approx(hours, abs=0.05)
+
+
+@pytest.mark.parametrize(
+    ("environment", "profile", "named"),
+    [("soon", None, "TILEDB_CLIENT_SESSION_LIFETIME"), (None, "soon", "client.session_lifetime")],
+)
+def test_a_lifetime_that_is_no_duration_is_refused_by_its_name(
+    local_server: LocalServer,
+    vault: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    environment: str | None,
+    profile: str | None,
+    named: str,
+) -> None:
+    configure_password_profile(local_server, profile)
+    if environment is not None:
+        monkeypatch.setenv("TILEDB_CLIENT_SESSION_LIFETIME", environment)
+    with pytest.raises(ConfigurationError) as caught:
+        tiledb.client.login()
+    assert str(caught.value).startswith(f"{named} 'soon' is not a duration.")
+    assert minted(local_server) == []
+
+
+@pytest.fixture
+def clock_nine_hours_ahead_of_utc() -> Iterator[None]:
+    """The local time zone is UTC+9 (POSIX ``TZ``, no tz database needed)."""
+    before = os.environ.get("TZ")
+    os.environ["TZ"] = "JST-9"
+    time.tzset()
+    try:
+        yield
+    finally:
+        if before is None:
+            os.environ.pop("TZ", None)
+        else:
+            os.environ["TZ"] = before
+        time.tzset()
+
+
+@pytest.mark.usefixtures("clock_nine_hours_ahead_of_utc")
+def test_the_expiry_asked_for_is_in_utc_whatever_the_local_time_zone(
+    local_server: LocalServer, vault: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    env_login(local_server, monkeypatch)
+    tiledb.client.login()
+    assert hours_left(local_server) == pytest.approx(10.0, abs=0.05)  # not 19 h
 
 
 def test_logout_of_an_already_revoked_token(ada: LocalServer) -> None:
