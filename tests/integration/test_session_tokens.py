@@ -429,6 +429,46 @@ def test_the_expiry_asked_for_is_in_utc_whatever_the_local_time_zone(
     assert hours_left(local_server) == pytest.approx(10.0, abs=0.05)  # not 19 h
 
 
+def test_a_renewal_leaves_the_replaced_token_to_its_caller_and_a_login_revokes_it(
+    ada: LocalServer,
+) -> None:
+    from tiledb.client.session.login import renewed_session
+    from tiledb.client.session.session_tokens import obtain_session_token
+
+    factory = tiledb.client.client.client
+    current = session_module.peek()
+    assert current is not None
+    first = current.session_token_id
+    replacement, obtained = renewed_session(current.settings, factory)
+    assert obtained.replaced is not None
+    assert obtained.replaced.token_id == first
+    assert first in active(ada)  # requests in flight may still send it: revoked later
+    second = replacement.session_token_id
+    assert second not in (None, first)
+    again = obtain_session_token(current.settings, factory, reuse=False)
+    assert (again.replaced, again.reused) == (None, False)  # revoked here, nothing left
+    assert first in active(ada)  # the renewal's caller revokes that one, not this call
+    assert second not in active(ada)
+    assert again.token.token_id in active(ada)
+
+
+@pytest.mark.parametrize(
+    "change",
+    [{"host": "https://elsewhere.example"}, {"api_key": ""}, {"token_id": ""}],
+    ids=["another-host", "no-key", "no-id"],
+)
+def test_a_cached_token_is_revoked_only_on_its_host_and_with_its_id_and_key(
+    ada: LocalServer, change: dict[str, str]
+) -> None:
+    """A token recorded for another host is never sent here, not even to revoke it."""
+    (first,) = minted(ada)
+    rewrite_record(**change)
+    tiledb.client.login()  # a new token: the record is not reusable
+    assert len(minted(ada)) == 2
+    assert deletes(ada) == []
+    assert first in active(ada)
+
+
 def test_logout_of_an_already_revoked_token(ada: LocalServer) -> None:
     from tiledb.client.operations.logout import logout
 
