@@ -616,6 +616,21 @@ def test_a_reused_token_is_used_and_revoked_with_the_profiles_tls_settings(
     assert len(active(local_tls_server)) == 1
 
 
+def test_a_replaced_token_is_revoked_with_the_profiles_tls_settings(
+    local_tls_server: LocalServer, vault: Path
+) -> None:
+    tiledb.client.configure(
+        username=DEFAULT_USERNAME, password=DEFAULT_PASSWORD, workspace=DEFAULT_WORKSPACE,
+        host=local_tls_server.url, ca_file=str(local_tls_server.ca_file),
+    )  # fmt: skip
+    tiledb.client.login()
+    (first,) = minted(local_tls_server)
+    rewrite_record(expires_at=in_minutes(1))  # near its expiry: the next login replaces it
+    tiledb.client.login()
+    assert len(minted(local_tls_server)) == 2
+    assert first not in active(local_tls_server)  # revoked over TLS, trusting the profile's CA
+
+
 def test_logout_reports_what_it_did(ada: LocalServer) -> None:
     from tiledb.client.operations.logout import logout
 
