@@ -6,15 +6,30 @@ The score is killed / (killed + survived + no tests): a mutant no test reaches c
 against it. Equivalent mutants listed in docs/development.md ("Test strength") are counted
 apart and left out of the score.
 
+A module none of whose mutants was checked (``mutmut run`` given a selector such as
+``"tiledb.client.session.session_tokens*"``) is shown as not checked and left out.
+
+``--check-children`` checks, before a run, what the tests' child processes import: a
+child with a copy of ``src/`` first on ``PYTHONPATH`` (as ``mutants/src`` is under
+mutmut) must import ``tiledb.client`` from that copy. With the package installed as a
+wheel it does not (TileDB-Py's ``tiledb.__path__`` lists site-packages first), and every
+mutant that only a child reaches survives; an editable install passes.
+
 Usage: ``python scripts/mutation_score.py [--min PERCENT]``; exits 1 below the minimum.
+``python scripts/mutation_score.py --check-children``: exits 1 when children would
+import another copy.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import re
+import shutil
+import subprocess
 import sys
+import tempfile
 from collections import Counter
 from pathlib import Path
 
@@ -57,11 +72,50 @@ def equivalent_mutants(names: set[str]) -> set[str]:
     return found
 
 
+def check_children() -> int:
+    """Return 1 (with the reason) when a child would not import the copy on its PYTHONPATH."""
+    with tempfile.TemporaryDirectory() as scratch:
+        copy = Path(scratch) / "src"
+        shutil.copytree(
+            ROOT / "src" / "tiledb",
+            copy / "tiledb",
+            ignore=shutil.ignore_patterns("__pycache__"),
+        )
+        child = subprocess.run(
+            [sys.executable, "-c", "import tiledb.client; print(tiledb.client.__file__)"],
+            env={**os.environ, "PYTHONPATH": str(copy)},
+            cwd=scratch,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+        found = child.stdout.strip()
+        if child.returncode != 0 or not found.startswith(str(copy)):
+            print(
+                "a child process with the mutated tree first on PYTHONPATH would import"
+                f" tiledb.client from {found or child.stderr.strip()[-500:]}, not from the"
+                " tree: install the package editable (`pip install -e .`, tox's"
+                " `package = editable`), or mutants reached only by children survive",
+                file=sys.stderr,
+            )
+            return 1
+    print(f"child processes import the tree on their PYTHONPATH ({sys.prefix})")
+    return 0
+
+
 def main() -> int:
     """Print the table and the survivors; return 1 when a module scores below --min."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--min", type=float, default=0.0, help="fail below this score (percent)")
+    parser.add_argument(
+        "--check-children",
+        action="store_true",
+        help="only check that child processes would import the mutated tree",
+    )
     args = parser.parse_args()
+    if args.check_children:
+        return check_children()
     metas = sorted((ROOT / "mutants" / "src").rglob("*.py.meta"))
     if not metas:
         print("no mutmut results under mutants/: run `mutmut run` first", file=sys.stderr)
@@ -74,7 +128,11 @@ def main() -> int:
     totals: Counter[str] = Counter()
     for meta in metas:
         results: dict[str, int | None] = json.loads(meta.read_text())["exit_code_by_key"]
+        module = str(meta.relative_to(ROOT / "mutants" / "src"))[: -len(".py.meta")]
         if not results:
+            continue
+        if all(code is None for code in results.values()):
+            print(f"{module.replace('/', '.'):45} not checked")
             continue
         counts: Counter[str] = Counter()
         for name, code in results.items():
@@ -95,7 +153,6 @@ def main() -> int:
                 counts["other"] += 1
                 survivors.append(name)
         totals.update(counts)
-        module = str(meta.relative_to(ROOT / "mutants" / "src"))[: -len(".py.meta")]
         score = _score(counts)
         worst = min(worst, score)
         print(

@@ -8,6 +8,9 @@ from __future__ import annotations
 
 import json
 import logging
+import os
+import time
+from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
@@ -16,7 +19,7 @@ import pytest
 
 import tiledb
 import tiledb.client
-from tiledb.client.errors import ClientError
+from tiledb.client.errors import ClientError, ConfigurationError
 from tiledb.client.secrets.base import secret_entry_key
 from tiledb.client.secrets.registry import get_backend
 from tiledb.client.session import current as session_module
@@ -320,6 +323,152 @@ def test_a_password_without_a_workspace_is_a_login_error(
     assert minted(local_server) == []
 
 
+@pytest.mark.parametrize("answer", [b'{"data": {"name": "acme"}}', b'{"data": null}'])
+def test_a_workspace_lookup_without_an_id_is_refused_before_the_token_request(
+    local_server: LocalServer, monkeypatch: pytest.MonkeyPatch, answer: bytes
+) -> None:
+    """Issue 21: the token request went out with ``"workspace_id": ""`` (the password a
+    second time, for a request the server refuses); now the login stops at the lookup."""
+    from tiledb.client.errors import LoginError
+
+    env_login(local_server, monkeypatch)
+    local_server.answer_next(answer)
+    with pytest.raises(LoginError) as caught:
+        tiledb.client.login()
+    assert str(caught.value).startswith(
+        f"The server at {local_server.url} answered the lookup of workspace 'acme' without"
+        " its workspace_id, so no session token can be asked for it. [host from"
+        " TILEDB_REST_SERVER_ADDRESS;"
+    )
+    assert [(r.method, r.route) for r in local_server.requests] == [
+        ("GET", f"/v4/workspaces/{DEFAULT_WORKSPACE}")
+    ]
+
+
+def hours_left(server: LocalServer) -> float:
+    """How long the one session token minted on ``server`` lives from now, in hours."""
+    (token,) = [t for t in server.tokens if t.name.startswith("login-session-")]
+    assert token.expires_at is not None
+    expires = datetime.fromisoformat(token.expires_at.replace("Z", "+00:00"))
+    return (expires - datetime.now(timezone.utc)) / timedelta(hours=1)
+
+
+def configure_password_profile(server: LocalServer, lifetime: str | None) -> None:
+    tiledb.client.configure(
+        username=DEFAULT_USERNAME, password=DEFAULT_PASSWORD,
+        workspace=DEFAULT_WORKSPACE, host=server.url,
+    )  # fmt: skip
+    if lifetime is not None:
+        with ProfileStore().edit() as profiles:
+            profiles["default"]["client.session_lifetime"] = lifetime
+
+
+@pytest.mark.parametrize(
+    ("environment", "profile", "hours"),
+    [("2h", "30m", 2.0), (None, "30m", 0.5), (None, None, 10.0)],
+    ids=["environment-first", "then-the-profile", "else-10h"],
+)
+def test_the_lifetime_a_session_token_is_asked_for(
+    local_server: LocalServer,
+    vault: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    environment: str | None,
+    profile: str | None,
+    hours: float,
+) -> None:
+    configure_password_profile(local_server, profile)
+    if environment is not None:
+        monkeypatch.setenv("TILEDB_CLIENT_SESSION_LIFETIME", environment)
+    tiledb.client.login()
+    assert hours_left(local_server) == pytest.approx(hours, abs=0.05)
+
+
+@pytest.mark.parametrize(
+    ("environment", "profile", "named"),
+    [("soon", None, "TILEDB_CLIENT_SESSION_LIFETIME"), (None, "soon", "client.session_lifetime")],
+)
+def test_a_lifetime_that_is_no_duration_is_refused_by_its_name(
+    local_server: LocalServer,
+    vault: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    environment: str | None,
+    profile: str | None,
+    named: str,
+) -> None:
+    configure_password_profile(local_server, profile)
+    if environment is not None:
+        monkeypatch.setenv("TILEDB_CLIENT_SESSION_LIFETIME", environment)
+    with pytest.raises(ConfigurationError) as caught:
+        tiledb.client.login()
+    assert str(caught.value).startswith(f"{named} 'soon' is not a duration.")
+    assert minted(local_server) == []
+
+
+@pytest.fixture
+def clock_nine_hours_ahead_of_utc() -> Iterator[None]:
+    """The local time zone is UTC+9 (POSIX ``TZ``, no tz database needed)."""
+    before = os.environ.get("TZ")
+    os.environ["TZ"] = "JST-9"
+    time.tzset()
+    try:
+        yield
+    finally:
+        if before is None:
+            os.environ.pop("TZ", None)
+        else:
+            os.environ["TZ"] = before
+        time.tzset()
+
+
+@pytest.mark.usefixtures("clock_nine_hours_ahead_of_utc")
+def test_the_expiry_asked_for_is_in_utc_whatever_the_local_time_zone(
+    local_server: LocalServer, vault: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    env_login(local_server, monkeypatch)
+    tiledb.client.login()
+    assert hours_left(local_server) == pytest.approx(10.0, abs=0.05)  # not 19 h
+
+
+def test_a_renewal_leaves_the_replaced_token_to_its_caller_and_a_login_revokes_it(
+    ada: LocalServer,
+) -> None:
+    from tiledb.client.session.login import renewed_session
+    from tiledb.client.session.session_tokens import obtain_session_token
+
+    factory = tiledb.client.client.client
+    current = session_module.peek()
+    assert current is not None
+    first = current.session_token_id
+    replacement, obtained = renewed_session(current.settings, factory)
+    assert obtained.replaced is not None
+    assert obtained.replaced.token_id == first
+    assert first in active(ada)  # requests in flight may still send it: revoked later
+    second = replacement.session_token_id
+    assert second not in (None, first)
+    again = obtain_session_token(current.settings, factory, reuse=False)
+    assert (again.replaced, again.reused) == (None, False)  # revoked here, nothing left
+    assert first in active(ada)  # the renewal's caller revokes that one, not this call
+    assert second not in active(ada)
+    assert again.token.token_id in active(ada)
+
+
+@pytest.mark.parametrize(
+    "change",
+    [{"host": "https://elsewhere.example"}, {"api_key": ""}, {"token_id": ""}],
+    ids=["another-host", "no-key", "no-id"],
+)
+def test_a_cached_token_is_revoked_only_on_its_host_and_with_its_id_and_key(
+    ada: LocalServer, change: dict[str, str]
+) -> None:
+    """A token recorded for another host is never sent here, not even to revoke it."""
+    (first,) = minted(ada)
+    rewrite_record(**change)
+    tiledb.client.login()  # a new token: the record is not reusable
+    assert len(minted(ada)) == 2
+    assert deletes(ada) == []
+    assert first in active(ada)
+
+
 def test_logout_of_an_already_revoked_token(ada: LocalServer) -> None:
     from tiledb.client.operations.logout import logout
 
@@ -465,6 +614,21 @@ def test_a_reused_token_is_used_and_revoked_with_the_profiles_tls_settings(
         tiledb.client.logout(profile_name="default")  # nor is it revoked blindly
     assert cached_record() is not None
     assert len(active(local_tls_server)) == 1
+
+
+def test_a_replaced_token_is_revoked_with_the_profiles_tls_settings(
+    local_tls_server: LocalServer, vault: Path
+) -> None:
+    tiledb.client.configure(
+        username=DEFAULT_USERNAME, password=DEFAULT_PASSWORD, workspace=DEFAULT_WORKSPACE,
+        host=local_tls_server.url, ca_file=str(local_tls_server.ca_file),
+    )  # fmt: skip
+    tiledb.client.login()
+    (first,) = minted(local_tls_server)
+    rewrite_record(expires_at=in_minutes(1))  # near its expiry: the next login replaces it
+    tiledb.client.login()
+    assert len(minted(local_tls_server)) == 2
+    assert first not in active(local_tls_server)  # revoked over TLS, trusting the profile's CA
 
 
 def test_logout_reports_what_it_did(ada: LocalServer) -> None:

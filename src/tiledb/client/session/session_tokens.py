@@ -193,6 +193,12 @@ def _mint(
             if not workspace_id:
                 found = rest.get(f"/v4/workspaces/{quote_segment(workspace)}")
                 workspace_id = str((found or {}).get("workspace_id") or "")
+                if not workspace_id:  # a token request without it is refused: do not send one
+                    raise LoginError(
+                        f"The server at {settings.host.value} answered the lookup of workspace"
+                        f" {workspace!r} without its workspace_id, so no session token can be"
+                        f" asked for it. [{settings.summary()}]"
+                    )
             data = rest.post(
                 "/v4/tokens",
                 {
