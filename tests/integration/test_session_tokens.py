@@ -19,7 +19,7 @@ import pytest
 
 import tiledb
 import tiledb.client
-from tiledb.client.errors import ClientError, ConfigurationError
+from tiledb.client.errors import ClientError, ConfigurationError, LoginError
 from tiledb.client.secrets.base import secret_entry_key
 from tiledb.client.secrets.registry import get_backend
 from tiledb.client.session import current as session_module
@@ -398,9 +398,10 @@ def test_a_lifetime_that_is_no_duration_is_refused_by_its_name(
     configure_password_profile(local_server, profile)
     if environment is not None:
         monkeypatch.setenv("TILEDB_CLIENT_SESSION_LIFETIME", environment)
-    with pytest.raises(ConfigurationError) as caught:
+    with pytest.raises(LoginError) as caught:  # login() raises LoginError (issue 20, finding 3)
         tiledb.client.login()
-    assert str(caught.value).startswith(f"{named} 'soon' is not a duration.")
+    assert isinstance(caught.value.__cause__, ConfigurationError)
+    assert str(caught.value.__cause__).startswith(f"{named} 'soon' is not a duration.")
     assert minted(local_server) == []
 
 
