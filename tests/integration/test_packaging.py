@@ -175,14 +175,16 @@ def test_setup_reinstalls_only_when_something_changed(tmp_path: Path) -> None:
         "==> [3/4",
         "==> [4/4",
     ]
-    assert any("install" in call and "-e .[test,lint,types,docs]" in call for call in pip_first)
+    assert any(
+        "install" in call and "-e .[test,lint,types,docs,mutation]" in call for call in pip_first
+    )
     second, pip_second = setup()
     assert pip_second == []  # nothing changed: nothing reinstalled
     assert "up to date" in second[-1]
     with (project / "pyproject.toml").open("a") as changed:
         changed.write("\n# a change\n")
     _, pip_third = setup()
-    assert any("-e .[test,lint,types,docs]" in call for call in pip_third)
+    assert any("-e .[test,lint,types,docs,mutation]" in call for call in pip_third)
 
 
 def test_tox_tests_environment_installs_what_the_tests_use() -> None:
