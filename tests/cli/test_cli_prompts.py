@@ -47,6 +47,12 @@ class Terminal:
     def type(self, line: str) -> None:
         self.child.sendline(line)
 
+    def type_new_passphrase(self, first: str, repeat: str) -> None:
+        """At the new-passphrase prompt: ``first``, then ``repeat`` when asked again."""
+        self.type(first)
+        self.expect("Repeat the passphrase: ")
+        self.type(repeat)
+
     def finish(self) -> int:
         self.child.expect(pexpect.EOF, timeout=60)
         self.child.close()
@@ -81,9 +87,7 @@ def test_hidden_prompts_and_a_confirmed_new_passphrase(
 ) -> None:
     terminal = configure_on_terminal(local_server, terminal_env)
     terminal.expect(f"{vault}: ")  # the prompt names the vault
-    terminal.type(VAULT_PASSPHRASE)
-    terminal.expect("Repeat the passphrase: ")
-    terminal.type(VAULT_PASSPHRASE)
+    terminal.type_new_passphrase(VAULT_PASSPHRASE, VAULT_PASSPHRASE)
     assert terminal.finish() == 0, terminal.text
     # Nothing typed was echoed: neither the token nor the passphrase is on the screen.
     assert DEFAULT_TOKEN not in terminal.text
@@ -113,14 +117,10 @@ def test_different_passphrases_get_another_try(
     terminal.type("short")
     terminal.expect("use at least 8; try again.")
     terminal.expect("New passphrase for the TileDB secrets vault ")
-    terminal.type(VAULT_PASSPHRASE)
-    terminal.expect("Repeat the passphrase: ")
-    terminal.type(VAULT_PASSPHRASE + " typo")
+    terminal.type_new_passphrase(VAULT_PASSPHRASE, VAULT_PASSPHRASE + " typo")
     terminal.expect("The two passphrases differ; try again.")
     terminal.expect("New passphrase for the TileDB secrets vault ")
-    terminal.type(VAULT_PASSPHRASE)
-    terminal.expect("Repeat the passphrase: ")
-    terminal.type(VAULT_PASSPHRASE)
+    terminal.type_new_passphrase(VAULT_PASSPHRASE, VAULT_PASSPHRASE)
     assert terminal.finish() == 0, terminal.text
     assert DEFAULT_TOKEN not in terminal.text
     assert VAULT_PASSPHRASE not in terminal.text
@@ -139,9 +139,7 @@ def test_three_different_passphrases_save_nothing(
 ) -> None:
     terminal = configure_on_terminal(local_server, terminal_env)
     for typo in ("a", "b", "c"):
-        terminal.type(VAULT_PASSPHRASE)
-        terminal.expect("Repeat the passphrase: ")
-        terminal.type(VAULT_PASSPHRASE + typo)
+        terminal.type_new_passphrase(VAULT_PASSPHRASE, VAULT_PASSPHRASE + typo)
     assert terminal.finish() == 1
     assert "The two passphrases differ; nothing was changed." in terminal.text
     assert "Traceback" not in terminal.text
