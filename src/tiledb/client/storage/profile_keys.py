@@ -1,7 +1,9 @@
-"""The keys of a profile in ``profiles.json``, and the variables that choose the profile.
+"""The keys of a profile in ``profiles.json``, read once into a typed :class:`ProfileView`.
 
 TileDB core reads ``rest.*`` and ``ssl.*``; the ``client.*`` keys, where the secret is,
 are read by :func:`secret_location` and written by :meth:`SecretLocation.entries` only.
+Outside this module, layers read a profile through :func:`view` and write one with
+:func:`profile_entries`; none of them names a key.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ __all__ = [
     "PLAINTEXT_SECRET_KEYS",
     "PROFILE_DIR_ENV",
     "PROFILE_NAME_ENV",
+    "ProfileView",
     "SECRET_BACKEND",
     "SECRET_STORE",
     "SECRET_ID",
@@ -29,10 +32,14 @@ __all__ = [
     "VERIFY_SSL",
     "VERIFY_SSL_LEGACY",
     "WORKSPACE",
+    "SETTING_KEYS",
     "SecretLocation",
+    "Tls",
     "backend_users",
     "plaintext_secret",
+    "profile_entries",
     "secret_location",
+    "view",
 ]
 
 PROFILE_DIR_ENV = "TILEDB_PROFILE_DIR"
@@ -58,6 +65,24 @@ SESSION_LIFETIME = "client.session_lifetime"  # e.g. "10h": what a password logi
 TOKEN = "rest.token"  # noqa: S105 - a key name, not a token
 PASSWORD = "rest.password"  # noqa: S105 - a key name, not a password
 PLAINTEXT_SECRET_KEYS = (TOKEN, PASSWORD)
+
+SETTING_KEYS = {
+    "host": HOST,
+    "workspace": WORKSPACE,
+    "username": USERNAME,
+    "token": TOKEN,
+    "password": PASSWORD,
+    "verify_ssl": VERIFY_SSL,
+    "ca_file": CA_FILE,
+}
+"""The profile key of each session setting (``session.settings.SETTINGS``)."""
+
+
+class Tls(NamedTuple):
+    """How a client checks the server: ``verify`` (as stored, e.g. ``"false"``), ``ca_file``."""
+
+    verify: str | bool | None = None
+    ca_file: str | None = None
 
 
 class SecretLocation(NamedTuple):
@@ -95,3 +120,65 @@ def plaintext_secret(profile: Mapping[str, str] | None) -> tuple[CredentialKind,
     """``(kind, key, value)`` of a plain-text token (else password) the profile keeps."""
     kinds: tuple[tuple[CredentialKind, str], ...] = (("token", TOKEN), ("password", PASSWORD))
     return next(((k, key, profile[key]) for k, key in kinds if profile and profile.get(key)), None)
+
+
+class ProfileView(NamedTuple):
+    """One profile, typed: what every layer reads of it (``plaintext``: a legacy secret)."""
+
+    host: str | None
+    workspace: str | None
+    username: str | None
+    tls: Tls
+    secret: SecretLocation | None
+    plaintext: tuple[CredentialKind, str, str] | None
+    session_lifetime: str | None
+
+    def setting(self, name: str) -> str | bool | None:
+        """The profile's value of the session setting ``name`` (a key of :data:`SETTING_KEYS`)."""
+        if name in ("verify_ssl", "ca_file"):
+            return self.tls.verify if name == "verify_ssl" else self.tls.ca_file
+        if name in ("token", "password"):
+            return self.plaintext[2] if self.plaintext and self.plaintext[0] == name else None
+        value: str | None = getattr(self, name)
+        return value
+
+
+def view(profile: Mapping[str, str] | None) -> ProfileView | None:
+    """Read a profile's keys once; ``None`` for no profile. Empty values read as unset."""
+    if profile is None:
+        return None
+    return ProfileView(
+        host=profile.get(HOST) or None,
+        workspace=profile.get(WORKSPACE) or None,
+        username=profile.get(USERNAME) or None,
+        tls=Tls(
+            profile.get(VERIFY_SSL) or profile.get(VERIFY_SSL_LEGACY) or None,
+            profile.get(CA_FILE) or None,
+        ),
+        secret=secret_location(profile),
+        plaintext=plaintext_secret(profile),
+        session_lifetime=profile.get(SESSION_LIFETIME) or None,
+    )
+
+
+def profile_entries(
+    host: str,
+    workspace: str,
+    *,
+    username: str | None = None,
+    tls: Tls | None = None,
+    secret: SecretLocation | None = None,
+    session_lifetime: str | None = None,
+) -> dict[str, str]:
+    """The keys of a new profile; ``tls.verify`` false is written for core and the vendor."""
+    entries = {HOST: host, WORKSPACE: workspace}
+    tls = tls or Tls()
+    if username:
+        entries[USERNAME] = username
+    if tls.verify is False:
+        entries[VERIFY_SSL] = entries[VERIFY_SSL_LEGACY] = "false"
+    if tls.ca_file:
+        entries[CA_FILE] = tls.ca_file
+    if session_lifetime:
+        entries[SESSION_LIFETIME] = session_lifetime
+    return {**entries, **(secret.entries() if secret else {})}
