@@ -742,8 +742,9 @@ def test_which_profiles_cache_a_session_token(
     vault: Path, profile: dict[str, str], slot: bool
 ) -> None:
     from tiledb.client.session.session_tokens import cache_slot_of_profile
+    from tiledb.client.storage.profile_keys import view
 
-    found = cache_slot_of_profile(profile)
+    found = cache_slot_of_profile(view(profile))
     if slot:
         assert found is not None
         backend, key = found

@@ -39,18 +39,16 @@ def test_a_verifying_profile_writes_no_tls_keys() -> None:
     entries = profile_entries("https://h.example", "ws")
     assert entries == {"rest.server_address": "https://h.example", "rest.workspace": "ws"}
     parsed = view(entries)
-    assert parsed is not None and parsed.tls == Tls() and parsed.secret is None
+    assert parsed.tls == Tls() and parsed.secret is None
 
 
 def test_the_vendor_key_is_read_when_core_key_is_absent() -> None:
     parsed = view({"rest.verify_ssl": "false", "ssl.verify": ""})
-    assert parsed is not None and parsed.setting("verify_ssl") == "false"
+    assert parsed.setting("verify_ssl") == "false"
 
 
 def test_settings_read_a_legacy_plaintext_secret_of_their_own_kind_only() -> None:
     parsed = view({"rest.password": "pw", "rest.username": "ada"})
-    assert parsed is not None
     assert parsed.setting("password") == "pw"
     assert parsed.setting("token") is None
     assert parsed.setting("username") == "ada"
-    assert view(None) is None

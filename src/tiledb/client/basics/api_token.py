@@ -12,7 +12,7 @@ from dataclasses import asdict, dataclass, field, fields
 from datetime import datetime
 from typing import Any
 
-__all__ = ["APIToken", "parse_timestamp"]
+__all__ = ["APIToken", "WireModel", "parse_timestamp", "wire_key", "wire_str"]
 
 
 def parse_timestamp(value: Any) -> datetime | None:
@@ -26,13 +26,14 @@ def parse_timestamp(value: Any) -> datetime | None:
         return None
 
 
-def _str(data: Mapping[str, Any], key: str) -> str | None:
+def wire_str(data: Mapping[str, Any], key: str) -> str | None:
+    """``data[key]`` as text; ``None`` when missing."""
     value = data.get(key)
     return None if value is None else str(value)
 
 
 def _wire_value(value: Any) -> Any:
-    if isinstance(value, _Model):
+    if isinstance(value, WireModel):
         return value.to_dict()
     if isinstance(value, enum.Enum):
         return value.value
@@ -41,12 +42,12 @@ def _wire_value(value: Any) -> Any:
     return value
 
 
-def _wire_key(name: str | None) -> dict[str, Any]:
+def wire_key(name: str | None) -> dict[str, Any]:
     """Field metadata naming the JSON key of an attribute (``None``: not on the wire)."""
     return {"wire": name}
 
 
-class _Model:
+class WireModel:
     """Readable multi-line repr, as the reference API prints its models, and ``to_dict``."""
 
     def to_dict(self) -> dict[str, Any]:
@@ -70,7 +71,7 @@ class _Model:
 
 
 @dataclass(frozen=True, repr=False)
-class APIToken(_Model):
+class APIToken(WireModel):
     """An API token (``POST /v4/tokens``). ``api_key`` is the secret; it is never shown."""
 
     token_id: str
@@ -87,9 +88,9 @@ class APIToken(_Model):
         return cls(
             token_id=str(data.get("token_id", "")),
             api_key=str(data.get("api_key", "")),
-            name=_str(data, "name"),
-            workspace_id=_str(data, "workspace_id"),
-            scope=_str(data, "scope"),
+            name=wire_str(data, "name"),
+            workspace_id=wire_str(data, "workspace_id"),
+            scope=wire_str(data, "scope"),
             created_at=parse_timestamp(data.get("created_at")),
             expires_at=parse_timestamp(data.get("expires_at")),
         )

@@ -14,10 +14,10 @@ from typing import Any
 
 from tiledb.client.basics.api_token import (
     APIToken,
-    _Model,
-    _str,
-    _wire_key,
+    WireModel,
     parse_timestamp,
+    wire_key,
+    wire_str,
 )
 
 __all__ = [
@@ -67,7 +67,7 @@ def _role(enum_type: type[enum.Enum], value: Any) -> Any:
 
 
 @dataclass(frozen=True, repr=False)
-class User(_Model):
+class User(WireModel):
     """A user of the TileDB deployment (``GET /v4/users/self``)."""
 
     id: str | None
@@ -86,14 +86,14 @@ class User(_Model):
     def from_json(cls, data: Mapping[str, Any]) -> User:
         """Build from the ``user`` object of a response."""
         return cls(
-            id=_str(data, "id"),
-            username=_str(data, "username"),
-            display_name=_str(data, "display_name"),
-            email=_str(data, "email"),
+            id=wire_str(data, "id"),
+            username=wire_str(data, "username"),
+            display_name=wire_str(data, "display_name"),
+            email=wire_str(data, "email"),
             is_valid_email=data.get("is_valid_email"),
-            image_id=_str(data, "image_id"),
+            image_id=wire_str(data, "image_id"),
             role=_role(UserRole, data.get("role")) if data.get("role") else None,
-            timezone=_str(data, "timezone"),
+            timezone=wire_str(data, "timezone"),
             created_at=parse_timestamp(data.get("created_at")),
             updated_at=parse_timestamp(data.get("updated_at")),
             deleted_at=parse_timestamp(data.get("deleted_at")),
@@ -101,7 +101,7 @@ class User(_Model):
 
 
 @dataclass(frozen=True, repr=False)
-class WorkspaceUser(_Model):
+class WorkspaceUser(WireModel):
     """A user's membership of a workspace: who, which role, added by whom and when."""
 
     user_id: str | None
@@ -120,20 +120,20 @@ class WorkspaceUser(_Model):
         if not data:
             return None
         return cls(
-            user_id=_str(data, "user_id"),
-            username=_str(data, "username"),
-            display_name=_str(data, "display_name"),
-            email=_str(data, "email"),
-            image_id=_str(data, "image_id"),
+            user_id=wire_str(data, "user_id"),
+            username=wire_str(data, "username"),
+            display_name=wire_str(data, "display_name"),
+            email=wire_str(data, "email"),
+            image_id=wire_str(data, "image_id"),
             role=_role(WorkspaceRole, data.get("role")) if data.get("role") else None,
-            added_by=_str(data, "added_by"),
+            added_by=wire_str(data, "added_by"),
             created_at=parse_timestamp(data.get("created_at")),
             deleted_at=parse_timestamp(data.get("deleted_at")),
         )
 
 
 @dataclass(frozen=True, repr=False)
-class UserSelfWorkspace(_Model):
+class UserSelfWorkspace(WireModel):
     """A workspace as listed by ``GET /v4/users/self``, with the user's own membership.
 
     The membership (the JSON field ``"self"``) is ``membership``, also ``_self`` as in the
@@ -145,7 +145,7 @@ class UserSelfWorkspace(_Model):
     description: str | None = None
     image_id: str | None = None
     created_by: WorkspaceUser | None = None
-    membership: WorkspaceUser | None = field(default=None, metadata=_wire_key("self"))
+    membership: WorkspaceUser | None = field(default=None, metadata=wire_key("self"))
     created_at: datetime | None = None
     updated_at: datetime | None = None
 
@@ -159,9 +159,9 @@ class UserSelfWorkspace(_Model):
         """Build from one workspace object of a response."""
         return cls(
             workspace_id=str(data.get("workspace_id", "")),
-            name=_str(data, "name"),
-            description=_str(data, "description"),
-            image_id=_str(data, "image_id"),
+            name=wire_str(data, "name"),
+            description=wire_str(data, "description"),
+            image_id=wire_str(data, "image_id"),
             created_by=WorkspaceUser.from_json(data.get("created_by")),
             membership=WorkspaceUser.from_json(data.get("self")),
             created_at=parse_timestamp(data.get("created_at")),
@@ -170,7 +170,7 @@ class UserSelfWorkspace(_Model):
 
 
 @dataclass(frozen=True, repr=False)
-class Workspace(_Model):
+class Workspace(WireModel):
     """The relationship between a user and workspace.
 
     Attributes
@@ -192,8 +192,8 @@ class Workspace(_Model):
     created_at: datetime | None = None
     updated_at: datetime | None = None
     image_id: str | None = None
-    workspace_role: WorkspaceRole | str | None = field(default=None, metadata=_wire_key(None))
-    membership: WorkspaceUser | None = field(default=None, metadata=_wire_key("self"))
+    workspace_role: WorkspaceRole | str | None = field(default=None, metadata=wire_key(None))
+    membership: WorkspaceUser | None = field(default=None, metadata=wire_key("self"))
 
     @property
     def _self(self) -> WorkspaceUser | None:

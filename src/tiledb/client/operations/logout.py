@@ -14,7 +14,7 @@ from tiledb.client.session.session_tokens import (
     revoke_session_token,
 )
 from tiledb.client.session.settings import resolve_tls
-from tiledb.client.storage import profile_keys
+from tiledb.client.storage.profile_keys import view
 from tiledb.client.storage.profiles import ProfileStore, resolve_profile_dir, resolve_profile_name
 from tiledb.client.transport.rest import RestFactory
 
@@ -49,7 +49,7 @@ def logout(
     else:
         name = resolve_profile_name(profile_name)
         path = ProfileStore(resolve_profile_dir(profile_dir)).path
-    profile = ProfileStore(path.parent).get(name) or {}
+    profile = view(ProfileStore(path.parent).get(name) or {})
     slot = cache_slot_of_profile(profile)
     cached = load_cached_token(slot) if slot is not None else None
     revoked = False
@@ -59,7 +59,7 @@ def logout(
         revoked = revoke_session_token(
             token,
             factory,
-            host=str(record.get("host") or profile.get(profile_keys.HOST, "")),
+            host=str(record.get("host") or profile.host or ""),
             verify_ssl=bool(verify.value),
             ca_file=ca_file.value or None,
         )

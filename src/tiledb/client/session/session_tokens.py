@@ -17,7 +17,7 @@ from tiledb.client.basics.logs import get_logger
 from tiledb.client.basics.protocol import quote_segment
 from tiledb.client.errors import BackendUnavailableError, LoginError, SecretBackendError
 from tiledb.client.secrets.base import SecretBackend, secret_entry_key
-from tiledb.client.storage import profile_keys
+from tiledb.client.storage.profile_keys import ProfileView
 
 if TYPE_CHECKING:  # a login with a cached session token makes no request
     from collections.abc import Mapping
@@ -50,7 +50,7 @@ def session_lifetime(settings: SessionSettings) -> timedelta:
     text = os.environ.get(LIFETIME_ENV)
     what = LIFETIME_ENV
     if not text and settings.profile:
-        text, what = settings.profile.get(profile_keys.SESSION_LIFETIME), "client.session_lifetime"
+        text, what = settings.profile.session_lifetime, "client.session_lifetime"
     return parse_duration(text or DEFAULT_LIFETIME, what=what)
 
 
@@ -75,9 +75,9 @@ def _cache_slot(settings: SessionSettings) -> tuple[SecretBackend, str] | None:
     return cache_slot_of_profile(settings.profile)
 
 
-def cache_slot_of_profile(profile: Mapping[str, str]) -> tuple[SecretBackend, str] | None:
+def cache_slot_of_profile(profile: ProfileView) -> tuple[SecretBackend, str] | None:
     """Where a stored profile keeps its session token, if it keeps one."""
-    location = profile_keys.secret_location(profile)
+    location = profile.secret
     if location is None or not location.secret_id or location.auth != "password":
         return None
     from tiledb.client.secrets.registry import get_backend

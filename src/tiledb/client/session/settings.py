@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import warnings
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from tiledb.client.basics.inputs import CredentialKind, check_name, clean_secret
 from tiledb.client.basics.logs import get_logger
@@ -23,7 +23,7 @@ from tiledb.client.errors import (
     SecretBackendError,
     SecretNotFoundError,
 )
-from tiledb.client.storage import profile_keys
+from tiledb.client.storage.profile_keys import SETTING_KEYS, ProfileView, view
 from tiledb.client.storage.profiles import ProfileStore, resolve_profile_name
 
 if TYPE_CHECKING:
@@ -52,68 +52,38 @@ class PlaintextSecretWarning(UserWarning):
     """A profile keeps a token or password in plain text in ``profiles.json``."""
 
 
-class Setting:
-    """One session setting: its argument, environment variable, profile key, secrecy, default.
+class Setting(NamedTuple):
+    """One session setting: its argument name, environment variable, secrecy and default."""
 
-    A plain class, not a dataclass (docs/performance.md). A secret's ``profile_key`` is the
-    plain-text key of legacy profiles (we keep secrets in a backend).
-    """
+    name: str
+    env: str
+    secret: bool = False
+    default: Any = None
 
-    __slots__ = ("default", "env", "name", "profile_key", "secret")
-
-    def __init__(
-        self,
-        name: str,
-        env: str,
-        profile_key: str | None,
-        secret: bool = False,
-        default: Any = None,
-    ) -> None:
-        self.name, self.env, self.profile_key = name, env, profile_key
-        self.secret, self.default = secret, default
-
-    def __repr__(self) -> str:
-        return (
-            f"Setting({self.name!r}, {self.env!r}, {self.profile_key!r},"
-            f" secret={self.secret}, default={self.default!r})"
-        )
+    @property
+    def profile_key(self) -> str:
+        """Its key in a profile; a secret's is the plain-text key of legacy profiles."""
+        return SETTING_KEYS[self.name]
 
 
 SETTINGS: tuple[Setting, ...] = (
-    Setting("host", "TILEDB_REST_SERVER_ADDRESS", profile_keys.HOST, default=DEFAULT_HOST),
-    Setting("workspace", "TILEDB_REST_WORKSPACE", profile_keys.WORKSPACE),
-    Setting("username", "TILEDB_REST_USERNAME", profile_keys.USERNAME),
-    Setting("token", "TILEDB_REST_TOKEN", profile_keys.TOKEN, secret=True),
-    Setting("password", "TILEDB_REST_PASSWORD", profile_keys.PASSWORD, secret=True),
-    Setting("verify_ssl", "TILEDB_SSL_VERIFY", profile_keys.VERIFY_SSL, default=True),
-    Setting("ca_file", "TILEDB_SSL_CA_FILE", profile_keys.CA_FILE),
+    Setting("host", "TILEDB_REST_SERVER_ADDRESS", default=DEFAULT_HOST),
+    Setting("workspace", "TILEDB_REST_WORKSPACE"),
+    Setting("username", "TILEDB_REST_USERNAME"),
+    Setting("token", "TILEDB_REST_TOKEN", secret=True),
+    Setting("password", "TILEDB_REST_PASSWORD", secret=True),
+    Setting("verify_ssl", "TILEDB_SSL_VERIFY", default=True),
+    Setting("ca_file", "TILEDB_SSL_CA_FILE"),
 )
 """Every session setting, in the order ``whoami`` shows them; the docs render this table."""
 _BY_NAME = {setting.name: setting for setting in SETTINGS}
 
 
-class Resolved:
-    """An immutable value and its source (``"argument"``, ``"TILEDB_REST_TOKEN"``); never shown."""
-
-    __slots__ = ("source", "value")
+class Resolved(NamedTuple):
+    """A value and its source (``"argument"``, ``"TILEDB_REST_TOKEN"``); the value never shown."""
 
     value: Any
     source: str
-
-    def __init__(self, value: Any, source: str) -> None:
-        object.__setattr__(self, "value", value)
-        object.__setattr__(self, "source", source)
-
-    def __setattr__(self, name: str, value: object) -> None:
-        raise AttributeError(f"Resolved is immutable: cannot set {name!r}")
-
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, Resolved):
-            return NotImplemented
-        return (self.value, self.source) == (other.value, other.source)
-
-    def __hash__(self) -> int:
-        return hash((self.source, repr(self.value)))
 
     def __repr__(self) -> str:
         return f"Resolved(source={self.source!r})"
@@ -162,79 +132,30 @@ class StoredSecret:
         return f"StoredSecret({self.kind} of {self.where} in {self.backend!r})"
 
 
-class SessionSettings:
+class SessionSettings(NamedTuple):
     """Everything a session needs, each value with its source. Secrets never shown.
 
-    Immutable (:meth:`replace` makes a changed copy); a plain class, as :class:`Setting`.
     ``token``, or ``password`` with ``username``, is the credential in effect; ``backend``
-    held it; ``profile`` has the profile's non-secret keys (``None``: no such profile);
-    ``shadowed`` is e.g. ``("TILEDB_REST_TOKEN shadows the credentials stored in ...",)``.
+    held it; ``profile`` is the profile read (``None``: no such profile); ``shadowed`` is
+    e.g. ``("TILEDB_REST_TOKEN shadows the credentials stored in ...",)``.
     """
-
-    __slots__ = (
-        "backend",
-        "ca_file",
-        "host",
-        "password",
-        "profile",
-        "profile_name",
-        "profile_path",
-        "shadowed",
-        "token",
-        "username",
-        "verify_ssl",
-        "workspace",
-    )
 
     profile_name: str
     profile_path: str
-    profile: Mapping[str, str] | None
+    profile: ProfileView | None
     host: Resolved
     workspace: Resolved
     username: Resolved
     verify_ssl: Resolved
     ca_file: Resolved
-    token: Resolved | None
-    password: Resolved | None
-    backend: str | None
-    shadowed: tuple[str, ...]
-
-    def __init__(
-        self,
-        *,
-        profile_name: str,
-        profile_path: str,
-        profile: Mapping[str, str] | None,
-        host: Resolved,
-        workspace: Resolved,
-        username: Resolved,
-        verify_ssl: Resolved,
-        ca_file: Resolved,
-        token: Resolved | None = None,
-        password: Resolved | None = None,
-        backend: str | None = None,
-        shadowed: tuple[str, ...] = (),
-    ) -> None:
-        values = dict(locals())
-        del values["self"]
-        for name, value in values.items():
-            object.__setattr__(self, name, value)
-
-    def __setattr__(self, name: str, value: object) -> None:
-        raise AttributeError(f"SessionSettings is immutable: cannot set {name!r}")
+    token: Resolved | None = None
+    password: Resolved | None = None
+    backend: str | None = None
+    shadowed: tuple[str, ...] = ()
 
     def replace(self, **changes: Any) -> SessionSettings:
         """Return a copy with ``changes``, e.g. ``settings.replace(backend="keyring")``."""
-        values = {name: getattr(self, name) for name in self.__slots__}
-        return SessionSettings(**{**values, **changes})
-
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, SessionSettings):
-            return NotImplemented
-        return all(getattr(self, name) == getattr(other, name) for name in self.__slots__)
-
-    # Unhashable, as a frozen dataclass holding a dict would be in practice.
-    __hash__ = None  # type: ignore[assignment]
+        return self._replace(**changes)
 
     def __repr__(self) -> str:
         shown = ("profile_name", "profile_path", "host", "workspace", "backend")
@@ -298,7 +219,7 @@ def _pick(
     name: str,
     arguments: Mapping[str, Any],
     environ: Mapping[str, str],
-    profile: Mapping[str, str] | None,
+    profile: ProfileView | None,
     profile_source: str,
 ) -> Resolved:
     """The first source that has a value for a non-secret setting."""
@@ -307,15 +228,13 @@ def _pick(
         return Resolved(arguments[name], "argument")
     if environ.get(setting.env):
         return Resolved(environ[setting.env], setting.env)
-    if profile and setting.profile_key and profile.get(setting.profile_key):
-        return Resolved(profile[setting.profile_key], profile_source)
-    if name == "verify_ssl" and profile and profile.get(profile_keys.VERIFY_SSL_LEGACY):
-        return Resolved(profile[profile_keys.VERIFY_SSL_LEGACY], profile_source)
+    if profile and profile.setting(name):
+        return Resolved(profile.setting(name), profile_source)
     return Resolved(setting.default, "default")
 
 
 def resolve_tls(
-    profile: Mapping[str, str] | None,
+    profile: ProfileView | None,
     profile_source: str,
     arguments: Mapping[str, Any] | None = None,
     *,
@@ -392,25 +311,25 @@ def resolve(
     name = resolve_profile_name(profile_name)
     store = ProfileStore(profile_dir)
     profiles = store.read()
-    profile = dict(profiles[name]) if name in profiles else None
+    profile = view(profiles[name]) if name in profiles else None
     source = _profile_source(name, store.file)
 
-    host = _pick("host", arguments, environ, profile, source)
-    host = Resolved(
+    plain = [s.name for s in SETTINGS if not s.secret]
+    picked = {n: _pick(n, arguments, environ, profile, source) for n in plain}
+    host = picked["host"]
+    picked["host"] = Resolved(
         normalize_host(str(host.value), source=f"the host from {host.source}"), host.source
     )
-    verify, ca_file = resolve_tls(profile, source, arguments, profile_name=name)
-    settings = SessionSettings(
-        profile_name=name,
-        profile_path=store.file,
-        profile=profile,
-        host=host,
-        workspace=_named("workspace", _pick("workspace", arguments, environ, profile, source)),
-        username=_named("username", _pick("username", arguments, environ, profile, source)),
-        verify_ssl=verify,
-        ca_file=ca_file,
+    picked["verify_ssl"], picked["ca_file"] = resolve_tls(
+        profile, source, arguments, profile_name=name
     )
-    settings = _with_credentials(settings, arguments, environ, profile, source)
+    for checked in ("workspace", "username"):
+        _named(checked, picked[checked])
+    settings = SessionSettings(
+        name, store.file, profile, picked["host"], picked["workspace"], picked["username"],
+        picked["verify_ssl"], picked["ca_file"],
+    )  # fmt: skip
+    settings = _with_credentials(settings, arguments, environ, source)
     if require_credentials and settings.token is None and settings.password is None:
         raise ConfigurationError(
             f"No credentials found: profile {name!r} does not exist in {store.file}"
@@ -459,7 +378,6 @@ def _with_credentials(
     settings: SessionSettings,
     arguments: Mapping[str, Any],
     environ: Mapping[str, str],
-    profile: Mapping[str, str] | None,
     source: str,
 ) -> SessionSettings:
     """Attach the credential of the highest source; a shadowed stored one is never read."""
@@ -481,7 +399,7 @@ def _with_credentials(
             found = (None, _secret(layer_password, "password", password_source), None)
         if found:
             break
-    stored = _stored_credentials(settings.profile_name, profile, source)
+    stored = _stored_credentials(settings.profile_name, settings.profile, source)
     shadowed: tuple[str, ...] = ()
     if found is None and stored is not None:
         token, password, backend = stored
@@ -496,10 +414,10 @@ def _with_credentials(
 
 
 def _stored_credentials(
-    name: str, profile: Mapping[str, str] | None, source: str
+    name: str, profile: ProfileView | None, source: str
 ) -> tuple[Resolved | None, Resolved | None, str | None] | None:
     """The credential a profile holds, unread: a :class:`StoredSecret`, or plain text."""
-    location = profile_keys.secret_location(profile)
+    location = profile.secret if profile else None
     if location is not None:
         from tiledb.client.secrets.base import secret_entry_key
 
@@ -512,7 +430,7 @@ def _stored_credentials(
         resolved = Resolved(stored, f"{source} via {location.backend}")
         pair = (resolved, None) if location.auth == "token" else (None, resolved)
         return (*pair, location.backend)
-    plaintext = profile_keys.plaintext_secret(profile)
+    plaintext = profile.plaintext if profile else None
     if plaintext is None:
         return None
     kind, key, value = plaintext
@@ -526,11 +444,10 @@ def _stored_credentials(
     return (resolved, None, None) if kind == "token" else (None, resolved, None)
 
 
-def _named(name: str, resolved: Resolved) -> Resolved:
-    """A username or workspace, checked (:func:`check_name`) when it is set."""
+def _named(name: str, resolved: Resolved) -> None:
+    """Check a username or workspace (:func:`check_name`) when it is set."""
     if isinstance(resolved.value, str) and resolved.value:
         check_name(resolved.value, f"the {name} from {resolved.source}")
-    return resolved
 
 
 def _secret(value: Any, kind: CredentialKind, source: str) -> Resolved:

@@ -143,10 +143,8 @@ class ProfileView(NamedTuple):
         return value
 
 
-def view(profile: Mapping[str, str] | None) -> ProfileView | None:
-    """Read a profile's keys once; ``None`` for no profile. Empty values read as unset."""
-    if profile is None:
-        return None
+def view(profile: Mapping[str, str]) -> ProfileView:
+    """Read a profile's keys once; empty values read as unset."""
     return ProfileView(
         host=profile.get(HOST) or None,
         workspace=profile.get(WORKSPACE) or None,

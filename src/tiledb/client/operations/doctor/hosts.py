@@ -13,6 +13,7 @@ from tiledb.client.errors import ConfigurationError
 from tiledb.client.operations.doctor.findings import Finding, Severity
 from tiledb.client.session.settings import resolve_tls
 from tiledb.client.storage import profile_keys
+from tiledb.client.storage.profile_keys import view
 
 __all__ = ["host_findings"]
 
@@ -39,7 +40,7 @@ def _hosts(profiles: dict[str, dict[str, str]]) -> tuple[list[_Host], list[tuple
         where = name if name.startswith("$") else f"profile {name!r}"
         try:
             url = normalize_host(profile[profile_keys.HOST], source=f"the host of {where}")
-            verify, ca_file = resolve_tls(profile, where)  # as a login would
+            verify, ca_file = resolve_tls(view(profile), where)  # as a login would
         except ConfigurationError as exc:
             unusable.append((name, str(exc)))
             continue

@@ -85,9 +85,10 @@ def _session_expiry(profile: dict[str, str]) -> str:
     """``"; its session token expires ..."`` for a password profile's cached token, or ``""``."""
     from tiledb.client.errors import SecretBackendError
     from tiledb.client.session.session_tokens import cache_slot_of_profile, load_cached_token
+    from tiledb.client.storage.profile_keys import view
 
     try:
-        slot = cache_slot_of_profile(profile)
+        slot = cache_slot_of_profile(view(profile))
         cached = load_cached_token(slot) if slot is not None else None
     except SecretBackendError:
         return ""
