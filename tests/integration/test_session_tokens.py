@@ -481,6 +481,26 @@ def test_logout_of_an_already_revoked_token(ada: LocalServer) -> None:
     assert cached_record() is None
 
 
+def test_profile_delete_ends_the_session_of_that_profile_only(ada: LocalServer) -> None:
+    from tiledb.client.operations.profile_admin import delete_profile
+
+    tiledb.client.configure(
+        username=DEFAULT_USERNAME,
+        password=DEFAULT_PASSWORD,
+        workspace=DEFAULT_WORKSPACE,
+        host=ada.url,
+        profile_name="other",
+    )
+    current = session_module.peek()
+    assert current is not None
+    delete_profile("other", factory=tiledb.client.client.client)
+    assert session_module.peek() is current  # another profile's session stays
+    (token,) = minted(ada)
+    assert delete_profile("default", factory=tiledb.client.client.client).revoked is True
+    assert session_module.peek() is None
+    assert token not in active(ada)
+
+
 def test_logout_of_a_record_without_a_token_id(ada: LocalServer) -> None:
     from tiledb.client.operations.logout import logout
 

@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from tests.backends import decrypt_every_copy
-from tiledb.client.operations.orphan_secrets import find_orphans
+from tiledb.client.operations.profile_secrets import find_orphans
 from tiledb.client.secrets import registry
 from tiledb.client.secrets.base import secret_entry_key
 from tiledb.client.storage import profile_keys

@@ -21,7 +21,7 @@ from tests.secret_service import SecretServiceBus, start_secret_service, stop_se
 from tiledb.client.client import client
 from tiledb.client.errors import BackendUnavailableError, ConfigurationError
 from tiledb.client.operations.configure import configure
-from tiledb.client.operations.orphan_secrets import find_orphans
+from tiledb.client.operations.profile_secrets import find_orphans
 from tiledb.client.secrets.keyring_backend import TIMEOUT_ENV, KeyringBackend
 from tiledb.client.storage.profiles import ProfileStore
 

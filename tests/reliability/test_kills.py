@@ -26,7 +26,7 @@ import pytest
 from tests.reliability.conftest import Figures, scaled
 from tests.reliability.storage_support import Ledger, StorageSite, Zygote, check_site, observe
 from tiledb.client.operations.doctor.diagnose import diagnose
-from tiledb.client.operations.orphan_secrets import prune_orphans
+from tiledb.client.operations.profile_secrets import prune_orphans
 from tiledb.client.secrets import registry
 from tiledb.client.storage.profiles import ProfileStore
 

@@ -31,7 +31,7 @@ from tiledb.client.storage import profile_keys
 from tiledb.client.storage.profiles import ProfileStore
 
 if TYPE_CHECKING:
-    from tiledb.client.operations.orphan_secrets import OrphanReport
+    from tiledb.client.operations.profile_secrets import OrphanReport
 
 ROOT = Path(__file__).resolve().parents[3]
 HOST = "https://api.example.com"
@@ -64,13 +64,13 @@ def stranded_profiles() -> list[str]:
 
 
 def find_orphans(**kwargs: object) -> OrphanReport:
-    from tiledb.client.operations.orphan_secrets import find_orphans
+    from tiledb.client.operations.profile_secrets import find_orphans
 
     return find_orphans(**kwargs)  # type: ignore[arg-type]
 
 
 def prune_orphans(**kwargs: object) -> OrphanReport:
-    from tiledb.client.operations.orphan_secrets import prune_orphans
+    from tiledb.client.operations.profile_secrets import prune_orphans
 
     return prune_orphans(**kwargs)  # type: ignore[arg-type]
 

@@ -205,11 +205,12 @@ def _pin_vault_location(args: argparse.Namespace, old: Any) -> None:
     from tiledb.client.operations.profile_secrets import credential_key
     from tiledb.client.secrets.registry import use_backend
     from tiledb.client.secrets.vault_kv import VaultBackend
+    from tiledb.client.storage.profile_keys import view
 
     given = {"mount": args.vault_mount, "path": args.vault_path}
     # Where the replaced profile's secret is, unless an option or the environment moves it.
     s = VaultBackend(**{k: v for k, v in given.items() if v}).settings(
-        (old and credential_key(old)) or ""
+        (old and credential_key(view(old).secret)) or ""
     )
     pinned = VaultBackend(mount=s.mount, path=s.path or "/", address=s.address)
     use_backend(pinned)

@@ -240,7 +240,7 @@ def _default_name() -> str:
 
 def run_prune(args: argparse.Namespace, out: Output) -> int:
     """Run ``profile prune``."""
-    from tiledb.client.operations.orphan_secrets import find_orphans, prune_orphans
+    from tiledb.client.operations.profile_secrets import find_orphans, prune_orphans
 
     found = find_orphans(args.profile_dir, everywhere=args.everywhere)
     for backend, why in found.not_searched:

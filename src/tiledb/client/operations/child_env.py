@@ -104,11 +104,11 @@ def prepare_child(
     environment.update(session_environment(session))
     if ttl is None:
         return PreparedChild(environment, None, lambda: None)
-    from tiledb.client.operations.job_tokens import mint_job_token, revoke_job_token
+    from tiledb.client.operations.server_tokens import mint_job_token, revoke_token
 
     rest = factory.new_rest(
         session.host, token=session.token, verify_ssl=session.verify_ssl, ca_file=session.ca_file
     )
     token = mint_job_token(rest, job=job, ttl=ttl, scope=scope, workspace_id=session.workspace_id)
     environment["TILEDB_REST_TOKEN"] = token.api_key
-    return PreparedChild(environment, token, lambda: revoke_job_token(rest, token))
+    return PreparedChild(environment, token, lambda: revoke_token(rest, token))

@@ -23,9 +23,9 @@ from tiledb.client.operations.profile_secrets import (
     new_secret_id,
     revoke_cached_session,
 )
-from tiledb.client.secrets.base import SecretBackend, secret_entry_key
+from tiledb.client.secrets.base import secret_entry_key
 from tiledb.client.secrets.registry import select_backend
-from tiledb.client.storage import profile_keys
+from tiledb.client.storage.profile_keys import SecretLocation, Tls, profile_entries, view
 from tiledb.client.storage.profiles import ProfileStore, resolve_profile_name
 from tiledb.client.transport.rest import RestFactory
 
@@ -117,35 +117,40 @@ def configure(
         username = check_name(username, "the username")
     name = resolve_profile_name(profile_name)
     store = ProfileStore(profile_dir)
-    if not overwrite and store.get(name) is not None:
+    previous = store.get(name)
+    if previous is not None and not overwrite:
         _refuse_existing(name, store)
     backend = select_backend(secret_backend)
     secret_id = new_secret_id(name, store)
     entry = secret_entry_key(secret_id, kind)
-    where = backend.location(entry) or ""
-    location = profile_keys.SecretLocation(backend.name, secret_id, kind, where)
-    profile = {
-        profile_keys.HOST: normalized_host,
-        profile_keys.WORKSPACE: str(workspace),
-        **location.entries(),
-    }
-    if kind == "password":
-        profile[profile_keys.USERNAME] = str(username)
-    if verify_ssl is False:
-        profile[profile_keys.VERIFY_SSL] = "false"
-        profile[profile_keys.VERIFY_SSL_LEGACY] = "false"
-    if ca_path:
-        profile[profile_keys.CA_FILE] = ca_path
-    previous = store.get(name) if overwrite else None
+    profile = profile_entries(
+        normalized_host,
+        str(workspace),
+        username=username if kind == "password" else None,
+        tls=Tls(False if verify_ssl is False else None, ca_path),
+        secret=SecretLocation(backend.name, secret_id, kind, backend.location(entry) or ""),
+    )
     if previous is not None:
         # The old session token would stay valid on the server: revoke it (best effort).
         revoke_cached_session(name, store, previous, factory)
     # Unlock the backend (a prompt) now, not while holding the lock others wait on.
     backend.get(entry)
     with store.locked():
-        replaced = _store_profile(store, name, profile, backend, entry, secret, overwrite=overwrite)
+        try:  # the secret, then the profile; the secret undone if either fails
+            backend.set(entry, secret)
+            with store.edit() as profiles:
+                replaced = profiles.get(name)
+                if replaced is not None and not overwrite:
+                    _refuse_existing(name, store)
+                profiles[name] = profile
+        except BaseException:
+            try:
+                backend.delete(entry)
+            except SecretBackendError as cleanup:
+                logger.warning("could not remove the secret after a failed configure: %s", cleanup)
+            raise
         if replaced is not None:
-            delete_profile_secrets(replaced)
+            delete_profile_secrets(view(replaced).secret)
     logger.info("configured profile %r in %s (secret in %s)", name, store.path, backend.name)
 
 
@@ -154,30 +159,3 @@ def _refuse_existing(name: str, store: ProfileStore) -> None:
         f"Profile {name!r} already exists in {store.path}. "
         "Pass overwrite=True (--overwrite) to replace it."
     )
-
-
-def _store_profile(
-    store: ProfileStore,
-    name: str,
-    profile: dict[str, str],
-    backend: SecretBackend,
-    entry: str,
-    secret: str,
-    *,
-    overwrite: bool,
-) -> dict[str, str] | None:
-    """Store the secret, then the profile; undo the secret if either fails."""
-    try:
-        backend.set(entry, secret)
-        with store.edit() as profiles:
-            replaced = profiles.get(name)
-            if replaced is not None and not overwrite:
-                _refuse_existing(name, store)
-            profiles[name] = profile
-    except BaseException:
-        try:
-            backend.delete(entry)
-        except SecretBackendError as cleanup:
-            logger.warning("could not remove the secret after a failed configure: %s", cleanup)
-        raise
-    return replaced

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from tiledb.client.basics.models import APIToken
 from tiledb.client.session import current as current_session
@@ -14,11 +15,14 @@ from tiledb.client.session.session_tokens import (
     revoke_session_token,
 )
 from tiledb.client.session.settings import resolve_tls
-from tiledb.client.storage.profile_keys import view
+from tiledb.client.storage.profile_keys import ProfileView, view
 from tiledb.client.storage.profiles import ProfileStore, resolve_profile_dir, resolve_profile_name
 from tiledb.client.transport.rest import RestFactory
 
-__all__ = ["LogoutResult", "logout"]
+if TYPE_CHECKING:
+    from pathlib import Path
+
+__all__ = ["LogoutResult", "end_session", "logout"]
 
 logger = logging.getLogger(__name__)
 
@@ -49,7 +53,14 @@ def logout(
     else:
         name = resolve_profile_name(profile_name)
         path = ProfileStore(resolve_profile_dir(profile_dir)).path
-    profile = view(ProfileStore(path.parent).get(name) or {})
+    return end_session(factory, name, path, view(ProfileStore(path.parent).get(name) or {}))
+
+
+def end_session(factory: RestFactory, name: str, path: Path, profile: ProfileView) -> LogoutResult:
+    """:func:`logout` of ``profile`` as read from ``path``; another profile's session stays."""
+    current = current_session.peek()
+    if current is not None and (current.profile_name, current.profile_file) != (name, path):
+        current = None
     slot = cache_slot_of_profile(profile)
     cached = load_cached_token(slot) if slot is not None else None
     revoked = False
@@ -63,20 +74,13 @@ def logout(
             verify_ssl=bool(verify.value),
             ca_file=ca_file.value or None,
         )
-    ends_current = current is not None and (current.profile_name, current.profile_file) == (
-        name,
-        path,
-    )
-    if ends_current and current is not None:
+    if current is not None:
         revoked = _revoke_uncached(current, cached[0] if cached else None, factory) or revoked
-    forgot = False
-    if slot is not None and cached is not None:
-        backend, key = slot
-        forgot = backend.delete(key)
-    if ends_current:
+    forgot = slot is not None and cached is not None and slot[0].delete(slot[1])
+    if current is not None:
         current_session.forget()
     logger.info("logged out of profile %r (revoked: %s)", name, revoked)
-    return LogoutResult(name, revoked, forgot, ends_current)
+    return LogoutResult(name, revoked, forgot, current is not None)
 
 
 def _revoke_uncached(current: Session, cached: APIToken | None, factory: RestFactory) -> bool:

@@ -6,33 +6,22 @@ carries it out.
 
 from __future__ import annotations
 
+import itertools
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+from tiledb.client.basics.inputs import CredentialKind
 from tiledb.client.basics.protocol import normalize_host, workspace_from_token
 from tiledb.client.errors import ConfigurationError
-from tiledb.client.secrets.base import SecretKind
 from tiledb.client.secrets.registry import select_backend
-from tiledb.client.storage import profile_keys
 from tiledb.client.storage.legacy_files import default_cloud_json, read_cloud_json
+from tiledb.client.storage.profile_keys import plaintext_secrets, view
 from tiledb.client.storage.profiles import ProfileStore
 
-__all__ = [
-    "MigrationItem",
-    "MigrationPlan",
-    "plaintext_secrets",
-    "plan_migration",
-]
-
-
-def plaintext_secrets(profile: Mapping[str, str]) -> dict[SecretKind, str]:
-    """Return the plaintext secrets of a profile, by kind (``{}`` when it has none)."""
-    kinds: dict[SecretKind, str] = {"token": profile_keys.TOKEN, "password": profile_keys.PASSWORD}
-    return {kind: profile[key] for kind, key in kinds.items() if profile.get(key)}
-
+__all__ = ["MigrationItem", "MigrationPlan", "plan_migration"]
 
 Action = Literal["move", "skip", "error"]
 CLOUD_PROFILE_NAMES = ("default", "cloud-json")
@@ -52,13 +41,13 @@ class MigrationItem:
     origin: Literal["profiles.json", "cloud.json"]
     action: Action
     reason: str
-    kinds: tuple[SecretKind, ...] = ()
+    kinds: tuple[CredentialKind, ...] = ()
     auth: str | None = None
     host: str | None = None
     workspace: str | None = None
     username: str | None = None
     verify_ssl: bool = True
-    secrets: Mapping[SecretKind, str] = field(default_factory=dict, repr=False, compare=False)
+    secrets: Mapping[CredentialKind, str] = field(default_factory=dict, repr=False, compare=False)
     fix: str | None = None
 
     def to_json(self) -> dict[str, Any]:
@@ -109,40 +98,30 @@ class MigrationPlan:
 
 
 def _profile_item(name: str, profile: Mapping[str, str], path: Path) -> MigrationItem:
-    found = plaintext_secrets(profile)
+    found, typed = plaintext_secrets(profile), view(profile)
     common: dict[str, Any] = {
-        "host": profile.get(profile_keys.HOST),
-        "workspace": profile.get(profile_keys.WORKSPACE),
-        "username": profile.get(profile_keys.USERNAME),
+        "host": typed.host,
+        "workspace": typed.workspace,
+        "username": typed.username,
     }
-    if common["host"]:
+    if typed.host:
         try:
-            normalize_host(common["host"], source=f"the host of profile {name!r}")
+            normalize_host(typed.host, source=f"the host of profile {name!r}")
         except ConfigurationError as exc:  # e.g. user:password@ in the host: never shown
             fix = f"; fix it with: tiledb-client configure --profile {name} --overwrite"
+            reason = f"{exc}{fix}"
+            common["host"] = None
             return MigrationItem(
-                name,
-                path,
-                "profiles.json",
-                "error",
-                f"{exc}{fix}",
-                kinds=tuple(found),
-                **{**common, "host": None},
+                name, path, "profiles.json", "error", reason, tuple(found), **common
             )
     if not found:
-        stored = profile_keys.secret_location(profile)
+        stored = typed.secret
         reason = f"already in the {stored.backend!r} backend" if stored else "holds no secret"
         return MigrationItem(name, path, "profiles.json", "skip", reason, **common)
+    auth = "token" if "token" in found else "password"
+    reason = "plaintext " + " and ".join(found)
     return MigrationItem(
-        name,
-        path,
-        "profiles.json",
-        "move",
-        "plaintext " + " and ".join(found),
-        kinds=tuple(found),
-        auth="token" if "token" in found else "password",
-        secrets=found,
-        **common,
+        name, path, "profiles.json", "move", reason, tuple(found), auth, secrets=found, **common
     )
 
 
@@ -158,17 +137,15 @@ def _cloud_item(
     if not cloud.has_secrets:
         return MigrationItem("-", path, "cloud.json", "skip", "holds no secret", host=cloud.host)
     if target is None:
-        free = [name for name in CLOUD_PROFILE_NAMES if name not in existing]
-        counter = 2
-        while not free:
-            free = [f"cloud-json-{counter}"] if f"cloud-json-{counter}" not in existing else []
-            counter += 1
-        target = free[0]
-    found: dict[SecretKind, str] = {}
-    if cloud.token:
-        found["token"] = cloud.token
-    if cloud.password:
-        found["password"] = cloud.password
+        numbered = (f"cloud-json-{n}" for n in itertools.count(2))
+        target = next(
+            n for n in itertools.chain(CLOUD_PROFILE_NAMES, numbered) if n not in existing
+        )
+    pairs: tuple[tuple[CredentialKind, str | None], ...] = (
+        ("token", cloud.token),
+        ("password", cloud.password),
+    )
+    found = {kind: value for kind, value in pairs if value}
     workspace = workspace or (workspace_from_token(cloud.token) if cloud.token else None)
     common: dict[str, Any] = {
         "host": cloud.host,
@@ -186,15 +163,14 @@ def _cloud_item(
     elif "token" not in found and not cloud.username:
         problem = "it holds a password but no username"
         fix = f'add "username" to {path}, or store the credentials with tiledb-client configure'
-    kinds = tuple(found)
     if problem is not None:
         return MigrationItem(
-            target, path, "cloud.json", "error", problem, kinds=kinds, fix=fix, **common
+            target, path, "cloud.json", "error", problem, tuple(found), fix=fix, **common
         )
     auth = "token" if "token" in found else "password"
     reason = "plaintext " + " and ".join(found) + ", becomes a new profile"
     return MigrationItem(
-        target, path, "cloud.json", "move", reason, kinds, auth, secrets=found, **common
+        target, path, "cloud.json", "move", reason, tuple(found), auth, secrets=found, **common
     )
 
 

@@ -13,7 +13,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-from tiledb.client.basics.masking import mask
 from tiledb.client.errors import ConfigurationError, SecretBackendError
 from tiledb.client.operations.profile_secrets import (
     credential_key,
@@ -21,16 +20,7 @@ from tiledb.client.operations.profile_secrets import (
     delete_profile_secrets,
     revoke_cached_session,
 )
-from tiledb.client.storage.profile_keys import (
-    HOST,
-    PLAINTEXT_SECRET_KEYS,
-    SECRET_BACKEND,
-    TOKEN,
-    USERNAME,
-    WORKSPACE,
-    plaintext_secret,
-    secret_location,
-)
+from tiledb.client.storage.profile_keys import ProfileView, shown, view
 from tiledb.client.storage.profiles import ProfileStore, resolve_profile_name
 
 if TYPE_CHECKING:
@@ -94,32 +84,17 @@ class ProfileInfo:
         }
 
 
-def _auth_kind(profile: Mapping[str, str]) -> str:
-    location, plaintext = secret_location(profile), plaintext_secret(profile)
-    return location.auth if location else plaintext[0] if plaintext else "none"
-
-
-def _shown_settings(profile: Mapping[str, str]) -> dict[str, str]:
-    return {
-        key: (mask(value, tail=key == TOKEN) if key in PLAINTEXT_SECRET_KEYS else value)
-        for key, value in profile.items()
-    }
-
-
 class _SecretChecker:
-    """Checks secrets of several profiles, asking an unavailable backend only once."""
+    """Checks the secrets of ``profiles``, asking each backend once about all of them."""
 
-    def __init__(self) -> None:
-        self._broken: dict[str, str] = {}
-        self._known: dict[str, frozenset[str]] = {}  # backend -> keys found by prefetch
-
-    def prefetch(self, profiles: Iterable[Mapping[str, str]]) -> None:
-        """Ask each backend once about the secrets of all ``profiles`` (not one by one)."""
+    def __init__(self, profiles: Iterable[ProfileView]) -> None:
+        self._broken: dict[str, str] = {}  # backend -> why it cannot answer
+        self._known: dict[str, frozenset[str]] = {}  # backend -> the keys it holds
         wanted: dict[str, list[str]] = {}
         for profile in profiles:
-            location, key = secret_location(profile), credential_key(profile)
-            if location is not None and key is not None:
-                wanted.setdefault(location.backend, []).append(key)
+            key = credential_key(profile.secret)
+            if profile.secret is not None and key is not None:
+                wanted.setdefault(profile.secret.backend, []).append(key)
         from tiledb.client.secrets.registry import get_backend
 
         for backend_name, keys in wanted.items():
@@ -128,68 +103,57 @@ class _SecretChecker:
             except ConfigurationError as exc:
                 self._broken[backend_name] = str(exc)
 
-    def state(self, profile: Mapping[str, str]) -> tuple[SecretState, str]:
-        location, key = secret_location(profile), credential_key(profile)
+    def state(self, profile: ProfileView) -> tuple[SecretState, str]:
+        location, key = profile.secret, credential_key(profile.secret)
         if location is None:
-            if plaintext_secret(profile):
+            if profile.plaintext:
                 return "plaintext", "kept in plain text in the profile file"
             return "none", ""
-        backend_name = location.backend
         if key is None:
-            return "missing", f"the profile names backend {backend_name!r} but no secret id"
-        if backend_name in self._broken:
-            return "unknown", self._broken[backend_name]
-        from tiledb.client.secrets.registry import get_backend
-
-        try:
-            known = self._known.get(backend_name)
-            present = key in known if known is not None else get_backend(backend_name).contains(key)
-        except ConfigurationError as exc:
-            self._broken[backend_name] = str(exc)
-            return "unknown", str(exc)
-        if present:
+            return "missing", f"the profile names backend {location.backend!r} but no secret id"
+        if location.backend in self._broken:
+            return "unknown", self._broken[location.backend]
+        if key in self._known[location.backend]:
             return "present", ""
-        return "missing", f"the {location.auth} is not in the {backend_name!r} backend"
+        return "missing", f"the {location.auth} is not in the {location.backend!r} backend"
 
 
 def _info(
     name: str, profile: Mapping[str, str], store: ProfileStore, checker: _SecretChecker | None
 ) -> ProfileInfo:
-    if checker is None:
-        state: SecretState = "unknown"
-        detail = "not checked"
-    else:
-        state, detail = checker.state(profile)
-    location = secret_location(profile)
-    backend = location.backend if location else ("plaintext" if state == "plaintext" else None)
+    typed = view(profile)
+    state, detail = checker.state(typed) if checker else ("unknown", "not checked")
+    location, plaintext = typed.secret, typed.plaintext
     return ProfileInfo(
         name=name,
         profile_file=store.path,
-        host=profile.get(HOST),
-        workspace=profile.get(WORKSPACE),
-        username=profile.get(USERNAME),
-        auth=_auth_kind(profile),
-        backend=backend,
+        host=typed.host,
+        workspace=typed.workspace,
+        username=typed.username,
+        auth=location.auth if location else plaintext[0] if plaintext else "none",
+        backend=location.backend if location else ("plaintext" if plaintext else None),
         state=state,
         secret_detail=detail,
         secret_id=location.secret_id or None if location else None,
         is_default=name == resolve_profile_name(None),
-        settings=_shown_settings(profile),
+        settings=shown(profile),
     )
 
 
 def list_profiles(
-    profile_dir: str | os.PathLike[str] | None = None, *, check_secrets: bool = True
+    profile_dir: str | os.PathLike[str] | None = None,
+    *,
+    check_secrets: bool = True,
+    read: Mapping[str, Mapping[str, str]] | None = None,
 ) -> list[ProfileInfo]:
     """Return every profile of a profile file, in file order.
 
-    ``check_secrets``: ask each backend once whether the secrets are there.
+    ``check_secrets``: ask each backend once whether the secrets are there; ``read``: the
+    profiles of the file, already read.
     """
     store = ProfileStore(profile_dir)
-    profiles = store.read()
-    checker = _SecretChecker() if check_secrets else None
-    if checker is not None:
-        checker.prefetch(profiles.values())
+    profiles = store.read() if read is None else read
+    checker = _SecretChecker(map(view, profiles.values())) if check_secrets else None
     return [_info(name, profile, store, checker) for name, profile in profiles.items()]
 
 
@@ -205,7 +169,7 @@ def profile_info(
     profile = store.get(name)
     if profile is None:
         raise ConfigurationError(f"There is no profile {name!r} in {store.path}.")
-    return _info(name, profile, store, _SecretChecker() if check_secret else None)
+    return _info(name, profile, store, _SecretChecker([view(profile)]) if check_secret else None)
 
 
 @dataclass(frozen=True)
@@ -237,23 +201,23 @@ def delete_profile(
         raise ConfigurationError(f"There is no profile {name!r} in {store.path}.")
     revoked, revoke_problem = revoke_cached_session(name, store, profile, factory)
     with store.locked():
-        profiles = store.read()  # again, under the lock: it may have changed meanwhile
-        if name not in profiles:
-            raise ConfigurationError(f"There is no profile {name!r} in {store.path}.")
-        profile, position = profiles[name], list(profiles).index(name)
-        info = _info(name, profile, store, None)
-        store.delete(name)  # first: from here on a crash leaves at worst an orphan secret
-        problems = delete_profile_secrets(profile)
-        if problems and not force and credential_may_be_present(profile):
+        with store.edit() as profiles:  # read again under the lock: it may have changed
+            if name not in profiles:
+                raise ConfigurationError(f"There is no profile {name!r} in {store.path}.")
+            position = list(profiles).index(name)
+            profile = profiles.pop(name)  # first: from here on a crash leaves at worst an orphan
+        location = view(profile).secret
+        problems = delete_profile_secrets(location)
+        if location and problems and not force and credential_may_be_present(location):
             _put_back(store, name, profile, position)
             raise SecretBackendError(
                 f"The secrets of profile {name!r} could not be deleted from the"
-                f" {profile.get(SECRET_BACKEND)!r} backend, so the profile was kept"
+                f" {location.backend!r} backend, so the profile was kept"
                 f" (deleting it would orphan them): {'; '.join(problems)} Fix the backend"
                 " (tiledb-client doctor), or pass --force to delete the profile anyway."
             )
-    deleted = secret_location(profile) is not None and not problems
     logger.info("deleted profile %r from %s", name, store.path)
+    info, deleted = _info(name, profile, store, None), location is not None and not problems
     return DeleteResult(info, revoked, revoke_problem, deleted, problems)
 
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
 
 from tiledb.client.basics.models import User, Workspace
 from tiledb.client.basics.protocol import quote_segment, workspace_from_token
@@ -29,12 +28,6 @@ class VerifiedCredentials:
     role: str | None
 
 
-def _role_text(value: Any) -> str | None:
-    if value is None:
-        return None
-    return str(getattr(value, "value", value))
-
-
 def verify_credentials(
     host: str,
     *,
@@ -53,22 +46,25 @@ def verify_credentials(
     server refuses the credentials or knows no such workspace, ConfigurationError when the
     arguments form no credential, ClientError when the server cannot be reached.
     """
+    basic = None
     if token:
         workspace = workspace or workspace_from_token(token)
-        rest = RestClient(
-            host, token=token, verify_ssl=verify_ssl, ca_file=ca_file, deadline=deadline
-        )
         what = "the token"
     elif username and password:
         if not workspace:
             raise ConfigurationError("A workspace is needed to verify a username and password.")
         basic = BasicAuth(username, password)
-        rest = RestClient(
-            host, basic=basic, verify_ssl=verify_ssl, ca_file=ca_file, deadline=deadline
-        )
         what = f"the username {username!r} and its password"
     else:
         raise ConfigurationError("Nothing to verify: give a token, or a username and password.")
+    rest = RestClient(
+        host,
+        token=token or None,
+        basic=basic,
+        verify_ssl=verify_ssl,
+        ca_file=ca_file,
+        deadline=deadline,
+    )
     with rest:
         try:
             user = None
@@ -83,19 +79,17 @@ def verify_credentials(
                 )
         except RestError as exc:
             if exc.status in (401, 403):
-                raise LoginError(
-                    f"The server at {rest.host} refused {what} (HTTP {exc.status})."
-                ) from None
-            if exc.status == 404:
-                raise LoginError(
-                    f"The server at {rest.host} knows no workspace {workspace!r} for {what}"
-                    " (HTTP 404)."
-                ) from None
-            raise
+                problem = f"refused {what} (HTTP {exc.status})"
+            elif exc.status == 404:
+                problem = f"knows no workspace {workspace!r} for {what} (HTTP 404)"
+            else:
+                raise
+            raise LoginError(f"The server at {rest.host} {problem}.") from None
+    role = found.workspace_role if found is not None else None
     return VerifiedCredentials(
         host=rest.host,
         username=(user.username if user is not None else None) or username,
         workspace=found.name if found is not None else None,
         workspace_id=found.workspace_id if found is not None else None,
-        role=_role_text(found.workspace_role) if found is not None else None,
+        role=None if role is None else str(getattr(role, "value", role)),
     )

@@ -37,8 +37,11 @@ __all__ = [
     "Tls",
     "backend_users",
     "plaintext_secret",
+    "plaintext_secrets",
     "profile_entries",
     "secret_location",
+    "shown",
+    "without_plaintext",
     "view",
 ]
 
@@ -65,6 +68,7 @@ SESSION_LIFETIME = "client.session_lifetime"  # e.g. "10h": what a password logi
 TOKEN = "rest.token"  # noqa: S105 - a key name, not a token
 PASSWORD = "rest.password"  # noqa: S105 - a key name, not a password
 PLAINTEXT_SECRET_KEYS = (TOKEN, PASSWORD)
+_KINDS: tuple[tuple[CredentialKind, str], ...] = (("token", TOKEN), ("password", PASSWORD))
 
 SETTING_KEYS = {
     "host": HOST,
@@ -118,8 +122,27 @@ def backend_users(profiles: Mapping[str, Mapping[str, str]], backend: str) -> li
 
 def plaintext_secret(profile: Mapping[str, str] | None) -> tuple[CredentialKind, str, str] | None:
     """``(kind, key, value)`` of a plain-text token (else password) the profile keeps."""
-    kinds: tuple[tuple[CredentialKind, str], ...] = (("token", TOKEN), ("password", PASSWORD))
-    return next(((k, key, profile[key]) for k, key in kinds if profile and profile.get(key)), None)
+    return next(((k, key, profile[key]) for k, key in _KINDS if profile and profile.get(key)), None)
+
+
+def plaintext_secrets(profile: Mapping[str, str]) -> dict[CredentialKind, str]:
+    """Every plain-text secret of a profile by kind, the token first (``{}``: none)."""
+    return {kind: profile[key] for kind, key in _KINDS if profile.get(key)}
+
+
+def without_plaintext(profile: Mapping[str, str]) -> dict[str, str]:
+    """A copy of the profile without its plain-text secrets (every other key kept)."""
+    return {key: value for key, value in profile.items() if key not in PLAINTEXT_SECRET_KEYS}
+
+
+def shown(profile: Mapping[str, str]) -> dict[str, str]:
+    """Every key of the profile as people may see it: plain-text secrets masked."""
+    from tiledb.client.basics.masking import mask
+
+    return {
+        key: mask(value, tail=key == TOKEN) if key in PLAINTEXT_SECRET_KEYS else value
+        for key, value in profile.items()
+    }
 
 
 class ProfileView(NamedTuple):
@@ -169,7 +192,7 @@ def profile_entries(
     session_lifetime: str | None = None,
 ) -> dict[str, str]:
     """The keys of a new profile; ``tls.verify`` false is written for core and the vendor."""
-    entries = {HOST: host, WORKSPACE: workspace}
+    entries = {HOST: host, WORKSPACE: workspace, **(secret.entries() if secret else {})}
     tls = tls or Tls()
     if username:
         entries[USERNAME] = username
@@ -179,4 +202,4 @@ def profile_entries(
         entries[CA_FILE] = tls.ca_file
     if session_lifetime:
         entries[SESSION_LIFETIME] = session_lifetime
-    return {**entries, **(secret.entries() if secret else {})}
+    return entries

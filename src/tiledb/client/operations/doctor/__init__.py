@@ -1,1 +1,1 @@
-"""``tiledb-client doctor``: every check a login depends on, a module each, as findings."""
+"""``tiledb-client doctor``: every check a login depends on, a module per report section."""

@@ -1,4 +1,4 @@
-"""Doctor checks of environment variables: valid values, and which ones shadow the profile."""
+"""Doctor checks of the environment: its variables, and the vendor's package beside ours."""
 
 from __future__ import annotations
 
@@ -7,13 +7,19 @@ from pathlib import Path
 
 from tiledb.client.basics.masking import mask
 from tiledb.client.errors import ConfigurationError
+from tiledb.client.operations.coexistence import REINSTALL, VENDOR_DISTRIBUTION, find_vendor_package
 from tiledb.client.operations.doctor.findings import Finding
 from tiledb.client.secrets.keyring_backend import keyring_timeout
 from tiledb.client.session.settings import SETTINGS
-from tiledb.client.storage import profile_keys
+from tiledb.client.storage.profile_keys import PROFILE_DIR_ENV, ProfileView
 from tiledb.client.storage.profiles import ProfileStore
 
-__all__ = ["environment_findings", "environment_in_effect", "is_secret_variable"]
+__all__ = [
+    "coexistence_findings",
+    "environment_findings",
+    "environment_in_effect",
+    "is_secret_variable",
+]
 
 _EXTRA_VARIABLES = ("PYTHON_KEYRING_BACKEND", "DBUS_SESSION_BUS_ADDRESS", "REQUESTS_CA_BUNDLE")
 
@@ -50,7 +56,7 @@ def environment_in_effect() -> list[tuple[str, str]]:
 
 
 def environment_findings(
-    name: str, store: ProfileStore, profiles: dict[str, dict[str, str]] | None
+    name: str, store: ProfileStore, profiles: dict[str, ProfileView] | None
 ) -> list[Finding]:
     """Check environment variables: valid values, and which ones shadow the profile."""
     findings = []
@@ -60,55 +66,36 @@ def environment_findings(
         findings.append(
             Finding("environment", "TILEDB_CLIENT_KEYRING_TIMEOUT", "error", str(exc), "unset it")
         )
-    directory = os.environ.get(profile_keys.PROFILE_DIR_ENV)
+    directory = os.environ.get(PROFILE_DIR_ENV)
     if directory and not Path(directory).expanduser().is_dir():
-        findings.append(
-            Finding(
-                "environment",
-                profile_keys.PROFILE_DIR_ENV,
-                "warning",
-                f"names {directory}, which is not a directory (TileDB core refuses to make a"
-                " context then)",
-                f"create it, or unset {profile_keys.PROFILE_DIR_ENV}",
-            )
+        message = (
+            f"names {directory}, which is not a directory (TileDB core refuses to make a"
+            " context then)"
         )
-    if profiles:
-        findings.extend(_shadow_findings(name, store, profiles))
-    return findings
-
-
-def _shadow_findings(
-    name: str, store: ProfileStore, profiles: dict[str, dict[str, str]]
-) -> list[Finding]:
-    """Environment variables that win over the profile in use (no secret is read)."""
-    profile = profiles.get(name)
+        fix = f"create it, or unset {PROFILE_DIR_ENV}"
+        findings.append(Finding("environment", PROFILE_DIR_ENV, "warning", message, fix))
+    profile = (profiles or {}).get(name)
     if profile is None:
-        return []
-    findings = []
+        return findings
     where = f"profile {name!r} ({store.path})"
-    stored = bool(profile_keys.secret_location(profile) or profile_keys.plaintext_secret(profile))
-    for variable in ("TILEDB_REST_TOKEN", "TILEDB_REST_PASSWORD"):
-        if os.environ.get(variable) and stored:
-            findings.append(
-                Finding(
-                    "environment",
-                    variable,
-                    "warning",
-                    f"{variable} shadows the credentials stored in {where}",
-                    f"unset {variable} to use the stored credentials",
-                )
-            )
-            break
+    variable = next(
+        (v for v in ("TILEDB_REST_TOKEN", "TILEDB_REST_PASSWORD") if os.environ.get(v)), None
+    )
+    if variable and (profile.secret or profile.plaintext):  # no secret is read
+        message = f"{variable} shadows the credentials stored in {where}"
+        fix = f"unset {variable} to use the stored credentials"
+        findings.append(Finding("environment", variable, "warning", message, fix))
     for setting in SETTINGS:
-        if setting.secret or not setting.profile_key:
-            continue
-        if os.environ.get(setting.env) and profile.get(setting.profile_key):
-            findings.append(
-                Finding(
-                    "environment",
-                    setting.env,
-                    "info",
-                    f"{setting.env} overrides the {setting.name} of {where}",
-                )
-            )
+        if not setting.secret and os.environ.get(setting.env) and profile.setting(setting.name):
+            message = f"{setting.env} overrides the {setting.name} of {where}"
+            findings.append(Finding("environment", setting.env, "info", message))
     return findings
+
+
+def coexistence_findings() -> list[Finding]:
+    """A warning when the vendor's distribution shares ``tiledb/client/`` with ours."""
+    vendor = find_vendor_package()
+    if vendor is None:
+        return []
+    subject = f"{VENDOR_DISTRIBUTION} {vendor.version}"
+    return [Finding("environment", subject, "warning", vendor.message(), REINSTALL)]

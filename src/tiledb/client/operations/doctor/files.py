@@ -56,9 +56,8 @@ def file_findings(store: ProfileStore) -> tuple[dict[str, dict[str, str]] | None
     findings: list[Finding] = []
     profiles: dict[str, dict[str, str]] | None = {}
     if store.directory.is_dir():
-        findings.append(
-            _mode_finding(store.directory, 0o700, "profile directory", refused=_REDIRECT)
-        )
+        what = "profile directory"
+        findings.append(_mode_finding(store.directory, 0o700, what, refused=_REDIRECT))
     if store.exists():
         findings.append(_mode_finding(store.path, 0o600, "profile file", refused=_REDIRECT))
         try:
@@ -72,21 +71,12 @@ def file_findings(store: ProfileStore) -> tuple[dict[str, dict[str, str]] | None
     elif store.path.exists() or (store.directory.exists() and not store.directory.is_dir()):
         profiles = None
         where = store.path if store.path.exists() else store.directory
-        findings.append(
-            Finding(
-                "files",
-                str(store.path),
-                "error",
-                f"{where} exists but is not a {'file' if where == store.path else 'directory'}",
-                f"move {where} away: the profiles are kept in {store.path}",
-            )
-        )
+        message = f"{where} exists but is not a {'file' if where == store.path else 'directory'}"
+        fix = f"move {where} away: the profiles are kept in {store.path}"
+        findings.append(Finding("files", str(store.path), "error", message, fix))
     else:
-        findings.append(
-            Finding(
-                "files", str(store.path), "info", "no profile file yet (tiledb-client configure)"
-            )
-        )
+        message = "no profile file yet (tiledb-client configure)"
+        findings.append(Finding("files", str(store.path), "info", message))
     vault = vault_path()
     if vault.is_file():
         findings.append(_mode_finding(vault.parent, 0o700, "vault directory"))
@@ -101,23 +91,12 @@ def file_findings(store: ProfileStore) -> tuple[dict[str, dict[str, str]] | None
         findings.append(Finding("files", str(cloud), "warning", str(exc)))
     else:
         if legacy is not None and legacy.has_secrets:
+            message = "legacy TileDB-Cloud-Py file holding a plaintext secret"
             findings.append(
-                Finding(
-                    "files",
-                    str(cloud),
-                    "warning",
-                    "legacy TileDB-Cloud-Py file holding a plaintext secret",
-                    "tiledb-client migrate",
-                )
+                Finding("files", str(cloud), "warning", message, "tiledb-client migrate")
             )
+    message = "backup left by a failed migration; it holds plaintext secrets"
     for backup in sorted({*find_backups(store.directory), *find_backups(cloud.parent)}):
-        findings.append(
-            Finding(
-                "files",
-                str(backup),
-                "warning",
-                "backup left by a failed migration; it holds plaintext secrets",
-                f"check nothing is missing, then: rm {shlex.quote(str(backup))}",
-            )
-        )
+        fix = f"check nothing is missing, then: rm {shlex.quote(str(backup))}"
+        findings.append(Finding("files", str(backup), "warning", message, fix))
     return profiles, findings

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
@@ -31,14 +31,7 @@ class Finding:
     def to_json(self) -> dict[str, Any]:
         """Return a JSON-ready dict."""
         seconds = round(self.seconds, 4) if self.seconds is not None else None
-        return {
-            "section": self.section,
-            "subject": self.subject,
-            "severity": self.severity,
-            "message": self.message,
-            "fix": self.fix,
-            "seconds": seconds,
-        }
+        return {**asdict(self), "seconds": seconds}
 
 
 @dataclass(frozen=True)
@@ -76,6 +69,6 @@ class DoctorReport:
         }
 
 
-def severity_for(name: str, selected: str) -> Severity:
-    """``"error"`` for a problem of the profile in use (``selected``), else ``"warning"``."""
-    return "error" if name == selected else "warning"
+def severity_for(selected: str, *users: str) -> Severity:
+    """``"error"`` when the profile in use (``selected``) is among ``users``, else ``"warning"``."""
+    return "error" if selected in users else "warning"
