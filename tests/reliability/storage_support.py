@@ -141,10 +141,15 @@ class Ledger:
     in_flight: dict[int, dict[str, Any]] = field(default_factory=dict)
 
     def read(self, journal: Path) -> None:
-        """Apply a worker's journal; an unfinished operation is remembered as in flight."""
+        """Apply a worker's journal; an unfinished operation is remembered as in flight.
+
+        A last line without its newline is one a kill tore: Linux may stop a write(2) at a
+        page boundary for a fatal signal. Its operation had not begun, so it is dropped.
+        """
         if not journal.exists():
             return
-        for line in journal.read_text(encoding="utf-8").splitlines():
+        lines = journal.read_text(encoding="utf-8").split("\n")
+        for line in lines[:-1]:
             record = json.loads(line)
             worker = record["worker"]
             state = self.states.setdefault(worker, WorkerState())

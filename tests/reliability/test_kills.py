@@ -96,3 +96,13 @@ def test_sigkill_during_every_write_leaves_consistent_files(
         f" ({dict(sorted(orphans_by_op.items()))}) and removed by prune; {len(temporaries)}"
         " temporary files left by kills, none with content left after the next write",
     )
+
+
+def test_a_journal_line_torn_by_the_kill_is_an_operation_not_begun(tmp_path: Path) -> None:
+    # A SIGKILL may stop the worker's write(2) of a journal line at a page boundary.
+    journal = tmp_path / "journal.jsonl"
+    done = '{"worker": 0, "op": "delete", "name": "w0-1", "phase": "begin"}\n'
+    journal.write_text(done + '{"worker": 0, "op": "rename", "name": "w0-', encoding="utf-8")
+    ledger = Ledger()
+    ledger.read(journal)
+    assert ledger.in_flight[0]["op"] == "delete"
