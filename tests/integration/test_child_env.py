@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 import tiledb.client
-from tiledb.client.cli.child_process import run_child
+from tiledb.client.cli.exec_command import run_child
 from tiledb.client.session import current as session_module
 from tiledb.client.testing import (
     DEFAULT_PASSWORD,

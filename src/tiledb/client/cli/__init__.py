@@ -13,9 +13,12 @@ import sys
 import traceback
 import warnings
 from collections.abc import Sequence
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from tiledb.client.cli.output import Output
+
+if TYPE_CHECKING:
+    from tiledb.client.errors import ExplainedError
 
 __all__ = ["build_parser", "main"]
 
@@ -69,6 +72,7 @@ class _Parser(argparse.ArgumentParser):
 
 def build_parser() -> argparse.ArgumentParser:
     """Return the parser of ``tiledb-client`` with every command registered."""
+    from tiledb.client import __version__
     from tiledb.client.cli import auth, configure, doctor, exec_command, migrate, profile, tokens
 
     parser = _Parser(
@@ -77,7 +81,7 @@ def build_parser() -> argparse.ArgumentParser:
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     parser.add_argument(
         "-v", "--verbose", action="store_true", help="show debug logs, and tracebacks on errors"
     )
@@ -121,12 +125,6 @@ def _apply_options_given_before_the_command(
         setattr(args, dest, given)
 
 
-def _version() -> str:
-    from tiledb.client import __version__
-
-    return __version__
-
-
 def _refuse_secret_arguments(argv: Sequence[str]) -> str | None:
     for word in argv:
         if word == "--":
@@ -152,16 +150,13 @@ class _StderrHandler(logging.Handler):
             self.out.warn(message)
 
 
-def _problem_and_hint(exc: BaseException) -> tuple[str, str | None]:
+def _problem_and_hint(exc: ExplainedError) -> tuple[str, str | None]:
     """What failed, and the error's own hint, else one by its class pointing at ``doctor``."""
     from tiledb.client import errors
 
-    if isinstance(exc, errors.ExplainedError):
-        problem = exc.problem or type(exc).__name__
-        if exc.hint:
-            return problem, exc.hint
-    else:
-        problem = str(exc) or type(exc).__name__
+    problem = exc.problem or type(exc).__name__
+    if exc.hint:
+        return problem, exc.hint
     if isinstance(exc, errors.SecretBackendError):
         return problem, "Run `tiledb-client doctor` to see each backend and what it needs."
     if isinstance(exc, errors.ClientError):
@@ -180,35 +175,23 @@ def _run(args: argparse.Namespace, out: Output, verbose: bool) -> int:
     except BrokenPipeError:  # e.g. `tiledb-client profile list | head -1`
         _silence_stdout()
         return EXIT_FAILURE
-    except ExplainedError as exc:
-        out.error(*_problem_and_hint(exc))
-        if verbose:
-            traceback.print_exception(exc, file=out.stderr)
-        return EXIT_FAILURE
     except KeyboardInterrupt:
         if out.stderr.isatty():
             out.stderr.write("\n")  # off the line of a prompt, or of the "^C" the terminal echoed
         out.error("Interrupted.")
         return EXIT_INTERRUPTED
     except Exception as exc:
-        # Not a message we wrote: it might quote anything, so only its type is shown.
-        out.error(
-            f"Unexpected internal error ({type(exc).__name__}).",
-            "Run again with --verbose for the traceback, and report it.",
-        )
+        if isinstance(exc, ExplainedError):
+            out.error(*_problem_and_hint(exc))
+        else:  # not a message we wrote: it might quote anything, so only its type is shown
+            out.error(
+                f"Unexpected internal error ({type(exc).__name__}).",
+                "Run again with --verbose for the traceback, and report it.",
+            )
         if verbose:
             traceback.print_exception(exc, file=out.stderr)
         return EXIT_FAILURE
     return status
-
-
-def _warn_about_the_vendor_package(out: Output) -> None:
-    """Warn when the vendor's tiledb-client shares tiledb/client/ with us."""
-    from tiledb.client.operations.coexistence import REINSTALL, find_vendor_package
-
-    vendor = find_vendor_package()
-    if vendor is not None:
-        out.warn(f"{vendor.message()} Run: {REINSTALL}")
 
 
 def _silence_stdout() -> None:
@@ -243,6 +226,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         if exc.code is None:
             return EXIT_OK
         return exc.code if isinstance(exc.code, int) else EXIT_USAGE
+    from tiledb.client.operations.coexistence import REINSTALL, find_vendor_package
+
     verbose = bool(getattr(args, "verbose", False))
     out = Output(json_mode=bool(getattr(args, "json", False)))
     handler = _StderrHandler(out, verbose=verbose)
@@ -259,7 +244,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         with warnings.catch_warnings():  # restores showwarning and the filters afterwards
             warnings.simplefilter("default")
             warnings.showwarning = show_warning
-            _warn_about_the_vendor_package(out)
+            vendor = find_vendor_package()  # the vendor's tiledb-client shares tiledb/client/
+            if vendor is not None:
+                out.warn(f"{vendor.message()} Run: {REINSTALL}")
             return _run(args, out, verbose)
     finally:
         library_logger.removeHandler(handler)

@@ -10,15 +10,13 @@ import argparse
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from tiledb.client.cli.common import CliError, add_json, add_profile_options
+from tiledb.client.cli.common import CliError, add_json, add_profile_options, login
 from tiledb.client.cli.output import Output
-from tiledb.client.storage import profile_keys
 
 if TYPE_CHECKING:
     import enum
 
     from tiledb.client.basics.models import User, UserSelfWorkspace, Workspace
-    from tiledb.client.session.session import Session
     from tiledb.client.session.settings import SessionSettings
 
 __all__ = ["register"]
@@ -83,21 +81,17 @@ def _credential_origin(settings: SessionSettings) -> str:
 
 def _login(
     args: argparse.Namespace,
-) -> tuple[Session, User, list[UserSelfWorkspace], Workspace]:
+) -> tuple[dict[str, Any], User, list[UserSelfWorkspace], Workspace]:
+    """Log in; return the summary ``login`` shows, the user, their workspaces, the current one."""
     from tiledb.client import client as api
-    from tiledb.client.session import current as session
+    from tiledb.client.session.renewal import renews_at
 
-    api.login(profile_name=args.profile, profile_dir=args.profile_dir)
-    current = session.peek()
-    if current is None:  # login() installs a session or raises
-        raise CliError("The login did not establish a session.")
+    current = login(args)
     user, listed = api.get_self_user()
-    return current, user, listed, api.get_workspace()
-
-
-def _summary(current: Session, user: User, workspace: Workspace) -> dict[str, Any]:
-    settings = current.settings
-    return {
+    workspace = api.get_workspace()
+    settings, profiled = current.settings, current.settings.profile is not None
+    expires, renews = current.expires_at, renews_at(current)
+    summary = {
         "user": user.username,
         "display_name": user.display_name,
         "deployment_role": _role(user.role),
@@ -107,21 +101,12 @@ def _summary(current: Session, user: User, workspace: Workspace) -> dict[str, An
         "host": current.host,
         "auth": settings.auth_kind,
         "backend": _credential_origin(settings),
-        "profile": settings.profile_name if settings.profile is not None else None,
-        "profile_file": str(settings.profile_file) if settings.profile is not None else None,
-        **_session_expiry(current),
-    }
-
-
-def _session_expiry(current: Session) -> dict[str, str | None]:
-    """When the session token expires and when a process holding it renews it (UTC, ISO)."""
-    from tiledb.client.session.renewal import renews_at
-
-    expires, renews = current.expires_at, renews_at(current)
-    return {
+        "profile": settings.profile_name if profiled else None,
+        "profile_file": str(settings.profile_file) if profiled else None,
         "session_expires": expires.strftime("%Y-%m-%dT%H:%M:%SZ") if expires else None,
         "session_renews": renews.strftime("%Y-%m-%dT%H:%M:%SZ") if renews else None,
     }
+    return summary, user, listed, workspace
 
 
 def _expiry_line(summary: dict[str, Any]) -> str:
@@ -135,8 +120,7 @@ def _expiry_line(summary: dict[str, Any]) -> str:
 
 def run_login(args: argparse.Namespace, out: Output) -> int:
     """Run ``login``."""
-    current, user, _, workspace = _login(args)
-    summary = _summary(current, user, workspace)
+    summary = _login(args)[0]
     if out.json_mode:
         out.json(summary)
         return 0
@@ -160,7 +144,8 @@ def run_login(args: argparse.Namespace, out: Output) -> int:
 def run_logout(args: argparse.Namespace, out: Output) -> int:
     """Run ``logout``."""
     from tiledb.client.client import client
-    from tiledb.client.operations.logout import logout
+    from tiledb.client.operations.logout import end_session
+    from tiledb.client.storage.profile_keys import view
     from tiledb.client.storage.profiles import ProfileStore, resolve_profile_name
 
     store = ProfileStore(args.profile_dir)
@@ -170,14 +155,15 @@ def run_logout(args: argparse.Namespace, out: Output) -> int:
         from tiledb.client.cli.tokens import run_logout_everywhere
 
         status = run_logout_everywhere(args, out)
-        if profile is not None:
-            logout(client, name, str(store.directory))  # forget the cached token, revoked now
+        if profile is not None:  # forget the cached token, revoked now
+            end_session(client, name, store.path, view(profile))
         return status
     if profile is None:
         raise CliError(
-            f"There is no profile {name!r} in {store.path}.", "See: tiledb-client profile list"
+            f"There is no profile {name!r} in {store.path}.", hint="See: tiledb-client profile list"
         )
-    result = logout(client, name, str(store.directory))
+    typed = view(profile)
+    result = end_session(client, name, store.path, typed)
     if out.json_mode:
         out.json({"profile": name, "revoked": result.revoked, "forgot": result.forgot_cached})
     elif result.revoked:
@@ -188,8 +174,7 @@ def run_logout(args: argparse.Namespace, out: Output) -> int:
             " longer accepted it)."
         )
     else:
-        location = profile_keys.secret_location(profile)
-        password = location is not None and location.auth == "password"
+        password = typed.secret is not None and typed.secret.auth == "password"
         kind = "none cached" if password else "an API token, never revoked by logout"
         out.print(f"Profile {name!r} has no cached session token ({kind}); nothing to do.")
         if not password:
@@ -215,10 +200,9 @@ def run_whoami(args: argparse.Namespace, out: Output) -> int:
             f"No credentials: profile {settings.profile_name!r} is not in"
             f" {settings.profile_file}, and neither TILEDB_REST_TOKEN nor TILEDB_REST_PASSWORD"
             " is set.",
-            "Store some with: tiledb-client configure",
+            hint="Store some with: tiledb-client configure",
         )
-    current, user, listed, workspace = _login(args)
-    summary = _summary(current, user, workspace)
+    summary, user, listed, workspace = _login(args)
     for row in sources:  # a workspace id (e.g. named by the token): add the name the server gave
         if row["setting"] == "workspace" and row["value"] == workspace.workspace_id:
             row["value"] = f"{workspace.workspace_id} ({workspace.name})"
@@ -282,12 +266,7 @@ def _table(
 
 
 def _print_sources(out: Output, sources: list[dict[str, str]]) -> None:
-    if out.json_mode:
-        return
-    out.heading("Settings (secrets masked)")
-    _table(
-        out,
-        "setting",
-        ("setting", "value", "source"),
-        [(s["setting"], s["value"], s["source"]) for s in sources],
-    )
+    if not out.json_mode:
+        out.heading("Settings (secrets masked)")
+        rows = [(s["setting"], s["value"], s["source"]) for s in sources]
+        _table(out, "setting", ("setting", "value", "source"), rows)

@@ -1,4 +1,4 @@
-"""Pieces shared by the commands: the error type, common options, reading secrets.
+"""Pieces shared by the commands: the error type, common options, logging in, reading secrets.
 
 A secret comes from standard input (``--token-stdin``, ``--password-stdin``) or a hidden
 prompt on a terminal, never from an argument; without either the command fails at once.
@@ -9,10 +9,13 @@ from __future__ import annotations
 import argparse
 import getpass
 import sys
-from typing import Any
+from typing import TYPE_CHECKING
 
 from tiledb.client.basics.inputs import MAX_SECRET_LENGTH, CredentialKind, clean_secret
 from tiledb.client.errors import ConfigurationError, ExplainedError
+
+if TYPE_CHECKING:
+    from tiledb.client.session.session import Session
 
 __all__ = [
     "CliError",
@@ -22,6 +25,8 @@ __all__ = [
     "add_profile_selector",
     "chosen_profile",
     "confirm",
+    "login",
+    "prompt_value",
     "read_secret",
     "stdin_is_terminal",
 ]
@@ -29,9 +34,6 @@ __all__ = [
 
 class CliError(ExplainedError):
     """A command-line failure: ``Error: message`` and ``Hint: hint``, exit status 1."""
-
-    def __init__(self, message: str, hint: str | None = None) -> None:
-        super().__init__(message, hint=hint)
 
 
 def add_profile_dir(parser: argparse.ArgumentParser) -> None:
@@ -73,13 +75,14 @@ def chosen_profile(args: argparse.Namespace) -> str | None:
     given, option = getattr(args, positional), args.profile_option
     if given is not None and option is not None and given != option:
         raise CliError(
-            f"Two profiles given: {given!r} and --profile {option!r}.", "Give the profile once."
+            f"Two profiles given: {given!r} and --profile {option!r}.",
+            hint="Give the profile once.",
         )
     name: str | None = given if given is not None else option
     if name is None and args.profile_required:
         raise CliError(
             "Which profile? None was given.",
-            f"Name it: {positional.upper()} or --profile {positional.upper()}.",
+            hint=f"Name it: {positional.upper()} or --profile {positional.upper()}.",
         )
     return name
 
@@ -91,6 +94,18 @@ def add_json(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def login(args: argparse.Namespace) -> Session:
+    """Log in with ``--profile`` and ``--profile-dir``; return the session installed."""
+    from tiledb.client import client as api
+    from tiledb.client.session import current
+
+    api.login(profile_name=args.profile, profile_dir=args.profile_dir)
+    session = current.peek()
+    if session is None:  # login() installs a session or raises
+        raise CliError("The login did not establish a session.")
+    return session
+
+
 def stdin_is_terminal() -> bool:
     """Return whether standard input is an interactive terminal."""
     try:
@@ -99,34 +114,28 @@ def stdin_is_terminal() -> bool:
         return False
 
 
-def _read_stdin_bytes(limit: int) -> bytes:
-    stream = sys.stdin
-    if stream is None:
-        return b""
-    buffer = getattr(stream, "buffer", None)
-    if buffer is not None:
-        data: bytes = buffer.read(limit)
-        return data
-    return str(stream.read(limit)).encode("utf-8", "surrogateescape")
-
-
 def _from_stdin(label: CredentialKind, flag: str) -> str:
     source = f"standard input ({flag})"
-    # Read a little more than the longest secret (UTF-8: up to 4 bytes a character), so
-    # that an endless or huge pipe is refused instead of filling the memory.
-    data = _read_stdin_bytes(4 * MAX_SECRET_LENGTH + 3)
+    # A little more than the longest secret (UTF-8: up to 4 bytes a character), so that an
+    # endless or huge pipe is refused instead of filling the memory.
+    limit = 4 * MAX_SECRET_LENGTH + 3
+    buffer = getattr(sys.stdin, "buffer", None)
+    if buffer is not None:
+        data: bytes = buffer.read(limit)
+    else:
+        data = str(sys.stdin.read(limit) if sys.stdin else "").encode("utf-8", "surrogateescape")
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise CliError(
             f"The {label} read from {source} is not valid UTF-8 text (an invalid byte at"
             f" offset {exc.start}).",
-            f"Give the {label} as UTF-8 text, exactly as issued.",
+            hint=f"Give the {label} as UTF-8 text, exactly as issued.",
         ) from None
     if not text.strip("\r\n"):
         raise CliError(
             f"{flag} was given, but standard input held no {label}.",
-            "Pipe exactly one line, e.g."
+            hint="Pipe exactly one line, e.g."
             f" `printenv TOKEN_VAR | tiledb-client configure ... {flag}`.",
         )
     return _cleaned(text, label, source)
@@ -138,7 +147,7 @@ def _cleaned(text: str, label: CredentialKind, source: str) -> str:
         return clean_secret(text, label, source=source)
     except ConfigurationError as exc:
         raise CliError(
-            str(exc), "Give exactly one line (one trailing newline is removed)."
+            str(exc), hint="Give exactly one line (one trailing newline is removed)."
         ) from None
 
 
@@ -153,27 +162,27 @@ def read_secret(label: CredentialKind, *, from_stdin: bool, flag: str) -> str:
     if not stdin_is_terminal():
         raise CliError(
             f"No {label} given, and standard input is not a terminal, so there is no prompt.",
-            f"Pipe it in with {flag}; secrets are never taken as command-line arguments.",
+            hint=f"Pipe it in with {flag}; secrets are never taken as command-line arguments.",
         )
     try:
         value = getpass.getpass(f"{label.capitalize()} (input hidden): ")
     except EOFError:  # Ctrl-D at the prompt
         value = ""
     if not value:
-        raise CliError(f"No {label} entered.", f"Type it at the prompt, or pipe it in with {flag}.")
+        raise CliError(
+            f"No {label} entered.", hint=f"Type it at the prompt, or pipe it in with {flag}."
+        )
     return _cleaned(value, label, "the prompt")
 
 
-def prompt_value(label: str, default: str | None = None) -> str | None:
+def prompt_value(label: str) -> str | None:
     """Ask for a non-secret value on a terminal; ``None`` without a terminal or answer."""
     if not stdin_is_terminal():
-        return default
-    shown = f" [{default}]" if default else ""
+        return None
     try:
-        answer = input(f"{label}{shown}: ").strip()
+        return input(f"{label}: ").strip() or None
     except EOFError:
-        return default
-    return answer or default
+        return None
 
 
 def confirm(question: str, *, assume_yes: bool, what: str) -> None:
@@ -181,15 +190,12 @@ def confirm(question: str, *, assume_yes: bool, what: str) -> None:
     if assume_yes:
         return
     if not stdin_is_terminal():
-        raise CliError(f"Refusing to {what} without confirmation.", "Pass --yes when scripting.")
+        raise CliError(
+            f"Refusing to {what} without confirmation.", hint="Pass --yes when scripting."
+        )
     try:
         answer = input(f"{question} [y/N] ").strip().lower()
     except EOFError:
         answer = ""
     if answer not in ("y", "yes"):
         raise CliError("Cancelled; nothing was changed.")
-
-
-def value(args: argparse.Namespace, name: str) -> Any:
-    """Return ``args.<name>``, or ``None`` when the command has no such option."""
-    return getattr(args, name, None)

@@ -122,27 +122,19 @@ def run_backends(args: argparse.Namespace, out: Output) -> int:
             }
         )
         return 0
+    term = out.terminal
     rows = [
         (
-            status.name + (" *" if status.name == selection.name and out.terminal else ""),
-            "plugin" if status.plugin else "built-in",
-            out.severity("ok") if status.available else out.paint("unavailable", "yellow"),
-            f"{status.seconds:.3f}s",
-            status.reason,
+            s.name + (" *" if s.name == selection.name and term else ""),
+            "plugin" if s.plugin else "built-in",
+            (out.severity("ok") if term else "available")
+            if s.available
+            else out.paint("unavailable", "yellow"),
+            f"{s.seconds:.3f}" + ("s" if term else ""),
+            s.reason,
         )
-        for status in statuses
+        for s in statuses
     ]
-    if not out.terminal:
-        rows = [
-            (
-                s.name,
-                "plugin" if s.plugin else "built-in",
-                "available" if s.available else "unavailable",
-                f"{s.seconds:.3f}",
-                s.reason,
-            )
-            for s in statuses
-        ]
     out.table(("backend", "kind", "status", "probe", "reason"), rows)
     chosen = selection.name or "none"
     if out.terminal:

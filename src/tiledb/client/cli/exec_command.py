@@ -1,17 +1,31 @@
-"""``tiledb-client exec``: run a command with the session's credentials in its environment."""
+"""``tiledb-client exec``: run a command with the session's credentials in its environment.
+
+On POSIX COMMAND replaces this process, as ``env(1)`` does: every signal reaches it
+directly, its exit status is the caller's, and nothing of Python (a password) stays in
+memory. Where that is not possible (Windows), :func:`run_child` forwards signals to a child.
+"""
 
 from __future__ import annotations
 
 import argparse
-from typing import Any
+import contextlib
+import os
+import signal
+import sys
+import threading
+from collections.abc import Mapping, Sequence
+from types import FrameType
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from tiledb.client.cli.common import add_profile_options
 from tiledb.client.cli.output import Output
 
-__all__ = ["EXIT_CANNOT_RUN", "EXIT_NOT_FOUND", "register"]
+if TYPE_CHECKING:
+    import subprocess
 
-EXIT_USAGE = 2
-EXIT_CANNOT_RUN, EXIT_NOT_FOUND = 126, 127  # as env(1) and the shells report them
+__all__ = ["FORWARDED_SIGNALS", "register", "replace_process", "run_child"]
+
+EXIT_USAGE, EXIT_CANNOT_RUN, EXIT_NOT_FOUND = 2, 126, 127  # as env(1) and the shells report them
 
 DESCRIPTION = """\
 Log in as `tiledb-client login` does (a password becomes a session token, reused
@@ -78,19 +92,76 @@ def register(subparsers: Any) -> None:
     parser.set_defaults(handler=run)
 
 
-def _command(args: argparse.Namespace) -> list[str]:
-    command = list(args.command or [])
-    return command[1:] if command[:1] == ["--"] else command
+FORWARDED_SIGNALS = tuple(
+    getattr(signal, name)
+    for name in ("SIGINT", "SIGTERM", "SIGHUP", "SIGBREAK")
+    if hasattr(signal, name)
+)
+"""The signals :func:`run_child` passes on to COMMAND (those that exist here)."""
+
+_RESTORED_SIGNALS = tuple(
+    getattr(signal, name) for name in ("SIGPIPE", "SIGXFZ", "SIGXFSZ") if hasattr(signal, name)
+)
+
+
+def replace_process(argv: Sequence[str], env: Mapping[str, str]) -> NoReturn:
+    """Replace this process with ``argv`` (on ``env["PATH"]``); OSError leaves it unchanged."""
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(OSError, ValueError, AttributeError):
+            stream.flush()
+    for number in _RESTORED_SIGNALS:
+        signal.signal(number, signal.SIG_DFL)
+    try:
+        os.execvpe(argv[0], list(argv), dict(env))  # noqa: S606 - COMMAND is the user's
+    except BaseException:
+        for number in _RESTORED_SIGNALS:
+            signal.signal(number, signal.SIG_IGN)
+        raise
+
+
+def run_child(argv: Sequence[str], env: Mapping[str, str]) -> int:
+    """Run ``argv`` as a child with environment ``env``, forwarding signals; return its status.
+
+    Outside the main thread no handler can be installed: the child gets only what the
+    operating system sends it.
+    """
+    import subprocess  # only here: every command builds this module's parser
+
+    pending: list[int] = []
+    child: list[subprocess.Popen[bytes]] = []
+
+    def forward(number: int, _frame: FrameType | None) -> None:
+        if not child:
+            pending.append(number)
+            return
+        if os.name == "nt" and number == signal.SIGINT:
+            return  # the console already sent Ctrl-C to every process attached to it
+        with contextlib.suppress(OSError, ValueError):  # it has ended: nothing to forward to
+            child[0].send_signal(number)
+
+    previous: dict[int, Any] = {}
+    if threading.current_thread() is threading.main_thread():
+        for number in FORWARDED_SIGNALS:
+            previous[number] = signal.signal(number, forward)
+    try:
+        child.append(subprocess.Popen(list(argv), env=dict(env)))  # noqa: S603 - the user's
+        for number in pending:
+            forward(number, None)
+        returncode = child[0].wait()
+        return 128 - returncode if returncode < 0 else returncode  # -15 (SIGTERM) gives 143
+    finally:
+        for number, handler in previous.items():
+            signal.signal(number, handler)
 
 
 def run(args: argparse.Namespace, out: Output) -> int:
     """Run ``exec``."""
     from tiledb.client import client as api
     from tiledb.client.basics.durations import parse_duration
-    from tiledb.client.cli.child_process import can_replace_process, replace_process, run_child
     from tiledb.client.operations.child_env import prepare_child
 
-    command = _command(args)
+    command = list(args.command or [])
+    command = command[1:] if command[:1] == ["--"] else command
     if not command or not command[0]:
         out.error(
             "No command given.", "Name it after --, e.g. `tiledb-client exec -- python app.py`."
@@ -102,7 +173,7 @@ def run(args: argparse.Namespace, out: Output) -> int:
         ttl=ttl, scope=args.scope, job=command[0].rsplit("/", 1)[-1],
     )  # fmt: skip
     try:
-        if ttl is None and can_replace_process():
+        if ttl is None and os.name == "posix":
             replace_process(command, env)
         return run_child(command, env)
     except FileNotFoundError:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sys
 from collections.abc import Iterable, Sequence
 from typing import Any, TextIO
@@ -16,14 +17,7 @@ from tiledb.client.basics.masking import escaped
 
 __all__ = ["Output", "colour_enabled"]
 
-_STYLES = {
-    "bold": "1",
-    "dim": "2",
-    "red": "31",
-    "green": "32",
-    "yellow": "33",
-    "cyan": "36",
-}
+_STYLES = {"bold": "1", "dim": "2", "red": "31", "green": "32", "yellow": "33", "cyan": "36"}
 SEVERITY_STYLES = {"ok": "green", "info": "dim", "warning": "yellow", "error": "red"}
 
 
@@ -39,6 +33,11 @@ def colour_enabled(stream: TextIO) -> bool:
     if os.environ.get("NO_COLOR") or os.environ.get("TERM") == "dumb":
         return False
     return _isatty(stream)
+
+
+def _plain(text: str) -> str:
+    """``text`` without colour codes, to measure its width."""
+    return re.sub(r"\033\[[^m]*m", "", text)
 
 
 def _text(value: Any) -> str:
@@ -91,20 +90,16 @@ class Output:
             for row in cells:
                 self.stdout.write("\t".join(cell.replace("\t", " ") for cell in row) + "\n")
             return
-        widths = [len(header) for header in headers]
-        for row in cells:
-            widths = [
-                max(width, len(_plain(cell))) for width, cell in zip(widths, row, strict=True)
-            ]
-        header = "  ".join(
-            h.upper().ljust(w) for h, w in zip(headers, widths, strict=True)
-        ).rstrip()
-        self.stdout.write(self.paint(header, "bold") + "\n")
-        for row in cells:
+        widths = [
+            max([len(header)] + [len(_plain(row[i])) for row in cells])
+            for i, header in enumerate(headers)
+        ]
+        for n, row in enumerate([[header.upper() for header in headers], *cells]):
             padded = [
                 cell + " " * (w - len(_plain(cell))) for cell, w in zip(row, widths, strict=True)
             ]
-            self.stdout.write("  ".join(padded).rstrip() + "\n")
+            line = "  ".join(padded).rstrip()
+            self.stdout.write((self.paint(line, "bold") if n == 0 else line) + "\n")
 
     def fields(self, pairs: Iterable[tuple[str, Any]], *, indent: str = "") -> None:
         """Print ``key: value`` pairs aligned on a terminal, else ``key<TAB>value`` lines."""
@@ -142,14 +137,3 @@ class Output:
     def note(self, message: str) -> None:
         """Print a progress note on standard error (also in JSON mode)."""
         self.stderr.write(message + "\n")
-
-
-def _plain(text: str) -> str:
-    """``text`` without colour codes, to measure its width."""
-    while "\033[" in text:
-        start = text.index("\033[")
-        end = text.find("m", start)
-        if end < 0:
-            break
-        text = text[:start] + text[end + 1 :]
-    return text
