@@ -15,7 +15,6 @@ from tiledb.client.cli.common import (
     stdin_is_terminal,
 )
 from tiledb.client.cli.output import Output
-from tiledb.client.storage import profile_keys
 
 __all__ = ["register", "run"]
 
@@ -96,19 +95,11 @@ def register(subparsers: Any) -> None:
     parser.set_defaults(handler=run)
 
 
-def _host(args: argparse.Namespace, interactive: bool) -> str:
-    host = args.host or (prompt_value("Host") if interactive else None)
-    if not host:
-        raise CliError("The host is required.", "Pass --host, e.g. --host api.example.com.")
-    return str(host)
-
-
 def _credentials(args: argparse.Namespace, out: Output, interactive: bool) -> dict[str, Any]:
-    if args.token_stdin or not (args.username or args.password_stdin):
+    if _is_token(args):
         if args.username:
             out.warn("--username is ignored: a token is being configured.")
-        token = read_secret("token", from_stdin=args.token_stdin, flag="--token-stdin")
-        return {"token": token}
+        return {"token": read_secret("token", from_stdin=args.token_stdin, flag="--token-stdin")}
     username = args.username or (prompt_value("Username") if interactive else None)
     if not username:
         raise CliError("--password-stdin needs --username.")
@@ -116,38 +107,45 @@ def _credentials(args: argparse.Namespace, out: Output, interactive: bool) -> di
     return {"username": username, "password": password}
 
 
+def _is_token(args: argparse.Namespace) -> bool:
+    """Whether a token is configured (else a username and password)."""
+    return bool(args.token_stdin or not (args.username or args.password_stdin))
+
+
 def run(args: argparse.Namespace, out: Output) -> int:
     """Run ``configure``."""
     from tiledb.client.basics.ca_files import checked_ca_file
     from tiledb.client.basics.protocol import workspace_from_token
-    from tiledb.client.client import configure
+    from tiledb.client.client import client
+    from tiledb.client.operations.configure import configure
     from tiledb.client.secrets.registry import select_backend
     from tiledb.client.storage.profiles import ProfileStore, resolve_profile_name
 
     name = resolve_profile_name(args.profile)
     store = ProfileStore(args.profile_dir)
-    if not args.overwrite and store.get(name) is not None:
+    old = store.get(name)
+    if not args.overwrite and old is not None:
         raise CliError(
             f"Profile {name!r} already exists in {store.path}.",
-            "Pass --overwrite to replace it (its old secret is deleted), or choose --profile.",
+            hint="Pass --overwrite to replace it (its old secret is deleted), or choose --profile.",
         )
-    # Everything that can be checked without the secret is checked before asking for it:
-    # the CA file, and the backend the secret will go to.
+    # Everything that can be checked without the secret is checked before asking for it.
     ca_file = checked_ca_file(args.ca_file) if args.ca_file else None
-    _pin_vault_location(args, store.get(name))
+    _pin_vault_location(args, old)
     lifetime = _session_lifetime(args)
     backend = select_backend(args.backend, checked=True).name
     interactive = stdin_is_terminal() and not (args.token_stdin or args.password_stdin)
-    host = _host(args, interactive)
+    host = args.host or (prompt_value("Host") if interactive else None)
+    if not host:
+        raise CliError("The host is required.", hint="Pass --host, e.g. --host api.example.com.")
     credentials = _credentials(args, out, interactive)
-    workspace = args.workspace
     token = credentials.get("token")
-    if not workspace and not (token and workspace_from_token(token)) and interactive:
-        workspace = prompt_value("Workspace")
-    if not workspace and not (token and workspace_from_token(token)):
+    named = bool(token and workspace_from_token(token))
+    workspace = args.workspace or (prompt_value("Workspace") if interactive and not named else None)
+    if not workspace and not named:
         raise CliError(
             "The workspace is required.",
-            "Pass --workspace NAME, or configure a token that names its workspace"
+            hint="Pass --workspace NAME, or configure a token that names its workspace"
             " (<a>-ws_<id>-<b>).",
         )
     verified = None
@@ -163,21 +161,13 @@ def run(args: argparse.Namespace, out: Output) -> int:
         except (LoginError, ClientError) as exc:
             unchecked = "pass --no-verify to save them unchecked"
             hint = f"{exc.hint} Or {unchecked}." if exc.hint else f"Check them, or {unchecked}."
-            raise CliError(f"{exc.problem} Nothing was saved.", hint) from exc
+            raise CliError(f"{exc.problem} Nothing was saved.", hint=hint) from exc
     configure(
-        host=host,
-        workspace=workspace,
-        verify_ssl=False if args.no_verify_ssl else None,
-        ca_file=ca_file,
-        profile_name=name,
-        profile_dir=args.profile_dir,
-        overwrite=args.overwrite,
-        secret_backend=backend,
-        **credentials,
-    )
-    if lifetime is not None:
-        with store.edit() as profiles:
-            profiles[name][profile_keys.SESSION_LIFETIME] = lifetime
+        host=host, workspace=workspace, verify_ssl=False if args.no_verify_ssl else None,
+        ca_file=ca_file, profile_name=name, profile_dir=args.profile_dir,
+        overwrite=args.overwrite, secret_backend=backend, factory=client,
+        session_lifetime=lifetime, **credentials,
+    )  # fmt: skip
     _report(out, store, name, verified)
     return 0
 
@@ -189,7 +179,7 @@ def _session_lifetime(args: argparse.Namespace) -> str | None:
     from tiledb.client.basics.durations import parse_duration
 
     parse_duration(args.session_lifetime, what="--session-lifetime")
-    if args.token_stdin or not (args.username or args.password_stdin):
+    if _is_token(args):
         raise CliError("--session-lifetime is for a password profile (--username).")
     return str(args.session_lifetime).strip()
 
@@ -212,47 +202,46 @@ def _pin_vault_location(args: argparse.Namespace, old: Any) -> None:
     s = VaultBackend(**{k: v for k, v in given.items() if v}).settings(
         (old and credential_key(view(old).secret)) or ""
     )
-    pinned = VaultBackend(mount=s.mount, path=s.path or "/", address=s.address)
-    use_backend(pinned)
+    use_backend(VaultBackend(mount=s.mount, path=s.path or "/", address=s.address))
 
 
 def _report(out: Output, store: Any, name: str, verified: Any) -> None:
     from tiledb.client.operations.profile_admin import profile_info
 
     info = profile_info(name, store.directory, check_secret=False)
-    document: dict[str, Any] = {
-        "profile": name,
-        "profile_file": str(store.path),
-        "host": info.host,
-        "workspace": info.workspace,
-        "username": info.username,
-        "auth": info.auth,
-        "backend": info.backend,
-        "verified": None,
-    }
     shown_workspace = info.workspace
     if verified is not None and verified.workspace and verified.workspace_id == info.workspace:
         shown_workspace = f"{verified.workspace} ({verified.workspace_id})"  # the server's name
     rows = [("host", info.host), ("workspace", shown_workspace), ("auth", info.auth)]
-    if info.username:
-        rows.append(("username", info.username))
+    rows += [("username", info.username)] if info.username else []
     rows.append(("backend", info.backend))
     if verified is not None:
-        document["verified"] = {
-            "username": verified.username,
-            "workspace": verified.workspace,
-            "workspace_id": verified.workspace_id,
-            "role": verified.role,
-        }
         role = f" ({verified.role} of {verified.workspace})" if verified.role else ""
         rows.append(("verified", f"{verified.username or 'accepted'}{role}"))
     for variable in ("TILEDB_REST_TOKEN", "TILEDB_REST_PASSWORD"):
         if os.environ.get(variable):
             out.warn(f"{variable} is set: it shadows these stored credentials while it is set.")
     if out.json_mode:
-        out.json(document)
-        return
-    if out.terminal:
+        out.json(
+            {
+                "profile": name,
+                "profile_file": str(store.path),
+                "host": info.host,
+                "workspace": info.workspace,
+                "username": info.username,
+                "auth": info.auth,
+                "backend": info.backend,
+                "verified": None
+                if verified is None
+                else {
+                    "username": verified.username,
+                    "workspace": verified.workspace,
+                    "workspace_id": verified.workspace_id,
+                    "role": verified.role,
+                },
+            }
+        )
+    elif out.terminal:
         out.print(f"Saved profile {name!r} in {store.path}")
         out.fields(rows, indent="  ")
     else:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING, Any
 
-from tiledb.client.cli.common import add_json, add_profile_options, confirm
+from tiledb.client.cli.common import add_json, add_profile_options, confirm, login
 from tiledb.client.cli.output import Output
 
 if TYPE_CHECKING:
@@ -32,11 +32,9 @@ def register(subparsers: Any) -> None:
 
 def _session(args: argparse.Namespace) -> tuple[RestClient, str | None]:
     from tiledb.client import client as api
-    from tiledb.client.session import current
 
-    api.login(profile_name=args.profile, profile_dir=args.profile_dir)
-    session = current.peek()
-    return api.client.rest_client(), session.session_token_id if session else None
+    session = login(args)
+    return api.client.rest_client(), session.session_token_id
 
 
 def _rows(tokens: list[ServerToken]) -> list[dict[str, Any]]:

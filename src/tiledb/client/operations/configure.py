@@ -85,11 +85,13 @@ def configure(
     *,
     secret_backend: str | None = None,
     factory: RestFactory,
+    session_lifetime: str | None = None,
 ) -> None:
     """Store a profile: its secret in a backend, the rest in the profile file.
 
     The parameters are those of :func:`tiledb.client.configure`; ``factory`` makes the
-    REST client that revokes the session token of a profile being overwritten.
+    REST client that revokes the session token of a profile being overwritten;
+    ``session_lifetime`` (checked by the caller) is what a password login asks for.
     """
     normalized_host = _checked_host(host)
     ca_path = checked_ca_file(ca_file) if ca_file else None
@@ -129,6 +131,7 @@ def configure(
         username=username if kind == "password" else None,
         tls=Tls(False if verify_ssl is False else None, ca_path),
         secret=SecretLocation(backend.name, secret_id, kind, backend.location(entry) or ""),
+        session_lifetime=session_lifetime,
     )
     if previous is not None:
         # The old session token would stay valid on the server: revoke it (best effort).
