@@ -88,22 +88,16 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--profile", metavar="NAME", dest="global_profile", help=argparse.SUPPRESS)
     parser.add_argument("--profile-dir", metavar="DIR", dest="global_dir", help=argparse.SUPPRESS)
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
-    original = commands.add_parser
-
-    def add_parser(name: str, **kwargs: Any) -> argparse.ArgumentParser:
-        sub: argparse.ArgumentParser = original(name, **kwargs)
-        sub.add_argument(
+    for module in (configure, auth, tokens, exec_command, profile, migrate, doctor):
+        module.register(commands)
+    for command in commands.choices.values():  # `tiledb-client login -v` works as well
+        command.add_argument(
             "-v",
             "--verbose",
             action="store_true",
             default=argparse.SUPPRESS,
             help=argparse.SUPPRESS,
         )
-        return sub
-
-    commands.add_parser = add_parser  # type: ignore[method-assign,assignment]
-    for module in (configure, auth, tokens, exec_command, profile, migrate, doctor):
-        module.register(commands)
     return parser
 
 

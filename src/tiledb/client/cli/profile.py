@@ -14,17 +14,11 @@ from tiledb.client.cli.common import (
     confirm,
 )
 from tiledb.client.cli.output import Output
-from tiledb.client.storage import profile_keys
+from tiledb.client.storage.profile_keys import SecretLocation, profile_entries
 
 __all__ = ["register"]
 
-_SECRET_WORDS = {
-    "present": "yes",
-    "missing": "MISSING",
-    "plaintext": "plaintext",
-    "unknown": "unknown",
-    "none": "no",
-}
+_SECRET_WORDS = {"present": "yes", "missing": "MISSING", "none": "no"}  # else the state itself
 
 
 def register(subparsers: Any) -> None:
@@ -42,17 +36,13 @@ def register(subparsers: Any) -> None:
         description="List profiles: name, host, workspace, auth kind, backend, and whether the"
         " secret is really in its backend ('*' marks the default profile).",
     )
-    add_profile_dir(listing)
-    add_json(listing)
-    listing.set_defaults(handler=run_list)
+    _finish(listing, run_list)
 
     show = commands.add_parser("show", help="show one profile", description="Show one profile.")
     add_profile_selector(
         show, "name", "profile name (default: the default profile)", required=False
     )
-    add_profile_dir(show)
-    add_json(show)
-    show.set_defaults(handler=run_show)
+    _finish(show, run_show)
 
     delete = commands.add_parser(
         "delete",
@@ -68,9 +58,7 @@ def register(subparsers: Any) -> None:
         action="store_true",
         help="delete the profile even if its secret cannot be deleted (then warn)",
     )
-    add_profile_dir(delete)
-    add_json(delete)
-    delete.set_defaults(handler=run_delete)
+    _finish(delete, run_delete)
 
     rename = commands.add_parser(
         "rename",
@@ -79,9 +67,7 @@ def register(subparsers: Any) -> None:
     )
     add_profile_selector(rename, "old", "current name", required=True)
     rename.add_argument("new", help="new name")
-    add_profile_dir(rename)
-    add_json(rename)
-    rename.set_defaults(handler=run_rename)
+    _finish(rename, run_rename)
 
     prune = commands.add_parser(
         "prune",
@@ -100,9 +86,14 @@ def register(subparsers: Any) -> None:
         action="store_true",
         help="judge every profile file our secrets name, also those deleted since",
     )
-    add_profile_dir(prune)
-    add_json(prune)
-    prune.set_defaults(handler=run_prune)
+    _finish(prune, run_prune)
+
+
+def _finish(parser: argparse.ArgumentParser, handler: Any) -> None:
+    """End a subcommand: ``--profile-dir``, ``--json``, and its handler."""
+    add_profile_dir(parser)
+    add_json(parser)
+    parser.set_defaults(handler=handler)
 
 
 def run_list(args: argparse.Namespace, out: Output) -> int:
@@ -111,16 +102,11 @@ def run_list(args: argparse.Namespace, out: Output) -> int:
     from tiledb.client.storage.profiles import ProfileStore
 
     infos = list_profiles(args.profile_dir)
+    path = ProfileStore(args.profile_dir).path
     if out.json_mode:
-        out.json(
-            {
-                "profile_file": str(ProfileStore(args.profile_dir).path),
-                "profiles": [info.to_json() for info in infos],
-            }
-        )
+        out.json({"profile_file": str(path), "profiles": [info.to_json() for info in infos]})
         return 0
     if not infos and out.terminal:
-        path = ProfileStore(args.profile_dir).path
         out.print(f"No profiles in {path}. Add one: tiledb-client configure")
         return 0
     rows = [
@@ -130,7 +116,7 @@ def run_list(args: argparse.Namespace, out: Output) -> int:
             info.workspace,
             info.auth,
             info.backend,
-            _SECRET_WORDS[info.state],
+            _SECRET_WORDS.get(info.state, info.state),
         )
         for info in infos
     ]
@@ -149,7 +135,7 @@ def run_show(args: argparse.Namespace, out: Output) -> int:
     if out.json_mode:
         out.json(info.to_json())
         return 0
-    secret = _SECRET_WORDS[info.state] + (f" ({info.secret_detail})" if info.secret_detail else "")
+    detail = f" ({info.secret_detail})" if info.secret_detail else ""
     rows: list[tuple[str, Any]] = [
         ("name", info.name + (" (default)" if info.is_default else "")),
         ("file", info.profile_file),
@@ -158,18 +144,11 @@ def run_show(args: argparse.Namespace, out: Output) -> int:
         ("auth", info.auth),
         ("username", info.username),
         ("backend", info.backend),
-        ("secret", secret),
+        ("secret", _SECRET_WORDS.get(info.state, info.state) + detail),
         ("secret id", info.secret_id),
     ]
-    keys = profile_keys
-    shown = {
-        keys.HOST,
-        keys.WORKSPACE,
-        keys.USERNAME,
-        keys.SECRET_BACKEND,
-        keys.SECRET_ID,
-        keys.AUTH,
-    }
+    # The keys the rows above show: those of the host, workspace, username and secret location.
+    shown = profile_entries("-", "-", username="-", secret=SecretLocation("-", "-", "token"))
     rows.extend((key, value) for key, value in info.settings.items() if key not in shown)
     out.fields(rows)
     return 0
@@ -217,6 +196,7 @@ def run_delete(args: argparse.Namespace, out: Output) -> int:
 def run_rename(args: argparse.Namespace, out: Output) -> int:
     """Run ``profile rename``."""
     from tiledb.client.operations.profile_admin import rename_profile
+    from tiledb.client.storage.profiles import resolve_profile_name
 
     old = str(chosen_profile(args))
     if old == args.new:
@@ -227,15 +207,9 @@ def run_rename(args: argparse.Namespace, out: Output) -> int:
         return 0
     kept = f"; its secret stays in {info.backend!r}" if info.backend else ""
     out.print(f"Renamed profile {old!r} to {info.name!r}{kept}.")
-    if info.is_default is False and old == _default_name():
+    if info.is_default is False and old == resolve_profile_name(None):
         out.warn(f"{old!r} was the default profile; now use --profile {info.name}.")
     return 0
-
-
-def _default_name() -> str:
-    from tiledb.client.storage.profiles import resolve_profile_name
-
-    return resolve_profile_name(None)
 
 
 def run_prune(args: argparse.Namespace, out: Output) -> int:
@@ -260,6 +234,7 @@ def run_prune(args: argparse.Namespace, out: Output) -> int:
         report = found
     for problem in report.problems:
         out.warn(f"could not delete {problem}")
+    status = 1 if report.problems else 0
     if out.json_mode:
         out.json(
             {
@@ -271,13 +246,13 @@ def run_prune(args: argparse.Namespace, out: Output) -> int:
                 "problems": list(report.problems),
             }
         )
-        return 1 if report.problems else 0
+        return status
     if not report.orphans:
         where = f"for {report.profile_file}" if report.profile_file else "of any profile file"
         more = "" if args.everywhere else " (--everywhere also judges deleted profile files)"
         out.print(f"No orphan secrets {where}{more}.")
-        return 1 if report.problems else 0
+        return status
     verb = "Orphan secret" if args.dry_run else "Deleted orphan secret"
     for orphan in report.orphans:
         out.print(f"{verb} in {orphan.backend!r}: {orphan.key}")
-    return 1 if report.problems else 0
+    return status
