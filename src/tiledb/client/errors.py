@@ -14,16 +14,11 @@
         │       ├── SecretNotFoundError       the profile's secret is not in its backend
         │       ├── WrongPassphraseError      the passphrase does not open the vault
         │       └── VaultTamperedError        the vault was changed outside this library
-        └── CliError                   (tiledb.client.cli) a command-line failure, exit 1
+        └── CliError                   (tiledb.client.cli.common) a command failed, exit 1
 
-The three errors of the reference API (``ClientError``, ``ConfigurationError``,
-``LoginError``) subclass :class:`tiledb.TileDBError`, so ``except tiledb.TileDBError``
-catches everything. A secret backend plugin raises :class:`SecretBackendError` (or
-:class:`BackendUnavailableError` from its probe).
-
-Every message is written for the person at the terminal: ``str(error)`` is the problem
-followed by the hint, :attr:`~ExplainedError.problem` is the problem alone, and the
-command line shows them as ``Error:`` and ``Hint:``. No message ever contains a secret.
+Every class subclasses :class:`tiledb.TileDBError`. ``str(error)`` is the problem followed
+by the hint (the command line shows them as ``Error:`` and ``Hint:``); no message ever
+contains a secret.
 """
 
 from __future__ import annotations

@@ -7,7 +7,6 @@ the profile's backend, for the next command.
 from __future__ import annotations
 
 import argparse
-from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from tiledb.client.cli.common import CliError, add_json, add_profile_options, login
@@ -244,7 +243,7 @@ def run_whoami(args: argparse.Namespace, out: Output) -> int:
         (w["name"], w["workspace_id"], w["role"], "*" if w["current"] else "") for w in workspaces
     ]
     # Tagged "workspaces" when piped: the "workspace" line above is the current one.
-    _table(out, "workspaces", ("name", "id", "role", "current"), rows)
+    out.table(("name", "id", "role", "current"), rows, tag="workspaces")
     _gap(out)
     _print_sources(out, sources)
     return 0
@@ -255,18 +254,8 @@ def _gap(out: Output) -> None:
         out.print()
 
 
-def _table(
-    out: Output, tag: str, headers: tuple[str, ...], rows: Sequence[tuple[object, ...]]
-) -> None:
-    """A table on a terminal; piped, each row tagged so that sections stay apart."""
-    if out.terminal:
-        out.table(headers, rows)
-    else:
-        out.table((tag, *headers), [(tag, *row) for row in rows])
-
-
 def _print_sources(out: Output, sources: list[dict[str, str]]) -> None:
     if not out.json_mode:
         out.heading("Settings (secrets masked)")
         rows = [(s["setting"], s["value"], s["source"]) for s in sources]
-        _table(out, "setting", ("setting", "value", "source"), rows)
+        out.table(("setting", "value", "source"), rows, tag="setting")

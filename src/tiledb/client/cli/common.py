@@ -22,8 +22,6 @@ __all__ = [
     "add_json",
     "add_profile_dir",
     "add_profile_options",
-    "add_profile_selector",
-    "chosen_profile",
     "confirm",
     "login",
     "prompt_value",
@@ -53,38 +51,6 @@ def add_profile_options(parser: argparse.ArgumentParser) -> None:
         help="profile name (default: $TILEDB_PROFILE_NAME, else 'default')",
     )
     add_profile_dir(parser)
-
-
-def add_profile_selector(
-    parser: argparse.ArgumentParser, positional: str, help_text: str, *, required: bool
-) -> None:
-    """Add ``NAME`` or ``--profile NAME`` (a ``profile`` subcommand); see :func:`chosen_profile`."""
-    parser.add_argument(positional, nargs="?", metavar=positional.upper(), help=help_text)
-    parser.add_argument(
-        "--profile",
-        metavar="NAME",
-        dest="profile_option",
-        help=f"the same as {positional.upper()}",
-    )
-    parser.set_defaults(profile_positional=positional, profile_required=required)
-
-
-def chosen_profile(args: argparse.Namespace) -> str | None:
-    """Return the profile :func:`add_profile_selector` read; CliError if two differ or none."""
-    positional = args.profile_positional
-    given, option = getattr(args, positional), args.profile_option
-    if given is not None and option is not None and given != option:
-        raise CliError(
-            f"Two profiles given: {given!r} and --profile {option!r}.",
-            hint="Give the profile once.",
-        )
-    name: str | None = given if given is not None else option
-    if name is None and args.profile_required:
-        raise CliError(
-            "Which profile? None was given.",
-            hint=f"Name it: {positional.upper()} or --profile {positional.upper()}.",
-        )
-    return name
 
 
 def add_json(parser: argparse.ArgumentParser) -> None:

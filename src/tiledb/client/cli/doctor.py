@@ -65,12 +65,12 @@ def run_doctor(args: argparse.Namespace, out: Output) -> int:
     elif out.terminal:
         _print_terminal(out, report)
     else:
-        rows: list[tuple[Any, ...]] = [
-            ("finding", f.section, f.severity, f.subject, f.message, f.fix, _seconds(f.seconds))
+        rows = [
+            (f.section, f.severity, f.subject, f.message, f.fix, _seconds(f.seconds))
             for f in report.findings
         ]
-        rows += [("env", name, shown) for name, shown in report.environment]
-        out.table((), rows)
+        out.table((), rows, tag="finding")
+        out.table((), report.environment, tag="env")
     errors, warnings = report.count("error"), report.count("warning")
     verdict = (
         "no problem would stop a login" if report.ok else f"{errors} problem(s) would stop a login"

@@ -105,12 +105,11 @@ def run(args: argparse.Namespace, out: Output) -> int:
         )
     if plan.moves and plan.backend is None:
         _print_plan(out, plan)
-        raise CliError(str(plan.backend_problem), "See: tiledb-client backends")
+        raise CliError(str(plan.backend_problem), hint="See: tiledb-client backends")
     if args.dry_run or not plan.moves:
         if out.json_mode:
             out.json(document)
-        else:
-            _print_plan(out, plan)
+        _print_plan(out, plan)  # nothing in JSON mode
         if plan.moves:
             out.print(f"Dry run: {len(plan.moves)} profile(s) would move to {plan.backend!r}.")
         elif plan.items and not plan.errors:

@@ -81,14 +81,17 @@ class Output:
         """Print ``document`` as the one JSON document of the run."""
         self.stdout.write(json.dumps(document, indent=2, default=str) + "\n")
 
-    def table(self, headers: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
-        """Print rows: aligned with a header on a terminal, tab-separated otherwise."""
+    def table(
+        self, headers: Sequence[str], rows: Iterable[Sequence[Any]], *, tag: str | None = None
+    ) -> None:
+        """Print rows: aligned with a header on a terminal, else tab-separated, after ``tag``."""
         if self.json_mode:
             return
         cells = [[_text(value) for value in row] for row in rows]
         if not self.terminal:
             for row in cells:
-                self.stdout.write("\t".join(cell.replace("\t", " ") for cell in row) + "\n")
+                line = "\t".join(cell.replace("\t", " ") for cell in row)
+                self.stdout.write((f"{tag}\t{line}" if tag else line) + "\n")
             return
         widths = [
             max([len(header)] + [len(_plain(row[i])) for row in cells])

@@ -5,14 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from tiledb.client.cli.common import (
-    CliError,
-    add_json,
-    add_profile_dir,
-    add_profile_selector,
-    chosen_profile,
-    confirm,
-)
+from tiledb.client.cli.common import CliError, add_json, add_profile_dir, confirm
 from tiledb.client.cli.output import Output
 from tiledb.client.storage.profile_keys import SecretLocation, profile_entries
 
@@ -87,6 +80,38 @@ def register(subparsers: Any) -> None:
         help="judge every profile file our secrets name, also those deleted since",
     )
     _finish(prune, run_prune)
+
+
+def add_profile_selector(
+    parser: argparse.ArgumentParser, positional: str, help_text: str, *, required: bool
+) -> None:
+    """Add ``NAME`` or ``--profile NAME`` (a ``profile`` subcommand); see :func:`chosen_profile`."""
+    parser.add_argument(positional, nargs="?", metavar=positional.upper(), help=help_text)
+    parser.add_argument(
+        "--profile",
+        metavar="NAME",
+        dest="profile_option",
+        help=f"the same as {positional.upper()}",
+    )
+    parser.set_defaults(profile_positional=positional, profile_required=required)
+
+
+def chosen_profile(args: argparse.Namespace) -> str | None:
+    """Return the profile :func:`add_profile_selector` read; CliError if two differ or none."""
+    positional = args.profile_positional
+    given, option = getattr(args, positional), args.profile_option
+    if given is not None and option is not None and given != option:
+        raise CliError(
+            f"Two profiles given: {given!r} and --profile {option!r}.",
+            hint="Give the profile once.",
+        )
+    name: str | None = given if given is not None else option
+    if name is None and args.profile_required:
+        raise CliError(
+            "Which profile? None was given.",
+            hint=f"Name it: {positional.upper()} or --profile {positional.upper()}.",
+        )
+    return name
 
 
 def _finish(parser: argparse.ArgumentParser, handler: Any) -> None:
