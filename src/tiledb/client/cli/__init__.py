@@ -7,6 +7,7 @@ Exit status: 0 success, 1 failure (``Error:`` and a hint, a traceback only with
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
 import os
 import sys
@@ -119,14 +120,11 @@ def _apply_options_given_before_the_command(
         setattr(args, dest, given)
 
 
-def _refuse_secret_arguments(argv: Sequence[str]) -> str | None:
-    for word in argv:
-        if word == "--":
-            return None
-        option = word.split("=", 1)[0]
-        if option in _SECRET_OPTIONS:
-            return option
-    return None
+def _refuse_secret_arguments(argv: list[str]) -> str | None:
+    """The first option before ``--`` that would carry a secret, if any."""
+    words = argv[: argv.index("--")] if "--" in argv else argv
+    options = [word.split("=", 1)[0] for word in words]
+    return next((option for option in options if option in _SECRET_OPTIONS), None)
 
 
 class _StderrHandler(logging.Handler):
@@ -139,7 +137,7 @@ class _StderrHandler(logging.Handler):
     def emit(self, record: logging.LogRecord) -> None:
         message = record.getMessage()
         if self.verbose:
-            self.out.note(f"{record.levelname} {record.name}: {message}")
+            self.out.stderr.write(f"{record.levelname} {record.name}: {message}\n")
         elif record.levelno >= logging.WARNING:
             self.out.warn(message)
 
@@ -167,7 +165,9 @@ def _run(args: argparse.Namespace, out: Output, verbose: bool) -> int:
         status = int(args.handler(args, out) or 0)
         out.stdout.flush()
     except BrokenPipeError:  # e.g. `tiledb-client profile list | head -1`
-        _silence_stdout()
+        # Standard output to the null device, so that the exit flush cannot fail again.
+        with contextlib.suppress(OSError, ValueError, AttributeError):
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return EXIT_FAILURE
     except KeyboardInterrupt:
         if out.stderr.isatty():
@@ -186,15 +186,6 @@ def _run(args: argparse.Namespace, out: Output, verbose: bool) -> int:
             traceback.print_exception(exc, file=out.stderr)
         return EXIT_FAILURE
     return status
-
-
-def _silence_stdout() -> None:
-    """Point standard output at the null device, so the exit flush cannot fail again."""
-    try:
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-    except (OSError, ValueError, AttributeError):
-        pass
 
 
 def main(argv: Sequence[str] | None = None) -> int:

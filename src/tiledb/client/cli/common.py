@@ -12,6 +12,7 @@ import sys
 from typing import TYPE_CHECKING
 
 from tiledb.client.basics.inputs import MAX_SECRET_LENGTH, CredentialKind, clean_secret
+from tiledb.client.cli.output import isatty
 from tiledb.client.errors import ConfigurationError, ExplainedError
 
 if TYPE_CHECKING:
@@ -74,10 +75,7 @@ def login(args: argparse.Namespace) -> Session:
 
 def stdin_is_terminal() -> bool:
     """Return whether standard input is an interactive terminal."""
-    try:
-        return sys.stdin is not None and sys.stdin.isatty()
-    except (AttributeError, ValueError, OSError):
-        return False
+    return isatty(sys.stdin)
 
 
 def _from_stdin(label: CredentialKind, flag: str) -> str:

@@ -15,24 +15,18 @@ from typing import Any, TextIO
 
 from tiledb.client.basics.masking import escaped
 
-__all__ = ["Output", "colour_enabled"]
+__all__ = ["Output", "isatty"]
 
 _STYLES = {"bold": "1", "dim": "2", "red": "31", "green": "32", "yellow": "33", "cyan": "36"}
 SEVERITY_STYLES = {"ok": "green", "info": "dim", "warning": "yellow", "error": "red"}
 
 
-def _isatty(stream: TextIO) -> bool:
+def isatty(stream: TextIO | None) -> bool:
+    """Return whether ``stream`` is an interactive terminal (``None``, closed: no)."""
     try:
-        return stream.isatty()
+        return stream is not None and stream.isatty()
     except (AttributeError, ValueError, OSError):
         return False
-
-
-def colour_enabled(stream: TextIO) -> bool:
-    """Return whether to colour ``stream``: a terminal, ``NO_COLOR`` unset, ``TERM`` not dumb."""
-    if os.environ.get("NO_COLOR") or os.environ.get("TERM") == "dumb":
-        return False
-    return _isatty(stream)
 
 
 def _plain(text: str) -> str:
@@ -57,9 +51,11 @@ class Output:
         self.json_mode = json_mode
         self.stdout = stdout or sys.stdout
         self.stderr = stderr or sys.stderr
-        self.terminal = _isatty(self.stdout)
-        self.colour = colour_enabled(self.stdout)
-        self.err_colour = colour_enabled(self.stderr)
+        self.terminal = isatty(self.stdout)
+        # Colour on a terminal, unless NO_COLOR is set or TERM is dumb.
+        plain = bool(os.environ.get("NO_COLOR")) or os.environ.get("TERM") == "dumb"
+        self.colour = self.terminal and not plain
+        self.err_colour = isatty(self.stderr) and not plain
         self._warned: set[str] = set()
 
     def paint(self, text: str, style: str, *, err: bool = False) -> str:
@@ -136,7 +132,3 @@ class Output:
         self.stderr.write(f"{self.paint('Error:', 'red', err=True)} {escaped(message)}\n")
         if hint:
             self.stderr.write(f"{self.paint('Hint:', 'cyan', err=True)} {escaped(hint)}\n")
-
-    def note(self, message: str) -> None:
-        """Print a progress note on standard error (also in JSON mode)."""
-        self.stderr.write(message + "\n")
