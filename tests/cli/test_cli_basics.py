@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from tiledb.client.cli import build_parser, main
-from tiledb.client.cli.output import Output
+from tiledb.client.cli.common import Output
 
 from .conftest import Cli, child_env
 

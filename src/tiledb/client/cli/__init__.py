@@ -16,7 +16,7 @@ import warnings
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, NoReturn
 
-from tiledb.client.cli.output import Output
+from tiledb.client.cli.common import Output
 
 if TYPE_CHECKING:
     from tiledb.client.errors import ExplainedError

@@ -9,8 +9,7 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING, Any
 
-from tiledb.client.cli.common import CliError, add_json, add_profile_options, login
-from tiledb.client.cli.output import Output
+from tiledb.client.cli.common import CliError, Output, add_json, add_profile_options, login
 
 if TYPE_CHECKING:
     import enum

@@ -8,13 +8,13 @@ from typing import Any
 
 from tiledb.client.cli.common import (
     CliError,
+    Output,
     add_json,
     add_profile_options,
     prompt_value,
     read_secret,
     stdin_is_terminal,
 )
-from tiledb.client.cli.output import Output
 
 __all__ = ["register", "run"]
 

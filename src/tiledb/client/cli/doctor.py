@@ -5,8 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from tiledb.client.cli.common import add_json, add_profile_options
-from tiledb.client.cli.output import Output
+from tiledb.client.cli.common import Output, add_json, add_profile_options
 
 __all__ = ["register"]
 

@@ -17,8 +17,7 @@ from collections.abc import Mapping, Sequence
 from types import FrameType
 from typing import TYPE_CHECKING, Any, NoReturn
 
-from tiledb.client.cli.common import add_profile_options
-from tiledb.client.cli.output import Output
+from tiledb.client.cli.common import Output, add_profile_options
 
 if TYPE_CHECKING:
     import subprocess

@@ -5,8 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from tiledb.client.cli.common import CliError, add_json, add_profile_options
-from tiledb.client.cli.output import Output
+from tiledb.client.cli.common import CliError, Output, add_json, add_profile_options
 
 __all__ = ["register"]
 

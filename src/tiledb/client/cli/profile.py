@@ -5,8 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from tiledb.client.cli.common import CliError, add_json, add_profile_dir, confirm
-from tiledb.client.cli.output import Output
+from tiledb.client.cli.common import CliError, Output, add_json, add_profile_dir, confirm
 from tiledb.client.storage.profile_keys import SecretLocation, profile_entries
 
 __all__ = ["register"]

@@ -5,8 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING, Any
 
-from tiledb.client.cli.common import add_json, add_profile_options, confirm, login
-from tiledb.client.cli.output import Output
+from tiledb.client.cli.common import Output, add_json, add_profile_options, confirm, login
 
 if TYPE_CHECKING:
     from tiledb.client.operations.server_tokens import ServerToken
