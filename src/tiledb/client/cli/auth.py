@@ -122,13 +122,12 @@ def run_login(args: argparse.Namespace, out: Output) -> int:
     if out.json_mode:
         out.json(summary)
         return 0
-    profile = summary["profile"] or "(none: environment only)"
     rows = [
         ("workspace", f"{summary['workspace']} ({summary['workspace_id']})"),
         ("role", summary["role"]),
         ("auth", summary["auth"]),
         ("backend", summary["backend"]),
-        ("profile", profile),
+        ("profile", summary["profile"] or "(none: environment only)"),
     ]
     if out.terminal:
         who = summary["user"] + (f" ({summary['display_name']})" if summary["display_name"] else "")

@@ -9,13 +9,7 @@ from tiledb.client.cli.common import Output, add_json, add_profile_options
 
 __all__ = ["register"]
 
-_SECTIONS = (
-    ("backends", "Secret backends"),
-    ("files", "Files"),
-    ("environment", "Environment"),
-    ("profiles", "Profiles"),
-    ("hosts", "Hosts"),
-)
+_SECTIONS = ("backends", "files", "environment", "profiles", "hosts")  # in this order
 
 
 def register(subparsers: Any) -> None:
@@ -70,11 +64,8 @@ def run_doctor(args: argparse.Namespace, out: Output) -> int:
         ]
         out.table((), rows, tag="finding")
         out.table((), report.environment, tag="env")
-    errors, warnings = report.count("error"), report.count("warning")
-    verdict = (
-        "no problem would stop a login" if report.ok else f"{errors} problem(s) would stop a login"
-    )
-    summary = f"{verdict}; {warnings} warning(s)."
+    stops = "no problem" if report.ok else f"{report.count('error')} problem(s)"
+    summary = f"{stops} would stop a login; {report.count('warning')} warning(s)."
     if not report.ok:
         out.error(summary, "Apply the fixes shown, then run tiledb-client doctor again.")
         return 1
@@ -87,7 +78,8 @@ def _seconds(value: float | None) -> str | None:
 
 
 def _print_terminal(out: Output, report: Any) -> None:
-    for section, title in _SECTIONS:
+    for section in _SECTIONS:
+        title = "Secret backends" if section == "backends" else section.capitalize()
         findings = [f for f in report.findings if f.section == section]
         if section == "environment":
             out.heading(title)

@@ -91,16 +91,13 @@ def register(subparsers: Any) -> None:
     parser.set_defaults(handler=run)
 
 
-FORWARDED_SIGNALS = tuple(
-    getattr(signal, name)
-    for name in ("SIGINT", "SIGTERM", "SIGHUP", "SIGBREAK")
-    if hasattr(signal, name)
-)
-"""The signals :func:`run_child` passes on to COMMAND (those that exist here)."""
+def _signals(*names: str) -> tuple[int, ...]:
+    return tuple(getattr(signal, name) for name in names if hasattr(signal, name))
 
-_RESTORED_SIGNALS = tuple(
-    getattr(signal, name) for name in ("SIGPIPE", "SIGXFZ", "SIGXFSZ") if hasattr(signal, name)
-)
+
+FORWARDED_SIGNALS = _signals("SIGINT", "SIGTERM", "SIGHUP", "SIGBREAK")
+"""The signals :func:`run_child` passes on to COMMAND (those that exist here)."""
+_RESTORED_SIGNALS = _signals("SIGPIPE", "SIGXFZ", "SIGXFSZ")
 
 
 def replace_process(argv: Sequence[str], env: Mapping[str, str]) -> NoReturn:
