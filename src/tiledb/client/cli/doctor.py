@@ -107,10 +107,7 @@ def run_backends(args: argparse.Namespace, out: Output) -> int:
     selection = explain_selection(statuses, args.backend)
     if out.json_mode:
         out.json(
-            {
-                "backends": [status.to_json() for status in statuses],
-                "selected": selection.to_json(),
-            }
+            {"backends": [status.to_json() for status in statuses], "selected": selection.to_json()}
         )
         return 0
     term = out.terminal

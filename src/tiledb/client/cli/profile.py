@@ -87,10 +87,7 @@ def add_profile_selector(
     """Add ``NAME`` or ``--profile NAME`` (a ``profile`` subcommand); see :func:`chosen_profile`."""
     parser.add_argument(positional, nargs="?", metavar=positional.upper(), help=help_text)
     parser.add_argument(
-        "--profile",
-        metavar="NAME",
-        dest="profile_option",
-        help=f"the same as {positional.upper()}",
+        "--profile", metavar="NAME", dest="profile_option", help=f"the same as {positional.upper()}"
     )
     parser.set_defaults(profile_positional=positional, profile_required=required)
 
