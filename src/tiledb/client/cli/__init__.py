@@ -74,7 +74,16 @@ class _Parser(argparse.ArgumentParser):
 def build_parser() -> argparse.ArgumentParser:
     """Return the parser of ``tiledb-client`` with every command registered."""
     from tiledb.client import __version__
-    from tiledb.client.cli import auth, configure, doctor, exec_command, migrate, profile, tokens
+    from tiledb.client.cli import (
+        auth,
+        configure,
+        doctor,
+        exec_command,
+        migrate,
+        profile,
+        tokens,
+        unlock,
+    )
 
     parser = _Parser(
         prog="tiledb-client",
@@ -89,7 +98,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--profile", metavar="NAME", dest="global_profile", help=argparse.SUPPRESS)
     parser.add_argument("--profile-dir", metavar="DIR", dest="global_dir", help=argparse.SUPPRESS)
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for module in (configure, auth, tokens, exec_command, profile, migrate, doctor):
+    for module in (configure, auth, tokens, exec_command, unlock, profile, migrate, doctor):
         module.register(commands)
     for command in commands.choices.values():  # `tiledb-client login -v` works as well
         command.add_argument(

@@ -9,15 +9,11 @@ from __future__ import annotations
 
 import contextlib
 import functools
-import hmac
 import os
 import sys
 import threading
 from collections.abc import Collection, Iterator, Mapping
-from pathlib import Path
-from typing import Any, ClassVar
-
-from cryptography.exceptions import UnsupportedAlgorithm
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from tiledb.client.basics.files import (
     LockBusyError,
@@ -27,19 +23,23 @@ from tiledb.client.basics.files import (
 )
 from tiledb.client.basics.logs import get_logger
 from tiledb.client.errors import SecretBackendError, VaultTamperedError, WrongPassphraseError
-from tiledb.client.secrets import _vault, passphrase
-from tiledb.client.secrets._vault import FORMAT_NAME, FORMAT_VERSION, PRODUCTION_POLICY, KdfPolicy
+from tiledb.client.secrets import unlock_agent
 from tiledb.client.secrets.base import Availability, SecretBackend, recorded_location
 
+if TYPE_CHECKING:  # a login through the unlock agent loads neither (docs/performance.md)
+    from pathlib import Path
+
+    from tiledb.client.secrets import _vault
+    from tiledb.client.secrets._vault import KdfPolicy
+    from tiledb.client.secrets.passphrase import PassphraseSource
+
 __all__ = [
-    "FORMAT_NAME",
-    "FORMAT_VERSION",
     "SECRETS_FILE_ENV",
-    "KdfPolicy",
-    "PRODUCTION_POLICY",
     "EncryptedFileBackend",
     "argon2id_supported",
     "clear_key_cache",
+    "agent_holds",
+    "key_of",
     "vault_path",
 ]
 
@@ -56,22 +56,57 @@ _key_cache_lock = threading.Lock()
 _FINGERPRINT_KEY = os.urandom(32)  # what secrets.token_bytes returns; without random
 
 
+def __getattr__(name: str) -> Any:
+    """The format's names, re-exported without loading the format at import."""
+    if name in ("FORMAT_NAME", "FORMAT_VERSION", "PRODUCTION_POLICY", "KdfPolicy"):
+        from tiledb.client.secrets import _vault
+
+        return getattr(_vault, name)
+    raise AttributeError(name)
+
+
+def _chosen_file(key: str) -> str:
+    """The vault file named by the variable or ``key``'s profile, absolute; ``""``: neither."""
+    chosen = os.environ.get(SECRETS_FILE_ENV) or (recorded_location(key).get("file") if key else "")
+    return os.path.abspath(os.path.expanduser(chosen)) if chosen else ""  # noqa: PTH100,PTH111 - no pathlib at login
+
+
 def vault_path(key: str = "") -> Path:
     """The vault in use: ``$TILEDB_CLIENT_SECRETS_FILE``, else the one ``key``'s profile records.
 
     Else ``<user data>/tiledb-client/secrets.vault``.
     """
-    chosen = os.environ.get(SECRETS_FILE_ENV) or (recorded_location(key).get("file") if key else "")
+    from pathlib import Path
+
+    chosen = _chosen_file(key)
     if chosen:
-        return Path(chosen).expanduser().absolute()
+        return Path(chosen)
     import platformdirs  # with tempfile, shutil and random: only without the variable
 
     return platformdirs.user_data_path("tiledb-client", appauthor=False) / "secrets.vault"
 
 
+def agent_holds(path: str) -> bool:
+    """Whether a running unlock agent holds the vault ``path`` unlocked."""
+    try:
+        answer = unlock_agent.call({"op": "status"})
+    except SecretBackendError:
+        return False
+    return any(item.get("vault") == path for item in (answer or {}).get("unlocked", ()))
+
+
+def _through_agent(key: str, **request: str) -> dict[str, Any] | None:
+    """The agent's answer about ``key``'s vault, or ``None`` when no agent holds that vault."""
+    path = _chosen_file(key) or str(vault_path(key))
+    answer = unlock_agent.call({**request, "vault": path, "name": key})
+    return answer if answer is not None and answer.get("held") else None
+
+
 @functools.lru_cache(maxsize=1)
 def argon2id_supported() -> bool:
     """Return whether this ``cryptography`` build derives Argon2id keys (44+ on OpenSSL 3.2+)."""
+    from cryptography.exceptions import UnsupportedAlgorithm
+
     try:
         from cryptography.hazmat.primitives.kdf.argon2 import Argon2id
 
@@ -88,6 +123,8 @@ def clear_key_cache() -> None:
 
 
 def _new_vault(path: Path, policy: KdfPolicy) -> _vault.Vault:
+    from tiledb.client.secrets import _vault
+
     name = "argon2id" if policy.prefer_argon2id and argon2id_supported() else "scrypt"
     return _vault.new_vault(path, name, policy)
 
@@ -99,11 +136,15 @@ def _derive(kdf: Mapping[str, Any], secret: str) -> bytes:
             "The secrets vault uses Argon2id, which this cryptography build lacks: install"
             " cryptography>=44 built with OpenSSL>=3.2 (the PyPI wheels are)."
         )
+    from tiledb.client.secrets import _vault
+
     return _vault.derive(kdf, secret)
 
 
 def _parse(path: Path, text: str, policy: KdfPolicy) -> _vault.Vault:
     """Parse a vault file under a KDF policy; never overwrite a non-vault."""
+    from tiledb.client.secrets import _vault
+
     try:
         return _vault.parse(path, text, policy)
     except _vault.NotAVaultError as exc:
@@ -156,9 +197,18 @@ def _locked(path: Path) -> Iterator[None]:
         ) from exc
 
 
-def _unlock(vault: _vault.Vault, *, new: bool = False) -> bytes:
-    """Return the 64-byte key of ``vault`` (from the cache, else derived); check it."""
-    source = passphrase.find_source()
+def _unlock(
+    vault: _vault.Vault, *, new: bool = False, source: PassphraseSource | None = None
+) -> bytes:
+    """Return the 64-byte key of ``vault`` (from the cache, else derived); check it.
+
+    ``source``: where the passphrase comes from (default: the first configured one).
+    """
+    import hmac
+
+    from tiledb.client.secrets import _vault, passphrase
+
+    source = source or passphrase.find_source()
     secret = None if source.interactive else source.read(vault=vault.path)
     fingerprint = b""
     if secret is not None:
@@ -194,6 +244,20 @@ def _unlock(vault: _vault.Vault, *, new: bool = False) -> bytes:
     return key
 
 
+def key_of(path: Path, source: PassphraseSource | None = None) -> bytes:
+    """Return the checked key of the vault ``path`` (for the unlock agent); it must exist."""
+    from tiledb.client.secrets._vault import PRODUCTION_POLICY
+
+    vault = _read_vault(path, PRODUCTION_POLICY)
+    if vault is None:
+        raise SecretBackendError(
+            f"There is no secrets vault at {path} to unlock.",
+            hint=f"Store a secret first (tiledb-client configure), or point {SECRETS_FILE_ENV}"
+            " at the vault.",
+        )
+    return _unlock(vault, source=source)
+
+
 class EncryptedFileBackend(SecretBackend):
     """Secrets in one AES-256-GCM vault file (:func:`vault_path`), unlocked by a passphrase.
 
@@ -204,12 +268,25 @@ class EncryptedFileBackend(SecretBackend):
     name: ClassVar[str] = "encrypted-file"
     description: ClassVar[str] = "an encrypted file (AES-256-GCM, passphrase via Argon2id/scrypt)"
 
-    def __init__(self, *, kdf_policy: KdfPolicy = PRODUCTION_POLICY) -> None:
-        self.kdf_policy = kdf_policy
+    def __init__(self, *, kdf_policy: KdfPolicy | None = None) -> None:
+        self._policy = kdf_policy
+
+    @property
+    def kdf_policy(self) -> KdfPolicy:
+        """The KDF policy in force (loaded on first use: a login by the agent needs none)."""
+        if self._policy is None:
+            from tiledb.client.secrets._vault import PRODUCTION_POLICY
+
+            self._policy = PRODUCTION_POLICY
+        return self._policy
 
     def probe(self) -> Availability:
         """Report whether a passphrase source is configured (a terminal prompt: interactively)."""
+        from tiledb.client.secrets import passphrase
+
         source = passphrase.configured_source()
+        if source is None and agent_holds(str(vault_path())):
+            return Availability(True, f"vault {vault_path()}, unlocked in the unlock agent")
         if source is None:
             if not passphrase.terminal_prompt_possible():
                 return Availability(False, passphrase.NO_SOURCE_HINT)
@@ -238,6 +315,9 @@ class EncryptedFileBackend(SecretBackend):
 
     def get(self, key: str) -> str | None:
         """Return the secret under ``key``; ``None`` without a vault or an entry."""
+        answer = _through_agent(key, op="get")
+        if answer is not None:
+            return answer.get("secret")
         path = vault_path(key)
         vault = _read_vault(path, self.kdf_policy)
         if vault is None and not os.environ.get(SECRETS_FILE_ENV) and recorded_location(key):
@@ -289,6 +369,10 @@ class EncryptedFileBackend(SecretBackend):
     def _change(self, key: str, secret: str | None) -> bool:
         if not isinstance(key, str) or not key:
             raise ValueError("the key must be a non-empty string")
+        extra = {"op": "delete"} if secret is None else {"op": "set", "secret": secret}
+        answer = _through_agent(key, **extra)  # while it holds the vault, only it writes
+        if answer is not None:
+            return bool(answer["changed"])
         path = vault_path(key)
         # Unlock before taking the lock: a prompt must never hold other processes up.
         seen = _read_vault(path, self.kdf_policy) or _new_vault(path, self.kdf_policy)

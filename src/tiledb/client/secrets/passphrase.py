@@ -1,8 +1,10 @@
 """Where the passphrase of the encrypted secrets vault comes from, first match wins.
 
-``$TILEDB_CLIENT_PASSPHRASE``, the file named by ``$TILEDB_CLIENT_PASSPHRASE_FILE``, a
-hidden prompt on a terminal, else :class:`~tiledb.client.errors.BackendUnavailableError`
-(SECURITY.md, "Passphrase sources"). Nothing here prints, logs or quotes a passphrase.
+(An unlock agent holding the vault comes first: ``encrypted_file``.) Then
+``$TILEDB_CLIENT_PASSPHRASE``, the file named by ``$TILEDB_CLIENT_PASSPHRASE_FILE``, the
+systemd credential ``$CREDENTIALS_DIRECTORY/tiledb-client-passphrase``, a hidden prompt
+on a terminal, else :class:`~tiledb.client.errors.BackendUnavailableError` (SECURITY.md,
+"Passphrase sources"). Nothing here prints, logs or quotes a passphrase.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ __all__ = [
     "InsecureFileWarning",
     "PASSPHRASE_ENV",
     "PASSPHRASE_FILE_ENV",
+    "CREDENTIAL_NAME",
     "NO_SOURCE_HINT",
     "PROMPT_SOURCE",
     "PassphraseSource",
@@ -38,9 +41,11 @@ __all__ = [
 
 PASSPHRASE_ENV = "TILEDB_CLIENT_PASSPHRASE"  # noqa: S105 - a variable name, not a secret
 PASSPHRASE_FILE_ENV = "TILEDB_CLIENT_PASSPHRASE_FILE"  # noqa: S105 - a variable name
+CREDENTIAL_NAME = "tiledb-client-passphrase"
 NO_SOURCE_HINT = (
-    f"no passphrase source: set {PASSPHRASE_ENV} to the passphrase, or {PASSPHRASE_FILE_ENV}"
-    " to a file holding it (a terminal prompt is used only on an interactive terminal)"
+    "no passphrase source: run `tiledb-client unlock` once (an agent then answers), or set"
+    f" {PASSPHRASE_ENV} to the passphrase, or {PASSPHRASE_FILE_ENV} to a file holding it"
+    " (a terminal prompt is used only on an interactive terminal)"
 )
 _MAX_FILE_BYTES = 64 * 1024  # a passphrase, not a document: refuse /dev/zero and friends
 
@@ -55,7 +60,7 @@ class InsecureFileWarning(UserWarning):
 class PassphraseSource:
     """One place a passphrase can be read from; ``label`` names it for people and the key cache."""
 
-    kind: Literal["env", "file", "prompt"]
+    kind: Literal["env", "file", "stdin", "prompt"]
     label: str
     path: Path | None = None
 
@@ -77,6 +82,11 @@ class PassphraseSource:
             return value
         if self.kind == "file":
             return _read_file(self.path or Path(), self.label)
+        if self.kind == "stdin":
+            line = sys.stdin.readline().removesuffix("\n").removesuffix("\r")
+            if not line:
+                raise SecretBackendError("No passphrase on standard input.")
+            return line
         return _prompt(vault, confirm=confirm)
 
     def wrong_passphrase_hint(self) -> str:
@@ -119,6 +129,10 @@ def configured_source() -> PassphraseSource | None:
     if file_name:
         path = Path(file_name).expanduser().absolute()
         return PassphraseSource("file", f"the file {path} (${PASSPHRASE_FILE_ENV})", path)
+    credentials = os.environ.get("CREDENTIALS_DIRECTORY")
+    if credentials and (Path(credentials) / CREDENTIAL_NAME).is_file():
+        path = Path(credentials) / CREDENTIAL_NAME
+        return PassphraseSource("file", f"the systemd credential {path}", path)
     return None
 
 
