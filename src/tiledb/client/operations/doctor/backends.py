@@ -1,19 +1,20 @@
-"""Doctor checks of the secret backends: each one's availability, the vault, the Vault server."""
+"""Doctor checks of the secret backends: availability, the vault, the unlock agent, Vault."""
 
 from __future__ import annotations
 
 import os
+import stat
 import time
 
 from tiledb.client.errors import ConfigurationError, SecretBackendError
 from tiledb.client.operations.doctor.findings import Finding, Severity, severity_for
-from tiledb.client.secrets import passphrase
+from tiledb.client.secrets import passphrase, unlock_agent
 from tiledb.client.secrets.diagnostics import BackendStatus, Selection
 from tiledb.client.secrets.encrypted_file import vault_path
 from tiledb.client.secrets.registry import BACKEND_ENV, get_backend
 from tiledb.client.storage.profile_keys import ProfileView
 
-__all__ = ["backend_findings", "vault_findings", "vault_server_findings"]
+__all__ = ["agent_findings", "backend_findings", "vault_findings", "vault_server_findings"]
 
 _NEEDED = ("create", "read", "update", "delete")
 
@@ -111,3 +112,39 @@ def vault_server_findings(selected: str, profiles: dict[str, ProfileView]) -> li
         message = f"the policy allows {shown}, not {', '.join(missing)}"
         return [*findings, Finding("backends", "vault policy", severity, message, fix)]
     return [*findings, Finding("backends", "vault policy", "ok", f"allows {shown}: read and write")]
+
+
+def _unsafe(path: str, mode: int) -> str | None:
+    """Why ``path`` is not ours alone with at most ``mode``; ``None``: safe or absent."""
+    try:
+        info = os.lstat(path)
+    except FileNotFoundError:
+        return None
+    if info.st_uid != os.getuid() or stat.S_IMODE(info.st_mode) & ~mode:
+        return f"{path} has owner uid {info.st_uid} and mode {stat.S_IMODE(info.st_mode):04o}"
+    return None
+
+
+def agent_findings() -> list[Finding]:
+    """Info when no agent runs; each vault it holds with the time left; an error if unsafe."""
+    directory, path = unlock_agent.agent_dir(), unlock_agent.socket_path()
+    problem = _unsafe(directory, 0o700) or _unsafe(path, 0o600)
+    if problem is not None:
+        fix = f"remove {directory}; `tiledb-client unlock` makes it again, 0700"
+        return [Finding("backends", "unlock agent", "error", f"not safe: {problem}", fix)]
+    try:
+        status = unlock_agent.call({"op": "status"})
+    except SecretBackendError as exc:
+        return [Finding("backends", "unlock agent", "warning", exc.problem, exc.hint)]
+    if status is None:
+        return [Finding("backends", "unlock agent", "info", "not running")]
+    memory = "memory locked" if status.get("memory_locked") else "memory not locked"
+    findings = []
+    for item in status.get("unlocked", []):
+        expires = item.get("expires")
+        left = (
+            "no time limit" if expires is None else f"{(expires - time.time()) / 60:.0f} min left"
+        )
+        message = f"running (pid {status.get('pid')}, {memory}), holds {item['vault']}: {left}"
+        findings.append(Finding("backends", "unlock agent", "ok", message))
+    return findings or [Finding("backends", "unlock agent", "info", "running, holds no vault")]

@@ -17,6 +17,7 @@ from typing import TypeVar
 
 from tiledb.client.errors import ExplainedError
 from tiledb.client.operations.doctor.backends import (
+    agent_findings,
     backend_findings,
     vault_findings,
     vault_server_findings,
@@ -109,6 +110,7 @@ def diagnose(
         checks.append(
             ("environment", "environment", partial(environment_findings, name, store, read))
         )
+    checks.append(("backends", "unlock agent", agent_findings))
     checks.append(("environment", "installed packages", coexistence_findings))
     if profiles is not None and store is not None:
         checks += [
