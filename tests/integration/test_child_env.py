@@ -107,6 +107,22 @@ def test_child_env_without_login_uses_the_default_profile(
     assert [r.auth.token_id for r in sent if r.auth] == [DEFAULT_TOKEN_ID]
 
 
+def test_children_never_get_a_passphrase(
+    local_server_process: ServerProcess, vault: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Issue 18: the vault's passphrase (or the file holding it) opens every stored secret.
+    tiledb.client.configure(token=DEFAULT_TOKEN, host=local_server_process.url)
+    monkeypatch.setenv("TILEDB_CLIENT_PASSPHRASE_FILE", str(vault.parent / "passphrase"))
+    env = tiledb.client.child_env()
+    assert env["TILEDB_CLIENT_PASSPHRASE"] == ""
+    assert env["TILEDB_CLIENT_PASSPHRASE_FILE"] == ""
+    seen = subprocess.run(
+        [sys.executable, "-c", "import os; print(sorted(os.environ.items()))"],
+        env=env, capture_output=True, text=True, check=True,
+    ).stdout  # fmt: skip
+    assert "test vault passphrase" not in seen and str(vault.parent / "passphrase") not in seen
+
+
 WAITING_CHILD = """
 import pathlib, signal, sys, time
 def stop(number, frame):
