@@ -418,10 +418,10 @@ def main() -> None:
         vendor_python, vendor_version = vendor_venv(options.vendor_spec)
     load_before = os.getloadavg()
     with (
-        contextlib.ExitStack() as stack,
         tempfile.TemporaryDirectory() as tmp,
         LocalServer(log=lambda line: None) as server,
         bao_dev_server(Path(tmp)) as bao_address,
+        contextlib.ExitStack() as stack,  # exits first: the agent is locked before tmp goes
     ):
         root = Path(tmp)
         base = {
