@@ -8,7 +8,6 @@ from typing import Any
 
 from tiledb.client.cli.common import Output, add_json
 
-
 __all__ = ["register"]
 
 UNLOCK_DESCRIPTION = """\
