@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from datetime import timedelta
 
     from tiledb.client.basics.models import User, UserSelfWorkspace, Workspace
+    from tiledb.client.basics.tls import Tls
     from tiledb.client.session.session import Session
     from tiledb.client.transport.rest import BasicAuth, RestClient
 
@@ -169,23 +170,16 @@ class Client:
         *,
         token: str | None = None,
         basic: BasicAuth | None = None,
-        verify_ssl: bool = True,
-        ca_file: str | None = None,
+        tls: Tls | None = None,
         renew: Callable[[], str] | None = None,
     ) -> RestClient:
         """Return a new REST client with this client's retry mode and pool size."""
         from tiledb.client.transport.rest import RestClient
 
         return RestClient(
-            host,
-            token=token,
-            basic=basic,
-            verify_ssl=verify_ssl,
-            ca_file=ca_file,
-            retry_mode=self._mode,
-            pool_size=self.pool_size,
-            renew=renew,
-        )
+            host, token=token, basic=basic, tls=tls, retry_mode=self._mode,
+            pool_size=self.pool_size, renew=renew,
+        )  # fmt: skip
 
     def rest_client(self) -> RestClient:
         """Return the current session's REST client: one per session, shared by threads.

@@ -114,8 +114,8 @@ def _is_token(args: argparse.Namespace) -> bool:
 
 def run(args: argparse.Namespace, out: Output) -> int:
     """Run ``configure``."""
-    from tiledb.client.basics.ca_files import checked_ca_file
     from tiledb.client.basics.protocol import workspace_from_token
+    from tiledb.client.basics.tls import checked_ca_file
     from tiledb.client.client import client
     from tiledb.client.operations.configure import configure
     from tiledb.client.secrets.registry import select_backend

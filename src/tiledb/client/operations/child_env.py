@@ -48,7 +48,7 @@ def session_environment(session: Session) -> dict[str, str]:
     """
     params = dict(tiledb_params(session))
     params["rest.token"] = session.token  # a password session's is only published in-process
-    params.setdefault("ssl.verify", "true" if session.verify_ssl else "false")
+    params.setdefault("ssl.verify", "true" if session.tls.verify else "false")
     environment = {core_variable(key): value for key, value in params.items()}
     for name in _SECRET_VARIABLES:
         environment[name] = ""
@@ -106,9 +106,7 @@ def prepare_child(
         return PreparedChild(environment, None, lambda: None)
     from tiledb.client.operations.server_tokens import mint_job_token, revoke_token
 
-    rest = factory.new_rest(
-        session.host, token=session.token, verify_ssl=session.verify_ssl, ca_file=session.ca_file
-    )
+    rest = session.rest(factory)
     token = mint_job_token(rest, job=job, ttl=ttl, scope=scope, workspace_id=session.workspace_id)
     environment["TILEDB_REST_TOKEN"] = token.api_key
     return PreparedChild(environment, token, lambda: revoke_token(rest, token))

@@ -10,13 +10,13 @@ import logging
 import warnings
 from typing import Any
 
-from tiledb.client.basics.ca_files import checked_ca_file
 from tiledb.client.basics.inputs import CredentialKind, check_name, clean_secret
 from tiledb.client.basics.protocol import (
     is_plain_http_remote,
     normalize_host,
     workspace_from_token,
 )
+from tiledb.client.basics.tls import checked_ca_file
 from tiledb.client.errors import ConfigurationError, SecretBackendError
 from tiledb.client.operations.profile_secrets import (
     delete_profile_secrets,

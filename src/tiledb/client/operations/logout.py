@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from tiledb.client.basics.models import APIToken
+from tiledb.client.basics.tls import Tls
 from tiledb.client.session import current as current_session
 from tiledb.client.session.session import Session
 from tiledb.client.session.session_tokens import (
@@ -71,8 +72,7 @@ def end_session(factory: RestFactory, name: str, path: Path, profile: ProfileVie
             token,
             factory,
             host=str(record.get("host") or profile.host or ""),
-            verify_ssl=bool(verify.value),
-            ca_file=ca_file.value or None,
+            tls=Tls(bool(verify.value), ca_file.value or None),
         )
     if current is not None:
         revoked = _revoke_uncached(current, cached[0] if cached else None, factory) or revoked
@@ -90,6 +90,4 @@ def _revoke_uncached(current: Session, cached: APIToken | None, factory: RestFac
     if cached is not None and cached.token_id == current.session_token_id:
         return False  # revoked above, with the cached record
     token = APIToken(token_id=current.session_token_id, api_key=current.token)
-    return revoke_session_token(
-        token, factory, host=current.host, verify_ssl=current.verify_ssl, ca_file=current.ca_file
-    )
+    return revoke_session_token(token, factory, host=current.host, tls=current.tls)

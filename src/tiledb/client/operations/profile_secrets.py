@@ -242,6 +242,6 @@ def _revoke_orphan_session(orphan: OrphanSecret, factory: RestFactory) -> None:
         return
     token, record = cached
     try:
-        revoke_session_token(token, factory, host=record["host"], verify_ssl=True, ca_file=None)
+        revoke_session_token(token, factory, host=record["host"])
     except ClientError as exc:  # logout --everywhere still finds it on the server
         logger.warning("the orphan session token %s was not revoked: %s", token.token_id, exc)

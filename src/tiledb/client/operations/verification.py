@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from tiledb.client.basics.models import User, Workspace
 from tiledb.client.basics.protocol import quote_segment, workspace_from_token
+from tiledb.client.basics.tls import Tls
 from tiledb.client.errors import ConfigurationError, LoginError
 from tiledb.client.transport.rest import BasicAuth, RestClient, RestError
 
@@ -61,8 +62,7 @@ def verify_credentials(
         host,
         token=token or None,
         basic=basic,
-        verify_ssl=verify_ssl,
-        ca_file=ca_file,
+        tls=Tls(verify_ssl, ca_file),
         deadline=deadline,
     )
     with rest:

@@ -59,8 +59,7 @@ def login_session(
             token=token,
             workspace=workspace,
             workspace_id=workspace if workspace.startswith("ws_") else token_workspace,
-            verify_ssl=bool(settings.verify_ssl.value),
-            ca_file=settings.ca_file.value or None,
+            tls=settings.tls,
             settings=settings,
         )
     from tiledb.client.session.session_tokens import obtain_session_token
@@ -90,8 +89,7 @@ def _password_session(
         token=api_token.api_key,
         workspace=settings.workspace.value or api_token.workspace_id,
         workspace_id=api_token.workspace_id,
-        verify_ssl=bool(settings.verify_ssl.value),
-        ca_file=settings.ca_file.value or None,
+        tls=settings.tls,
         settings=settings,
         session_token_id=api_token.token_id,
         renewable=True,

@@ -16,6 +16,7 @@ if TYPE_CHECKING:  # loaded when the server is first asked: a login asks nothing
     from pathlib import Path
 
     from tiledb.client.basics.models import User, UserSelfWorkspace, Workspace
+    from tiledb.client.basics.tls import Tls
     from tiledb.client.transport.rest import RestClient, RestFactory
 
 __all__ = ["Session", "parse_self_user"]
@@ -45,15 +46,14 @@ class Session:
     """
 
     __slots__ = (
-        "ca_file",
         "cache",
         "expires_at",
         "host",
         "renewable",
         "session_token_id",
         "settings",
+        "tls",
         "token",
-        "verify_ssl",
         "workspace",
         "workspace_id",
     )
@@ -62,8 +62,7 @@ class Session:
     token: str
     workspace: str | None
     workspace_id: str | None
-    verify_ssl: bool
-    ca_file: str | None
+    tls: Tls
     settings: SessionSettings
     session_token_id: str | None
     renewable: bool
@@ -77,8 +76,7 @@ class Session:
         token: str,
         workspace: str | None,
         workspace_id: str | None,
-        verify_ssl: bool,
-        ca_file: str | None,
+        tls: Tls,
         settings: SessionSettings,
         session_token_id: str | None = None,
         renewable: bool = False,
@@ -96,8 +94,8 @@ class Session:
     def __repr__(self) -> str:
         return (
             f"Session(host={self.host!r}, workspace={self.workspace!r},"
-            f" workspace_id={self.workspace_id!r}, verify_ssl={self.verify_ssl!r},"
-            f" ca_file={self.ca_file!r}, session_token_id={self.session_token_id!r})"
+            f" workspace_id={self.workspace_id!r}, tls={self.tls!r},"
+            f" session_token_id={self.session_token_id!r})"
         )
 
     @property
@@ -112,13 +110,7 @@ class Session:
 
     def rest(self, factory: RestFactory, renew: Callable[[], str] | None = None) -> RestClient:
         """Return a REST client authenticated with this session's token."""
-        return factory.new_rest(
-            self.host,
-            token=self.token,
-            verify_ssl=self.verify_ssl,
-            ca_file=self.ca_file,
-            renew=renew,
-        )
+        return factory.new_rest(self.host, token=self.token, tls=self.tls, renew=renew)
 
     def self_user(self, rest: RestClient) -> tuple[User, list[UserSelfWorkspace]]:
         """``GET /v4/users/self``, once per session."""

@@ -22,6 +22,7 @@ from tiledb.client.storage.profile_keys import ProfileView
 if TYPE_CHECKING:  # a login with a cached session token makes no request
     from collections.abc import Mapping
 
+    from tiledb.client.basics.tls import Tls
     from tiledb.client.session.settings import SessionSettings
     from tiledb.client.transport.rest import RestFactory
 
@@ -119,10 +120,7 @@ def revoke_replaced(token: APIToken, factory: RestFactory, settings: SessionSett
     from tiledb.client.errors import ClientError
 
     try:
-        revoke_session_token(
-            token, factory, host=settings.host.value,
-            verify_ssl=bool(settings.verify_ssl.value), ca_file=settings.ca_file.value or None,
-        )  # fmt: skip
+        revoke_session_token(token, factory, host=settings.host.value, tls=settings.tls)
     except ClientError as exc:
         logger.warning("the replaced session token %s was not revoked: %s", token.token_id, exc)
 
@@ -184,8 +182,7 @@ def _mint(
     rest = factory.new_rest(
         settings.host.value,
         basic=BasicAuth(username, password),
-        verify_ssl=bool(settings.verify_ssl.value),
-        ca_file=settings.ca_file.value or None,
+        tls=settings.tls,
     )
     with rest:
         try:
@@ -247,19 +244,14 @@ def _save(slot: tuple[SecretBackend, str], token: APIToken, settings: SessionSet
 
 
 def revoke_session_token(
-    token: APIToken | None,
-    factory: RestFactory,
-    *,
-    host: str,
-    verify_ssl: bool,
-    ca_file: str | None,
+    token: APIToken | None, factory: RestFactory, *, host: str, tls: Tls | None = None
 ) -> bool:
     """Revoke a session token on the server; ``False`` when already gone, else ClientError."""
     from tiledb.client.transport.rest import RestError
 
     if token is None or not token.token_id:
         return False
-    rest = factory.new_rest(host, token=token.api_key, verify_ssl=verify_ssl, ca_file=ca_file)
+    rest = factory.new_rest(host, token=token.api_key, tls=tls)
     with rest:
         try:
             rest.delete(f"/v4/tokens/{quote_segment(token.token_id)}")

@@ -17,6 +17,7 @@ from tiledb.client.basics.inputs import CredentialKind, check_name, clean_secret
 from tiledb.client.basics.logs import get_logger
 from tiledb.client.basics.protocol import normalize_host
 from tiledb.client.basics.published_token import is_published
+from tiledb.client.basics.tls import Tls
 from tiledb.client.errors import (
     BackendUnavailableError,
     ConfigurationError,
@@ -169,6 +170,11 @@ class SessionSettings(NamedTuple):
         return Path(self.profile_path)
 
     @property
+    def tls(self) -> Tls:
+        """The resolved TLS options: ``verify`` a bool, ``ca_file`` an absolute path or ``None``."""
+        return Tls(bool(self.verify_ssl.value), self.ca_file.value or None)
+
+    @property
     def auth_kind(self) -> str:
         """``"token"`` or ``"password"``."""
         return "token" if self.token is not None else "password"
@@ -265,7 +271,7 @@ def _ca_file(ca_file: Resolved, verify: Resolved, name: str | None) -> Resolved:
     """The CA file by absolute path (a relative one from the current directory, as core does)."""
     if not ca_file.value or not verify.value:
         return ca_file
-    from tiledb.client.basics.ca_files import absolute_ca_file, ca_file_problem
+    from tiledb.client.basics.tls import absolute_ca_file, ca_file_problem
 
     value = str(ca_file.value)
     absolute = absolute_ca_file(value)
@@ -314,20 +320,17 @@ def resolve(
     profile = view(profiles[name]) if name in profiles else None
     source = _profile_source(name, store.file)
 
-    plain = [s.name for s in SETTINGS if not s.secret]
-    picked = {n: _pick(n, arguments, environ, profile, source) for n in plain}
-    host = picked["host"]
-    picked["host"] = Resolved(
-        normalize_host(str(host.value), source=f"the host from {host.source}"), host.source
+    host, workspace, username = (
+        _pick(n, arguments, environ, profile, source) for n in ("host", "workspace", "username")
     )
-    picked["verify_ssl"], picked["ca_file"] = resolve_tls(
-        profile, source, arguments, profile_name=name
+    host = host._replace(
+        value=normalize_host(str(host.value), source=f"the host from {host.source}")
     )
-    for checked in ("workspace", "username"):
-        _named(checked, picked[checked])
+    _named("workspace", workspace)
+    _named("username", username)
     settings = SessionSettings(
-        name, store.file, profile, picked["host"], picked["workspace"], picked["username"],
-        picked["verify_ssl"], picked["ca_file"],
+        name, store.file, profile, host, workspace, username,
+        *resolve_tls(profile, source, arguments, profile_name=name),
     )  # fmt: skip
     settings = _with_credentials(settings, arguments, environ, source)
     if require_credentials and settings.token is None and settings.password is None:

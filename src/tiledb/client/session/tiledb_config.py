@@ -121,8 +121,8 @@ def tiledb_params(session: Session) -> dict[str, str]:
         params["rest.token"] = session.token
     if session.workspace:
         params["rest.workspace"] = session.workspace
-    if not session.verify_ssl:
+    if not session.tls.verify:
         params["ssl.verify"] = "false"
-    if session.ca_file:
-        params["ssl.ca_file"] = session.ca_file
+    if session.tls.ca_file:
+        params["ssl.ca_file"] = session.tls.ca_file
     return params

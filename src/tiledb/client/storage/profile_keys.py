@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from typing import NamedTuple
 
 from tiledb.client.basics.inputs import CredentialKind
+from tiledb.client.basics.tls import Tls
 
 __all__ = [
     "AUTH",
@@ -80,13 +81,6 @@ SETTING_KEYS = {
     "ca_file": CA_FILE,
 }
 """The profile key of each session setting (``session.settings.SETTINGS``)."""
-
-
-class Tls(NamedTuple):
-    """How a client checks the server: ``verify`` (as stored, e.g. ``"false"``), ``ca_file``."""
-
-    verify: str | bool | None = None
-    ca_file: str | None = None
 
 
 class SecretLocation(NamedTuple):

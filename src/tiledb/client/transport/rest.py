@@ -26,6 +26,7 @@ from tiledb.client.basics.deadline import timeout_from_env
 from tiledb.client.basics.masking import printable, scrub
 from tiledb.client.basics.protocol import API_KEY_HEADER, normalize_host
 from tiledb.client.basics.retry_modes import RetryMode, RetryOrStr
+from tiledb.client.basics.tls import Tls
 from tiledb.client.errors import RestError
 
 if TYPE_CHECKING:
@@ -78,8 +79,7 @@ class RestFactory(Protocol):
         *,
         token: str | None = None,
         basic: BasicAuth | None = None,
-        verify_ssl: bool = True,
-        ca_file: str | None = None,
+        tls: Tls | None = None,
         renew: Callable[[], str] | None = None,
     ) -> RestClient:
         """Return a new REST client for ``host`` (see :class:`RestClient`)."""
@@ -149,8 +149,7 @@ class RestClient:
         *,
         token: str | None = None,
         basic: BasicAuth | None = None,
-        verify_ssl: bool = True,
-        ca_file: str | None = None,
+        tls: Tls | None = None,
         retry_mode: RetryOrStr = RetryMode.DEFAULT,
         pool_size: int | None = None,
         renew: Callable[[], str] | None = None,
@@ -164,7 +163,7 @@ class RestClient:
         self._secrets = tuple(s for s in (token, basic.password if basic else None) if s)
         self._mode = RetryMode.maybe_from(retry_mode)
         self._renew, self._clock, self._sleep = renew, clock, sleep
-        self._verify: bool | str = ca_file if (verify_ssl and ca_file) else verify_ssl
+        self._verify = (tls or Tls()).requests_verify
         from tiledb.client.transport.http_session import new_http_session
 
         self._http = new_http_session(

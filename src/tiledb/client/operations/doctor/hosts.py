@@ -10,8 +10,8 @@ from concurrent import futures
 from pathlib import Path
 from typing import NamedTuple
 
-from tiledb.client.basics.ca_files import absolute_ca_file, ca_file_problem
 from tiledb.client.basics.protocol import is_plain_http_remote, normalize_host
+from tiledb.client.basics.tls import absolute_ca_file, ca_file_problem
 from tiledb.client.errors import ClientError, ConfigurationError, LoginError
 from tiledb.client.operations.doctor.findings import Finding, Severity, severity_for
 from tiledb.client.operations.verification import verify_credentials

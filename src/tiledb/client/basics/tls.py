@@ -1,4 +1,4 @@
-"""CA files (``ssl.ca_file``): stored by absolute path, checked before they are needed.
+"""TLS options: one :class:`Tls` value, and CA files stored by absolute path, checked early.
 
 Only :mod:`os`, no :mod:`pathlib`: a ``TILEDB_SSL_CA_FILE`` login checks its file.
 """
@@ -6,10 +6,27 @@ Only :mod:`os`, no :mod:`pathlib`: a ``TILEDB_SSL_CA_FILE`` login checks its fil
 from __future__ import annotations
 
 import os
+from typing import NamedTuple
 
 from tiledb.client.errors import ConfigurationError
 
-__all__ = ["absolute_ca_file", "ca_file_problem", "checked_ca_file"]
+__all__ = ["Tls", "absolute_ca_file", "ca_file_problem", "checked_ca_file"]
+
+
+class Tls(NamedTuple):
+    """How a client checks the server: ``verify`` and ``ca_file`` (``None``: unset).
+
+    A profile's ``verify`` is its stored text (``"false"``); a session's is a bool.
+    """
+
+    verify: str | bool | None = None
+    ca_file: str | None = None
+
+    @property
+    def requests_verify(self) -> bool | str:
+        """``requests``' ``verify``: ``False`` only when verification is off, else the CA file."""
+        return False if self.verify is False else (self.ca_file or True)
+
 
 _PEM_MARKER = b"-----BEGIN CERTIFICATE-----"
 _MAX_BYTES = 16 * 1024 * 1024  # a large CA bundle is about 200 KiB
