@@ -190,7 +190,7 @@ def test_cross_host_redirect_drops_the_token(redirector: str, local_server: Loca
 
 
 def test_clients_share_one_session_class() -> None:
-    from tiledb.client.transport.http_session import TokenSession
+    from tiledb.client.transport.http import TokenSession
 
     first = RestClient("https://a.example", token=DEFAULT_TOKEN)
     second = RestClient("https://b.example", token=DEFAULT_TOKEN)

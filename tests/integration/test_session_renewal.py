@@ -16,8 +16,7 @@ import pytest
 
 import tiledb
 import tiledb.client
-from tiledb.client.basics import published_token
-from tiledb.client.session import current
+from tiledb.client.session import current, renewal
 from tiledb.client.testing import DEFAULT_PASSWORD, DEFAULT_USERNAME, ServerProcess
 
 ARRAY = "tiledb://acme/ts/arr"
@@ -69,11 +68,11 @@ def test_the_published_token_is_not_taken_for_the_users_own(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setenv("TILEDB_REST_TOKEN", "users-own-token")
-    published_token.publish("session-token")
+    renewal.publish("session-token")
     try:
         assert os.environ["TILEDB_REST_TOKEN"] == "session-token"
-        assert published_token.is_published("session-token")
-        assert not published_token.is_published("users-own-token")
+        assert renewal.is_published("session-token")
+        assert not renewal.is_published("users-own-token")
     finally:
-        published_token.withdraw()
+        renewal.withdraw()
     assert os.environ["TILEDB_REST_TOKEN"] == "users-own-token"  # put back

@@ -451,7 +451,7 @@ def child_env(
     ...     env=tiledb.client.child_env(),
     ... )  # doctest: +SKIP
     """
-    from tiledb.client.basics.durations import parse_duration
+    from tiledb.client.basics.inputs import parse_duration
     from tiledb.client.operations.child_env import child_env as environment_for
 
     session = _current() if profile_name is None and profile_dir is None else None

@@ -59,7 +59,7 @@ class TileDBSession(WorkerPlugin):  # type: ignore[misc]  # distributed is untyp
         profile_name: str | None = None,
         profile_dir: str | None = None,
     ) -> None:
-        from tiledb.client.basics.durations import parse_duration
+        from tiledb.client.basics.inputs import parse_duration
 
         self._client = client
         self._ttl = parse_duration(ttl, what="ttl") if isinstance(ttl, str) else ttl

@@ -1,4 +1,4 @@
-"""File mechanics for every file this package writes: 0700 directories, locks, atomic writes.
+"""File mechanics: 0700 directories, locks, atomic writes, and JSON read back safely.
 
 An atomic write goes to a 0600, ``flock``-ed temporary file beside the target, fsynced and
 renamed over it; temporaries of dead writers are removed by the next write of that file.
@@ -7,12 +7,13 @@ renamed over it; temporaries of dead writers are removed by the next write of th
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import re
 import stat
 import time
 from collections.abc import Iterator
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # paths come from the callers: reading a profile needs no pathlib
     from pathlib import Path
@@ -24,8 +25,10 @@ except ImportError:  # Windows: an open file cannot be deleted there, which keep
 
 __all__ = [
     "LockBusyError",
+    "NotJsonError",
     "hold_lock",
     "make_private_directories",
+    "parse_json",
     "remove_stale_temporaries",
     "replace_atomically",
     "temporary_name_pattern",
@@ -175,3 +178,21 @@ def _fsync_directory(directory: Path) -> None:
             os.fsync(descriptor)
         finally:
             os.close(descriptor)
+
+
+class NotJsonError(ValueError):
+    """The text is not JSON this library can read; the message never quotes it."""
+
+
+def parse_json(text: str | bytes) -> Any:
+    """Return the JSON value of ``text``; NotJsonError for bad JSON or too deep a nesting."""
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        # JSONDecodeError.msg and the position never include the document's text.
+        where = f"line {exc.lineno} column {exc.colno} (char {exc.pos})"
+        raise NotJsonError(f"it is not JSON ({exc.msg}: {where})") from None
+    except UnicodeDecodeError:
+        raise NotJsonError("it is not UTF-8 text") from None
+    except RecursionError:
+        raise NotJsonError("it nests arrays or objects too deeply to be read") from None

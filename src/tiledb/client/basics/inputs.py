@@ -1,4 +1,4 @@
-"""One check of every secret a person gives us: tokens and passwords.
+"""One check of what a person gives us: tokens and passwords, names, durations.
 
 :func:`clean_secret` runs wherever a secret enters (``configure()``, the settings
 resolution, the command line's standard input), with the rules of docs/api.md (login(); a
@@ -8,12 +8,23 @@ the rule, at most an offending character's code point and position, never the se
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from tiledb.client.errors import ConfigurationError
 
-__all__ = ["MAX_NAME_LENGTH", "MAX_SECRET_LENGTH", "CredentialKind", "check_name", "clean_secret"]
+if TYPE_CHECKING:
+    from datetime import timedelta
+
+__all__ = [
+    "MAX_NAME_LENGTH",
+    "MAX_SECRET_LENGTH",
+    "CredentialKind",
+    "check_name",
+    "clean_secret",
+    "parse_duration",
+]
 
 MAX_SECRET_LENGTH = 1024
 """The longest secret accepted, in UTF-16 code units (an emoji counts two).
@@ -134,3 +145,25 @@ def check_name(value: str, what: str) -> str:
 
 def _capital(text: str) -> str:
     return text[:1].upper() + text[1:]
+
+
+_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+_DURATION = re.compile(r"(\d+(?:\.\d+)?)\s*([smhd]?)")
+
+
+def parse_duration(text: str, *, what: str = "--ttl", allow_zero: bool = False) -> timedelta:
+    """Parse ``text`` as a duration (a bare number is seconds); ConfigurationError if not.
+
+    >>> parse_duration("90s"), parse_duration("8h")
+    (datetime.timedelta(seconds=90), datetime.timedelta(seconds=28800))
+    """
+    from datetime import timedelta
+
+    match = _DURATION.fullmatch(text.strip().lower())
+    seconds = float(match[1]) * _UNITS[match[2] or "s"] if match else -1.0
+    if seconds < 0 or (seconds == 0 and not allow_zero) or seconds > 366 * 86400:
+        raise ConfigurationError(
+            f"{what} {text!r} is not a duration.",
+            hint="Give a number with a unit: 90s, 10m, 8h or 2d (at most a year).",
+        )
+    return timedelta(seconds=seconds)

@@ -176,7 +176,7 @@ def _session_lifetime(args: argparse.Namespace) -> str | None:
     """The ``--session-lifetime`` given, checked; ``None`` when not given."""
     if args.session_lifetime is None:
         return None
-    from tiledb.client.basics.durations import parse_duration
+    from tiledb.client.basics.inputs import parse_duration
 
     parse_duration(args.session_lifetime, what="--session-lifetime")
     if _is_token(args):

@@ -153,7 +153,7 @@ def run_child(argv: Sequence[str], env: Mapping[str, str]) -> int:
 def run(args: argparse.Namespace, out: Output) -> int:
     """Run ``exec``."""
     from tiledb.client import client as api
-    from tiledb.client.basics.durations import parse_duration
+    from tiledb.client.basics.inputs import parse_duration
     from tiledb.client.operations.child_env import prepare_child
 
     command = list(args.command or [])

@@ -22,7 +22,7 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
 
-from tiledb.client.basics.json_text import NotJsonError, parse_json
+from tiledb.client.basics.files import NotJsonError, parse_json
 from tiledb.client.errors import VaultTamperedError
 
 FORMAT_NAME = "tiledb-client-vault"

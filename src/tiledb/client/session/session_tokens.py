@@ -46,7 +46,7 @@ def session_lifetime(settings: SessionSettings) -> timedelta:
     """
     import os
 
-    from tiledb.client.basics.durations import parse_duration
+    from tiledb.client.basics.inputs import parse_duration
 
     text = os.environ.get(LIFETIME_ENV)
     what = LIFETIME_ENV

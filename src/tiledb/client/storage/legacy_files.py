@@ -17,8 +17,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from tiledb.client.basics.files import replace_atomically
-from tiledb.client.basics.json_text import NotJsonError, parse_json
+from tiledb.client.basics.files import NotJsonError, parse_json, replace_atomically
 from tiledb.client.basics.protocol import API_KEY_HEADER, normalize_host
 from tiledb.client.errors import ConfigurationError
 

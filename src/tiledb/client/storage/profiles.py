@@ -19,12 +19,13 @@ from typing import TYPE_CHECKING, Any
 from tiledb.client.basics.file_safety import mode_of, others_can_change
 from tiledb.client.basics.files import (
     LockBusyError,
+    NotJsonError,
     hold_lock,
     make_private_directories,
+    parse_json,
     replace_atomically,
 )
 from tiledb.client.basics.inputs import check_name
-from tiledb.client.basics.json_text import NotJsonError, parse_json
 from tiledb.client.errors import ConfigurationError
 from tiledb.client.storage.profile_keys import (
     DEFAULT_PROFILE_NAME,

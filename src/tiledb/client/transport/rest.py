@@ -164,7 +164,7 @@ class RestClient:
         self._mode = RetryMode.maybe_from(retry_mode)
         self._renew, self._clock, self._sleep = renew, clock, sleep
         self._verify = (tls or Tls()).requests_verify
-        from tiledb.client.transport.http_session import new_http_session
+        from tiledb.client.transport.http import new_http_session
 
         self._http = new_http_session(
             token=token,
@@ -247,7 +247,7 @@ class RestClient:
         self, method: str, url: str, body: Mapping[str, Any] | None, what: str, idempotent: bool
     ) -> tuple[_Answer, Attempts]:
         """Attempts until an answer that is not retried, the retries or the deadline end."""
-        from tiledb.client.transport.failures import attempt_outcome
+        from tiledb.client.transport.http import attempt_outcome
 
         call = Attempts(self._deadline or request_deadline(), self._clock)
         left = {"connect": CONNECT_RETRIES, "read": CONNECT_RETRIES, "status": 100}
@@ -312,7 +312,7 @@ class RestClient:
         """The :class:`RestError` of a call that got no usable answer."""
         import requests
 
-        from tiledb.client.transport.failures import describe_failure
+        from tiledb.client.transport.http import describe_failure
 
         reason, tried = describe_failure(exc), call.report()
         if isinstance(exc, ValueError | UnicodeError) and "header" in reason:

@@ -60,7 +60,7 @@ def _probe(host: _Host, users: list[str], selected: str, timeout: float) -> Find
     """GET /v4/users/self without credentials: any HTTP answer means reachable."""
     import requests
 
-    from tiledb.client.transport.failures import describe_failure
+    from tiledb.client.transport.http import describe_failure
 
     started = time.perf_counter()
     fix: str | None = "check the host and network"

@@ -1,8 +1,8 @@
-"""Describe a failure of the HTTP stack without quoting it.
+"""What touches ``requests``: a client's session, and its failures described without quoting.
 
 The texts of ``requests``, ``urllib3`` and ``http.client`` may repeat a header (the
 token) or the URL, so messages are built only from facts of the chain of causes: the kind
-of failure, an OS error string, an OpenSSL reason. Imports ``requests``.
+of failure, an OS error string, an OpenSSL reason.
 """
 
 from __future__ import annotations
@@ -10,12 +10,15 @@ from __future__ import annotations
 import ssl
 
 import requests
+import requests.adapters
+import requests.auth
 import urllib3
 from urllib3 import exceptions as u3
 
 from tiledb.client.basics.masking import printable
+from tiledb.client.basics.protocol import API_KEY_HEADER
 
-__all__ = ["attempt_outcome", "describe_failure"]
+__all__ = ["TokenSession", "attempt_outcome", "describe_failure", "new_http_session"]
 
 _Kinds = type[BaseException] | tuple[type[BaseException], ...]
 _KNOWN: tuple[tuple[_Kinds, str], ...] = (
@@ -99,3 +102,34 @@ def describe_failure(exc: BaseException) -> str:
         if isinstance(error, OSError) and error.errno is not None and error.strerror:
             return printable(error.strerror, limit=100)
     return type(chain[-1]).__name__
+
+
+class TokenSession(requests.Session):
+    """A ``requests.Session`` that drops the API key on a redirect to another host."""
+
+    def rebuild_auth(
+        self, prepared_request: requests.PreparedRequest, response: requests.Response
+    ) -> None:
+        """Drop credentials, the API key included, when a redirect leaves the host."""
+        super().rebuild_auth(prepared_request, response)  # type: ignore[no-untyped-call]
+        old_url, new_url = response.request.url, prepared_request.url
+        if self.should_strip_auth(old_url, new_url):  # type: ignore[no-untyped-call]
+            prepared_request.headers.pop(API_KEY_HEADER, None)
+
+
+def new_http_session(
+    *, token: str | None, basic: tuple[bytes, bytes] | None, verify: bool | str, pool_size: int
+) -> TokenSession:
+    """A one-attempt-per-request session sending ``token`` (or HTTP Basic ``basic``, UTF-8)."""
+    session = TokenSession()
+    session.verify = verify
+    session.headers["Accept"] = "application/json"
+    session.headers["User-Agent"] = "tiledb-client-keyring"
+    if token:
+        session.headers[API_KEY_HEADER] = token
+    if basic is not None:
+        session.auth = requests.auth.HTTPBasicAuth(*basic)
+    adapter = requests.adapters.HTTPAdapter(pool_connections=4, pool_maxsize=pool_size)
+    session.mount("https://", adapter)
+    session.mount("http://", adapter)
+    return session
