@@ -16,7 +16,8 @@ import pytest
 
 import tiledb
 import tiledb.client
-from tiledb.client.session import current, renewal
+from tiledb.client.basics import tiledb_py
+from tiledb.client.session import current
 from tiledb.client.testing import DEFAULT_PASSWORD, DEFAULT_USERNAME, ServerProcess
 
 ARRAY = "tiledb://acme/ts/arr"
@@ -68,11 +69,11 @@ def test_the_published_token_is_not_taken_for_the_users_own(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setenv("TILEDB_REST_TOKEN", "users-own-token")
-    renewal.publish("session-token")
+    tiledb_py.publish("session-token")
     try:
         assert os.environ["TILEDB_REST_TOKEN"] == "session-token"
-        assert renewal.is_published("session-token")
-        assert not renewal.is_published("users-own-token")
+        assert tiledb_py.is_published("session-token")
+        assert not tiledb_py.is_published("users-own-token")
     finally:
-        renewal.withdraw()
+        tiledb_py.withdraw()
     assert os.environ["TILEDB_REST_TOKEN"] == "users-own-token"  # put back

@@ -1,12 +1,16 @@
-"""TileDB-Py as this package sees it: typed ``Any`` (it ships no types), default contexts.
+"""What TileDB-Py's live contexts see of a session: default contexts, ``TILEDB_REST_TOKEN``.
 
-The one private detail of TileDB-Py we rely on, the ``ContextVar`` of its default
-context (``tiledb.ctx._ctx_var``), is reached here and nowhere else.
+TileDB-Py is typed ``Any`` (it ships no types). The one private detail of it we rely on,
+the ``ContextVar`` of its default context (``tiledb.ctx._ctx_var``), is reached here and
+nowhere else. A password session's token is published in ``TILEDB_REST_TOKEN``, where every
+live context reads it: every write of ours goes through :func:`publish` and
+:func:`withdraw`, under one lock (SECURITY.md, "Renewal under live contexts").
 """
 
 from __future__ import annotations
 
 import contextvars
+import os
 import threading
 from collections.abc import Callable
 from typing import Any
@@ -17,11 +21,15 @@ tiledb_py: Any = _tiledb
 """The ``tiledb`` module of TileDB-Py."""
 
 __all__ = [
+    "PUBLISHED_VARIABLE",
     "default_ctx_var",
     "install_default_ctx",
+    "is_published",
+    "publish",
     "retire_session_contexts",
     "set_default_ctx_for_new_threads",
     "tiledb_py",
+    "withdraw",
 ]
 
 _install_lock = threading.Lock()
@@ -141,3 +149,40 @@ def retire_session_contexts() -> None:
     holder = _holder()
     if isinstance(holder, _DefaultForNewThreads):
         holder.retire()
+
+
+PUBLISHED_VARIABLE = "TILEDB_REST_TOKEN"
+_publish_lock = threading.Lock()
+_published: str | None = None
+_before: str | None = None  # the user's own value, put back by withdraw()
+
+
+def publish(token: str) -> None:
+    """Make ``token`` the value of ``TILEDB_REST_TOKEN`` for this process."""
+    global _published, _before
+    if not token:
+        raise ValueError("Refusing to publish an empty token.")
+    with _publish_lock:
+        if _published is None:
+            _before = os.environ.get(PUBLISHED_VARIABLE)
+        os.environ[PUBLISHED_VARIABLE] = token
+        _published = token
+
+
+def withdraw() -> None:
+    """Remove the token :func:`publish` wrote; put back what was there before, if anything."""
+    global _published, _before
+    with _publish_lock:
+        if _published is None:
+            return
+        if os.environ.get(PUBLISHED_VARIABLE) == _published:  # not replaced by someone else since
+            if _before is None:
+                os.environ.pop(PUBLISHED_VARIABLE, None)
+            else:
+                os.environ[PUBLISHED_VARIABLE] = _before
+        _published = _before = None
+
+
+def is_published(value: str | None) -> bool:
+    """Whether ``value`` is the token this process itself wrote into the environment."""
+    return value is not None and value == _published

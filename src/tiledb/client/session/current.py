@@ -11,6 +11,7 @@ import threading
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
+from tiledb.client.basics.tiledb_py import publish, withdraw
 from tiledb.client.session import renewal
 from tiledb.client.session.login import login_session, renewed_session
 from tiledb.client.session.session import Session
@@ -53,11 +54,11 @@ def install(
     with _lock:
         _current = session
         if session is not None and session.session_token_id:
-            renewal.publish(session.token)
+            publish(session.token)
             if factory is not None:
                 renewal.schedule(session, lambda: _renew(session, factory))
         else:
-            renewal.withdraw()
+            withdraw()
             renewal.cancel()
         if update_default_ctx:
             _update_default_ctx(session)

@@ -1,15 +1,12 @@
-"""Renewing the current password session under live contexts of TileDB core.
+"""Renewing the current password session before its token expires.
 
-The session token is published in ``TILEDB_REST_TOKEN``, where every live context reads it;
-every write of ours goes through :func:`publish` and :func:`withdraw`, under one lock
-(SECURITY.md, "Renewal under live contexts"). One timer for the process renews it at 80 %
-of its remaining life; a failure is retried after a quarter of what is left. A replaced
-token is revoked a few seconds later, so that a request core sent with it still succeeds.
+One timer for the process, at 80 % of the token's remaining life; a failure is retried
+after a quarter of what is left. A replaced token is revoked a few seconds later, so that
+a request TileDB core sent with it still succeeds.
 """
 
 from __future__ import annotations
 
-import os
 import threading
 from collections.abc import Callable
 from datetime import datetime, timezone
@@ -23,17 +20,7 @@ if TYPE_CHECKING:
     from tiledb.client.session.settings import SessionSettings
     from tiledb.client.transport.rest import RestFactory
 
-__all__ = [
-    "RENEW_AT",
-    "VARIABLE",
-    "cancel",
-    "is_published",
-    "publish",
-    "renews_at",
-    "revoke_later",
-    "schedule",
-    "withdraw",
-]
+__all__ = ["RENEW_AT", "cancel", "renews_at", "revoke_later", "schedule"]
 
 logger = get_logger(__name__)
 
@@ -42,43 +29,8 @@ RENEW_AT = 0.8
 REVOKE_GRACE = 5.0
 """Seconds a replaced token stays valid after its successor is in use."""
 
-VARIABLE = "TILEDB_REST_TOKEN"
-
 _lock = threading.Lock()
 _timer: threading.Timer | None = None
-_published: str | None = None
-_before: str | None = None  # the user's own value, put back by withdraw()
-
-
-def publish(token: str) -> None:
-    """Make ``token`` the value of ``TILEDB_REST_TOKEN`` for this process."""
-    global _published, _before
-    if not token:
-        raise ValueError("Refusing to publish an empty token.")
-    with _lock:
-        if _published is None:
-            _before = os.environ.get(VARIABLE)
-        os.environ[VARIABLE] = token
-        _published = token
-
-
-def withdraw() -> None:
-    """Remove the token :func:`publish` wrote; put back what was there before, if anything."""
-    global _published, _before
-    with _lock:
-        if _published is None:
-            return
-        if os.environ.get(VARIABLE) == _published:  # not replaced by someone else since
-            if _before is None:
-                os.environ.pop(VARIABLE, None)
-            else:
-                os.environ[VARIABLE] = _before
-        _published = _before = None
-
-
-def is_published(value: str | None) -> bool:
-    """Whether ``value`` is the token this process itself wrote into the environment."""
-    return value is not None and value == _published
 
 
 def renews_at(session: Session, now: datetime | None = None) -> datetime | None:

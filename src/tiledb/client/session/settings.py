@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from tiledb.client.basics.inputs import CredentialKind, check_name, clean_secret
 from tiledb.client.basics.logs import get_logger
 from tiledb.client.basics.protocol import normalize_host
+from tiledb.client.basics.tiledb_py import is_published
 from tiledb.client.basics.tls import Tls
 from tiledb.client.errors import (
     BackendUnavailableError,
@@ -23,7 +24,6 @@ from tiledb.client.errors import (
     SecretBackendError,
     SecretNotFoundError,
 )
-from tiledb.client.session.renewal import is_published
 from tiledb.client.storage.profile_keys import SETTING_KEYS, ProfileView, view
 from tiledb.client.storage.profiles import ProfileStore, resolve_profile_name
 
