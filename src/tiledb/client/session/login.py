@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from tiledb.client.basics.protocol import workspace_from_token
 from tiledb.client.errors import ConfigurationError, LoginError
-from tiledb.client.session.session import Session
+from tiledb.client.session.session import Cache, Session
 from tiledb.client.session.settings import SessionSettings, resolve
 from tiledb.client.storage.profiles import resolve_profile_name
 
@@ -54,13 +54,9 @@ def login_session(
                 "The workspace is unknown: configure one, set TILEDB_REST_WORKSPACE, or use a"
                 f" token that names it. [{settings.summary()}]"
             )
+        workspace_id = workspace if workspace.startswith("ws_") else token_workspace
         return Session(
-            host=settings.host.value,
-            token=token,
-            workspace=workspace,
-            workspace_id=workspace if workspace.startswith("ws_") else token_workspace,
-            tls=settings.tls,
-            settings=settings,
+            settings.host.value, token, workspace, workspace_id, settings.tls, settings, Cache()
         )
     from tiledb.client.session.session_tokens import obtain_session_token
 
@@ -84,17 +80,11 @@ def _password_session(
 ) -> Session:
     """The session of a session token, renewable (before it expires, or when refused)."""
     api_token = obtained.token
+    workspace = settings.workspace.value or api_token.workspace_id
     return Session(
-        host=settings.host.value,
-        token=api_token.api_key,
-        workspace=settings.workspace.value or api_token.workspace_id,
-        workspace_id=api_token.workspace_id,
-        tls=settings.tls,
-        settings=settings,
-        session_token_id=api_token.token_id,
-        renewable=True,
-        expires_at=api_token.expires_at,
-    )
+        settings.host.value, api_token.api_key, workspace, api_token.workspace_id, settings.tls,
+        settings, Cache(), api_token.token_id, renewable=True, expires_at=api_token.expires_at,
+    )  # fmt: skip
 
 
 def renewed_session(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from tiledb.client.basics.logs import get_logger
 from tiledb.client.basics.protocol import quote_segment
@@ -19,12 +19,12 @@ if TYPE_CHECKING:  # loaded when the server is first asked: a login asks nothing
     from tiledb.client.basics.tls import Tls
     from tiledb.client.transport.rest import RestClient, RestFactory
 
-__all__ = ["Session", "parse_self_user"]
+__all__ = ["Cache", "Session", "parse_self_user"]
 
 logger = get_logger(__name__)
 
 
-class _Cache:
+class Cache:
     """Server answers kept for the life of a session."""
 
     __slots__ = ("lock", "renewed", "self_user", "workspace")
@@ -36,27 +36,14 @@ class _Cache:
         self.renewed: Session | None = None  # the session that replaced this one's refused token
 
 
-class Session:
+class Session(NamedTuple):
     """An established session, immutable; the token (never a password) is never shown.
 
-    A plain class, not a dataclass (docs/performance.md). ``workspace`` is as configured
-    (name or id) or the one the token names; ``workspace_id`` is known without asking the
-    server; ``session_token_id`` names a password's session token (``logout`` revokes it),
-    ``renewable``: replaced when refused and before ``expires_at``.
+    ``workspace`` is as configured (name or id) or the one the token names; ``workspace_id``
+    is known without asking the server; ``session_token_id`` names a password's session
+    token (``logout`` revokes it), ``renewable``: replaced when refused and before
+    ``expires_at``; ``cache`` keeps the server's answers for the session's life.
     """
-
-    __slots__ = (
-        "cache",
-        "expires_at",
-        "host",
-        "renewable",
-        "session_token_id",
-        "settings",
-        "tls",
-        "token",
-        "workspace",
-        "workspace_id",
-    )
 
     host: str
     token: str
@@ -64,32 +51,10 @@ class Session:
     workspace_id: str | None
     tls: Tls
     settings: SessionSettings
-    session_token_id: str | None
-    renewable: bool
-    expires_at: datetime | None
-    cache: _Cache
-
-    def __init__(
-        self,
-        *,
-        host: str,
-        token: str,
-        workspace: str | None,
-        workspace_id: str | None,
-        tls: Tls,
-        settings: SessionSettings,
-        session_token_id: str | None = None,
-        renewable: bool = False,
-        expires_at: datetime | None = None,
-    ) -> None:
-        values = dict(locals())
-        del values["self"]
-        for name, value in values.items():
-            object.__setattr__(self, name, value)
-        object.__setattr__(self, "cache", _Cache())
-
-    def __setattr__(self, name: str, value: object) -> None:
-        raise AttributeError(f"Session is immutable: cannot set {name!r}")
+    cache: Cache
+    session_token_id: str | None = None
+    renewable: bool = False
+    expires_at: datetime | None = None
 
     def __repr__(self) -> str:
         return (
