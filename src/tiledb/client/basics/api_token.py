@@ -7,12 +7,13 @@ cached session token needs nothing else.
 from __future__ import annotations
 
 import enum
+import sys
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field, fields
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
-__all__ = ["APIToken", "WireModel", "parse_timestamp", "wire_key", "wire_str"]
+__all__ = ["APIToken", "WireModel", "parse_timestamp", "wire_key"]
 
 
 def parse_timestamp(value: Any) -> datetime | None:
@@ -24,12 +25,6 @@ def parse_timestamp(value: Any) -> datetime | None:
         return datetime.fromisoformat(text)
     except ValueError:
         return None
-
-
-def wire_str(data: Mapping[str, Any], key: str) -> str | None:
-    """``data[key]`` as text; ``None`` when missing."""
-    value = data.get(key)
-    return None if value is None else str(value)
 
 
 def _wire_value(value: Any) -> Any:
@@ -47,8 +42,39 @@ def wire_key(name: str | None) -> dict[str, Any]:
     return {"wire": name}
 
 
+def _from_wire(model: type, kind: str, value: Any) -> Any:
+    """``value`` read as a field annotated ``kind``: text, a time, a role, a nested model."""
+    first = kind.split(" | ")[0]
+    if first == "str":
+        return str(value) if value is not None else ("" if kind == "str" else None)
+    if first == "datetime":
+        return parse_timestamp(value)
+    if first == "bool" or not value:
+        return value if first == "bool" else None
+    target = getattr(sys.modules[model.__module__], first)  # a role or a model, by its name
+    if issubclass(target, enum.Enum):
+        try:
+            return target(value)
+        except ValueError:  # a role new to us stays its raw value
+            return value
+    return target.from_json(value)
+
+
+_M = TypeVar("_M", bound="WireModel")
+
+
 class WireModel:
-    """Readable multi-line repr, as the reference API prints its models, and ``to_dict``."""
+    """A server model: ``from_json`` by its fields' annotations, ``to_dict``, a readable repr."""
+
+    @classmethod
+    def from_json(cls: type[_M], data: Mapping[str, Any]) -> _M:
+        """Build from an object of the server's answer."""
+        values = {}
+        for item in fields(cls):  # type: ignore[arg-type]
+            key = item.metadata.get("wire", item.name)
+            if key is not None:
+                values[item.name] = _from_wire(cls, str(item.type), data.get(key))
+        return cls(**values)
 
     def to_dict(self) -> dict[str, Any]:
         """Return the object with the wire's keys, nested models as dicts, roles as strings."""
@@ -81,19 +107,6 @@ class APIToken(WireModel):
     scope: str | None = None
     created_at: datetime | None = None
     expires_at: datetime | None = None
-
-    @classmethod
-    def from_json(cls, data: Mapping[str, Any]) -> APIToken:
-        """Build from the ``data`` object of a token response."""
-        return cls(
-            token_id=str(data.get("token_id", "")),
-            api_key=str(data.get("api_key", "")),
-            name=wire_str(data, "name"),
-            workspace_id=wire_str(data, "workspace_id"),
-            scope=wire_str(data, "scope"),
-            created_at=parse_timestamp(data.get("created_at")),
-            expires_at=parse_timestamp(data.get("expires_at")),
-        )
 
     def to_dict(self, *, include_api_key: bool = False) -> dict[str, Any]:
         """Return the token with the wire's keys; ``api_key`` only when asked for."""

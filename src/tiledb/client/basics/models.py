@@ -12,13 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from tiledb.client.basics.api_token import (
-    APIToken,
-    WireModel,
-    parse_timestamp,
-    wire_key,
-    wire_str,
-)
+from tiledb.client.basics.api_token import APIToken, WireModel, parse_timestamp, wire_key
 
 __all__ = [
     "APIToken",
@@ -58,14 +52,6 @@ class UserRole(_WireEnum):
     MEMBER = "member"
 
 
-def _role(enum_type: type[enum.Enum], value: Any) -> Any:
-    """Return the enum member for ``value``, or the raw value when it is new to us."""
-    try:
-        return enum_type(value)
-    except ValueError:
-        return value
-
-
 @dataclass(frozen=True, repr=False)
 class User(WireModel):
     """A user of the TileDB deployment (``GET /v4/users/self``)."""
@@ -82,23 +68,6 @@ class User(WireModel):
     updated_at: datetime | None = None
     deleted_at: datetime | None = None
 
-    @classmethod
-    def from_json(cls, data: Mapping[str, Any]) -> User:
-        """Build from the ``user`` object of a response."""
-        return cls(
-            id=wire_str(data, "id"),
-            username=wire_str(data, "username"),
-            display_name=wire_str(data, "display_name"),
-            email=wire_str(data, "email"),
-            is_valid_email=data.get("is_valid_email"),
-            image_id=wire_str(data, "image_id"),
-            role=_role(UserRole, data.get("role")) if data.get("role") else None,
-            timezone=wire_str(data, "timezone"),
-            created_at=parse_timestamp(data.get("created_at")),
-            updated_at=parse_timestamp(data.get("updated_at")),
-            deleted_at=parse_timestamp(data.get("deleted_at")),
-        )
-
 
 @dataclass(frozen=True, repr=False)
 class WorkspaceUser(WireModel):
@@ -113,23 +82,6 @@ class WorkspaceUser(WireModel):
     added_by: str | None = None
     created_at: datetime | None = None
     deleted_at: datetime | None = None
-
-    @classmethod
-    def from_json(cls, data: Mapping[str, Any] | None) -> WorkspaceUser | None:
-        """Build from a membership object; ``None`` stays ``None``."""
-        if not data:
-            return None
-        return cls(
-            user_id=wire_str(data, "user_id"),
-            username=wire_str(data, "username"),
-            display_name=wire_str(data, "display_name"),
-            email=wire_str(data, "email"),
-            image_id=wire_str(data, "image_id"),
-            role=_role(WorkspaceRole, data.get("role")) if data.get("role") else None,
-            added_by=wire_str(data, "added_by"),
-            created_at=parse_timestamp(data.get("created_at")),
-            deleted_at=parse_timestamp(data.get("deleted_at")),
-        )
 
 
 @dataclass(frozen=True, repr=False)
@@ -153,20 +105,6 @@ class UserSelfWorkspace(WireModel):
     def _self(self) -> WorkspaceUser | None:
         """The caller's membership (the JSON field ``"self"``), as the vendor names it."""
         return self.membership
-
-    @classmethod
-    def from_json(cls, data: Mapping[str, Any]) -> UserSelfWorkspace:
-        """Build from one workspace object of a response."""
-        return cls(
-            workspace_id=str(data.get("workspace_id", "")),
-            name=wire_str(data, "name"),
-            description=wire_str(data, "description"),
-            image_id=wire_str(data, "image_id"),
-            created_by=WorkspaceUser.from_json(data.get("created_by")),
-            membership=WorkspaceUser.from_json(data.get("self")),
-            created_at=parse_timestamp(data.get("created_at")),
-            updated_at=parse_timestamp(data.get("updated_at")),
-        )
 
 
 @dataclass(frozen=True, repr=False)
