@@ -47,10 +47,6 @@ __all__ = [
     "logout",
 ]
 
-_LAZY = ("Workspace",)
-"""Names loaded on first access (PEP 562), so that importing this module stays cheap."""
-
-
 def __getattr__(name: str) -> Any:
     if name == "Workspace":
         from tiledb.client.basics.models import Workspace

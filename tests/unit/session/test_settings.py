@@ -568,8 +568,8 @@ def test_session_settings_compare_show_and_do_not_change(
     monkeypatch.setenv("TILEDB_REST_TOKEN", "env-token-value")
     first, second = resolve(), resolve()
     assert first == second
-    assert first != first.replace(backend="keyring")
-    assert first.replace(backend="keyring").backend == "keyring"
+    assert first != first._replace(backend="keyring")
+    assert first._replace(backend="keyring").backend == "keyring"
     assert first != "settings"
     assert (first == "settings") is False
     with pytest.raises(AttributeError):

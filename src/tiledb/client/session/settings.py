@@ -154,10 +154,6 @@ class SessionSettings(NamedTuple):
     backend: str | None = None
     shadowed: tuple[str, ...] = ()
 
-    def replace(self, **changes: Any) -> SessionSettings:
-        """Return a copy with ``changes``, e.g. ``settings.replace(backend="keyring")``."""
-        return self._replace(**changes)
-
     def __repr__(self) -> str:
         shown = ("profile_name", "profile_path", "host", "workspace", "backend")
         return "SessionSettings(" + ", ".join(f"{n}={getattr(self, n)!r}" for n in shown) + ")"
@@ -208,10 +204,6 @@ class SessionSettings(NamedTuple):
         )
 
 
-def _profile_source(name: str, path: str) -> str:
-    return f"profile {name!r} ({path})"
-
-
 def _parse_bool(text: str, where: str) -> bool:
     lowered = text.strip().lower()
     if lowered in ("true", "1", "yes", "on"):
@@ -246,17 +238,13 @@ def resolve_tls(
     *,
     profile_name: str | None = None,
 ) -> tuple[Resolved, Resolved]:
-    """Resolve ``verify_ssl`` and ``ca_file`` as every session setting is resolved.
+    """Resolve ``verify_ssl`` (a bool) and ``ca_file`` (an absolute path or ``None``).
 
-    Argument > ``TILEDB_SSL_VERIFY`` / ``TILEDB_SSL_CA_FILE`` > the profile's ``ssl.verify``
-    (or the vendor's ``rest.verify_ssl``) / ``ssl.ca_file`` > the system's CAs; booleans
-    read ``true/false``, ``1/0``, ``yes/no``, ``on/off``. Shared by :func:`resolve` and
-    ``logout``, so both reach the server the same way. ``profile_source`` names the
-    profile in messages, ``profile_name`` in the command of a hint.
-
-    Returns ``verify_ssl`` (a bool) and ``ca_file`` (an absolute path, or ``None``); raises
-    ConfigurationError for a verify value that is not a boolean, or (verifying) a CA file
-    that is missing, unreadable or holds no certificate.
+    As every setting (:data:`SETTINGS`); booleans read ``true/false``, ``1/0``, ``yes/no``,
+    ``on/off``. Shared by :func:`resolve`, ``logout`` and ``doctor``, so all reach the server
+    the same way. ``profile_source`` names the profile in messages, ``profile_name`` in the
+    command of a hint. ConfigurationError for a verify value that is not a boolean, or
+    (verifying) a CA file that is missing, unreadable or holds no certificate.
     """
     arguments = arguments or {}
     environ = os.environ
@@ -318,7 +306,7 @@ def resolve(
     store = ProfileStore(profile_dir)
     profiles = store.read()
     profile = view(profiles[name]) if name in profiles else None
-    source = _profile_source(name, store.file)
+    source = f"profile {name!r} ({store.file})"
 
     host, workspace, username = (
         _pick(n, arguments, environ, profile, source) for n in ("host", "workspace", "username")
@@ -385,22 +373,22 @@ def _with_credentials(
 ) -> SessionSettings:
     """Attach the credential of the highest source; a shadowed stored one is never read."""
     env_token = environ.get("TILEDB_REST_TOKEN")
-    layers: list[tuple[str | None, str | None, str, str]] = [
-        (arguments.get("token"), arguments.get("password"), "argument", "argument"),
+    env_token = None if is_published(env_token) else env_token  # ours, published for core
+    found: tuple[Resolved | None, Resolved | None, str | None] | None = None
+    for token_source, password_source, layer_token, layer_password in (
+        ("argument", "argument", arguments.get("token"), arguments.get("password")),
         (
-            None if is_published(env_token) else env_token,  # ours, published for core
-            environ.get("TILEDB_REST_PASSWORD"),
             "TILEDB_REST_TOKEN",
             "TILEDB_REST_PASSWORD",
+            env_token,
+            environ.get("TILEDB_REST_PASSWORD"),
         ),
-    ]
-    found: tuple[Resolved | None, Resolved | None, str | None] | None = None
-    for layer_token, layer_password, token_source, password_source in layers:
+    ):
         if layer_token:
             found = (_secret(layer_token, "token", token_source), None, None)
-        elif layer_password:
+            break
+        if layer_password:
             found = (None, _secret(layer_password, "password", password_source), None)
-        if found:
             break
     stored = _stored_credentials(settings.profile_name, settings.profile, source)
     shadowed: tuple[str, ...] = ()
@@ -413,7 +401,7 @@ def _with_credentials(
         origin = (found[0] or found[1]).source  # type: ignore[union-attr]
         shadowed = (f"{origin} shadows the credentials stored in {source}",)
     token, password, backend = found or (None, None, None)
-    return settings.replace(token=token, password=password, backend=backend, shadowed=shadowed)
+    return settings._replace(token=token, password=password, backend=backend, shadowed=shadowed)
 
 
 def _stored_credentials(
@@ -455,7 +443,5 @@ def _named(name: str, resolved: Resolved) -> None:
 
 def _secret(value: Any, kind: CredentialKind, source: str) -> Resolved:
     """A secret from ``source``, checked and cleaned (:func:`clean_secret`)."""
-    where = "the token argument" if source == "argument" and kind == "token" else source
-    if source == "argument" and kind == "password":
-        where = "the password argument"
+    where = f"the {kind} argument" if source == "argument" else source
     return Resolved(clean_secret(value, kind, source=where), source)
