@@ -6,7 +6,6 @@ session's token is published in ``TILEDB_REST_TOKEN`` and renewed before it expi
 
 from __future__ import annotations
 
-import functools
 import threading
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
@@ -15,7 +14,8 @@ from tiledb.client.basics.tiledb_py import publish, withdraw
 from tiledb.client.session import renewal
 from tiledb.client.session.login import login_session, renewed_session
 from tiledb.client.session.session import Session
-from tiledb.client.session.tiledb_config import tiledb_params, update_default_ctx
+from tiledb.client.session.tiledb_config import tiledb_params
+from tiledb.client.session.tiledb_config import update_default_ctx as set_default_ctx
 
 if TYPE_CHECKING:
     from tiledb.client.transport.rest import RestClient, RestFactory
@@ -61,11 +61,7 @@ def install(
             withdraw()
             renewal.cancel()
         if update_default_ctx:
-            _update_default_ctx(session)
-
-
-def _update_default_ctx(session: Session | None) -> None:
-    update_default_ctx(tiledb_params(session) if session is not None else {})
+            set_default_ctx(tiledb_params(session) if session is not None else {})
 
 
 def forget() -> Session | None:
@@ -90,8 +86,7 @@ def login(
 
 def rest(session: Session, factory: RestFactory) -> RestClient:
     """Return a REST client of ``session`` that renews a refused session token, once."""
-    renew = functools.partial(_renew, session, factory) if session.renewable else None
-    return session.rest(factory, renew)
+    return session.rest(factory, (lambda: _renew(session, factory)) if session.renewable else None)
 
 
 def _renew(session: Session, factory: RestFactory) -> str:

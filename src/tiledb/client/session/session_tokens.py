@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from datetime import datetime, timedelta, timezone
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from tiledb.client.basics.api_token import APIToken
 from tiledb.client.basics.logs import get_logger
@@ -55,25 +55,12 @@ def session_lifetime(settings: SessionSettings) -> timedelta:
     return parse_duration(text or DEFAULT_LIFETIME, what=what)
 
 
-class ObtainedToken:
+class ObtainedToken(NamedTuple):
     """A session token, ``reused`` or new, and the token it ``replaced`` if still to revoke."""
 
-    __slots__ = ("replaced", "reused", "token")
-
-    def __init__(
-        self, token: APIToken, reused: bool = False, replaced: APIToken | None = None
-    ) -> None:
-        self.token, self.reused, self.replaced = token, reused, replaced
-
-    def __repr__(self) -> str:
-        return f"ObtainedToken(token_id={self.token.token_id!r}, reused={self.reused})"
-
-
-def _cache_slot(settings: SessionSettings) -> tuple[SecretBackend, str] | None:
-    """Where the profile's backend keeps the session token; nowhere for an environment password."""
-    if settings.backend is None or settings.profile is None:
-        return None
-    return cache_slot_of_profile(settings.profile)
+    token: APIToken
+    reused: bool = False
+    replaced: APIToken | None = None
 
 
 def cache_slot_of_profile(profile: ProfileView) -> tuple[SecretBackend, str] | None:
@@ -98,7 +85,8 @@ def obtain_session_token(
     Raises LoginError when the server refuses the username and password, or knows no such
     workspace; ClientError when it cannot be reached.
     """
-    slot = _cache_slot(settings)
+    profile = settings.profile if settings.backend is not None else None  # not an env password
+    slot = cache_slot_of_profile(profile) if profile is not None else None
     known_workspace_id = replaced = None
     if slot is not None:
         cached, known_workspace_id, replaced = _load(slot, settings)
