@@ -64,7 +64,7 @@ def run_unlock(args: argparse.Namespace, out: Output) -> int:
     """Run ``unlock``."""
     from pathlib import Path
 
-    from tiledb.client.basics.durations import parse_duration
+    from tiledb.client.basics.inputs import parse_duration
     from tiledb.client.operations import unlock as operation
     from tiledb.client.secrets.passphrase import PassphraseSource
 
