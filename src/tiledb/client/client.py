@@ -47,6 +47,7 @@ __all__ = [
     "logout",
 ]
 
+
 def __getattr__(name: str) -> Any:
     if name == "Workspace":
         from tiledb.client.basics.models import Workspace
