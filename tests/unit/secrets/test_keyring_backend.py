@@ -101,6 +101,21 @@ class SleepyRing(FakeRing):
     set_password = delete_password = get_password  # type: ignore[assignment]
 
 
+class CountingRing(FakeRing):
+    """Records how many of its calls run at once."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.running, self.overlaps = 0, list[int]()
+
+    def get_password(self, service: str, username: str) -> str | None:
+        self.running += 1
+        self.overlaps.append(self.running)
+        time.sleep(0.01)
+        self.running -= 1
+        return None
+
+
 class HangingDetectionRing(FakeRing):
     """Hangs while keyring evaluates its priority, as a dead D-Bus would."""
 
@@ -271,6 +286,56 @@ class TestTimeouts:
         assert time.monotonic() - start < 0.2  # at once, not after another 0.5 s
         assert "has not answered an earlier call (read)" in str(info.value)
         assert "s3cret-value" not in str(info.value)
+
+    def test_calls_run_one_at_a_time(self, make: Callable) -> None:
+        backend, ring = make(CountingRing)
+        threads = [threading.Thread(target=backend.get, args=(KEY,)) for _ in range(8)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert ring.overlaps == [1] * 8
+
+    def test_a_waiting_call_fails_fast_once_the_running_one_hangs(
+        self, monkeypatch: pytest.MonkeyPatch, make: Callable
+    ) -> None:
+        monkeypatch.setenv(TIMEOUT_ENV, "0.3")
+        backend, _ = make(SleepyRing)
+        first: list[BaseException] = []
+
+        def hang() -> None:
+            try:
+                backend.get(KEY)
+            except BackendUnavailableError as exc:
+                first.append(exc)
+
+        thread = threading.Thread(target=hang)
+        thread.start()
+        time.sleep(0.05)
+        monkeypatch.setenv(TIMEOUT_ENV, "5")
+        start = time.monotonic()
+        with pytest.raises(BackendUnavailableError, match="has not answered an earlier call"):
+            backend.get(KEY)  # queued while the first ran; told as soon as it is past its limit
+        assert time.monotonic() - start < 1.0
+        thread.join()
+        assert "did not answer within 0.3 s" in str(first[0])
+
+    def test_a_hung_call_that_returns_frees_the_backend(
+        self, monkeypatch: pytest.MonkeyPatch, make: Callable
+    ) -> None:
+        monkeypatch.setenv(TIMEOUT_ENV, "0.2")
+        backend, _ = make(SleepyRing)
+        with pytest.raises(BackendUnavailableError, match="did not answer"):
+            backend.get(KEY)
+        RELEASE.set()
+        deadline = time.monotonic() + 5
+        while True:  # once the hung call returns, the backend answers again
+            try:
+                assert backend.get(KEY) is None
+                break
+            except BackendUnavailableError:
+                assert time.monotonic() < deadline
+                time.sleep(0.01)
 
     def test_hanging_detection(self, monkeypatch: pytest.MonkeyPatch, arm: Callable) -> None:
         arm(HangingDetectionRing)
@@ -447,6 +512,8 @@ class TestErrors:
         backend, _ = make(OddRing)
         with pytest.raises(SecretBackendError, match=r"DBus\.Error\.Failed") as info:
             backend.get(KEY)
+        with pytest.raises(SecretBackendError, match=r"DBus\.Error\.Failed"):
+            backend.get(KEY)  # a failed call does not hold the next one
         assert not isinstance(info.value, BackendUnavailableError)
         assert isinstance(info.value.__cause__, RuntimeError)
 

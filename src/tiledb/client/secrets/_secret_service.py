@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 
     from secretstorage.collection import Collection
 
-__all__ = ["LABEL", "SecretServiceEntries", "direct_use_refused", "failure_kind", "usernames"]
+__all__ = ["LABEL", "SecretServiceEntries", "direct_use_refused", "usernames"]
 
 APPLICATION = "Python keyring library"  # keyring.backends.SecretService.Keyring.appid
 LABEL = "keyring.backends.SecretService.Keyring (priority 5), through secretstorage"
@@ -45,24 +45,6 @@ def direct_use_refused() -> str | None:
     if os.path.exists(_keyringrc()):  # noqa: PTH110
         return f"{_keyringrc()} exists"
     return None
-
-
-def failure_kind(exc: BaseException) -> str | None:
-    """Classify a failure: ``"locked"``, ``"unreachable"`` (an OSError), ``"failed"``, or ``None``.
-
-    ``None``: neither an OSError nor from ``secretstorage``.
-    """
-    if isinstance(exc, OSError):
-        return "unreachable"
-    if not type(exc).__module__.startswith("secretstorage"):
-        return None
-    from secretstorage import exceptions
-
-    if isinstance(exc, (exceptions.LockedException, exceptions.PromptDismissedException)):
-        return "locked"
-    if isinstance(exc, exceptions.SecretServiceNotAvailableException):
-        return "unreachable"
-    return "failed"
 
 
 class SecretServiceEntries:
