@@ -62,11 +62,10 @@ class Availability:
 
 
 def secret_entry_key(secret_id: str, kind: SecretKind) -> str:
-    """Return the backend key of one secret of a profile.
+    """Return the backend key of one secret of a profile, from its ``client.secret_id``.
 
-    Backends know nothing of profiles: a profile's ``client.secret_id`` and the kind of
-    secret make the key, e.g. ``"token: default @ /home/ada/.tiledb/profiles.json
-    [1f3a9c2e]"``, the text Keychain Access or Seahorse show.
+    e.g. ``"token: default @ /home/ada/.tiledb/profiles.json [1f3a9c2e]"``, the text
+    Keychain Access or Seahorse show.
     """
     return f"{kind}: {secret_id}"
 
@@ -134,11 +133,9 @@ class SecretBackend(abc.ABC):
         return self.get(key) is not None
 
     def keys(self) -> list[str] | None:
-        """Return the key of every secret this backend holds for us.
+        """Return the key of every secret held for us (for orphan searches); ``None``: cannot list.
 
-        ``None`` (the default): the backend cannot list its entries, so
-        ``tiledb-client doctor`` cannot look there for orphan secrets. Listing never
-        reads a secret, never prompts, and is bounded by the backend's timeout.
+        Listing never reads a secret, never prompts, and is bounded by the backend's timeout.
         """
         return None
 
@@ -151,11 +148,7 @@ class SecretBackend(abc.ABC):
         return None
 
     def contains_many(self, keys: Collection[str]) -> frozenset[str]:
-        """Return those of ``keys`` under which a secret is stored.
-
-        :meth:`contains` for each key; backends that can answer for many at once (one
-        file read, one connection) override this.
-        """
+        """Return those of ``keys`` under which a secret is stored (override to ask once)."""
         return frozenset(key for key in keys if self.contains(key))
 
     def __repr__(self) -> str:

@@ -48,36 +48,24 @@ class BackendStatus:
 
 def backend_statuses() -> list[BackendStatus]:
     """Probe every known backend, built-ins first; one that fails to load is unavailable."""
-    statuses = []
-    for name in registry.backend_names():
-        started = time.perf_counter()
-        plugin = not registry.is_builtin(name)
-        try:
-            backend = registry.get_backend(name)
-        except ConfigurationError as exc:
-            elapsed = time.perf_counter() - started
-            statuses.append(
-                BackendStatus(name, "(failed to load)", plugin, False, str(exc), elapsed)
-            )
-            continue
-        try:
-            availability = backend.probe()
-        except Exception as exc:  # a probe must never raise; a plugin's still might
-            logger.debug("probe of secret backend %r raised", name, exc_info=True)
-            availability = Availability(False, f"its probe failed ({type(exc).__name__})")
-        elapsed = time.perf_counter() - started
-        statuses.append(
-            BackendStatus(
-                name,
-                backend.description,
-                plugin,
-                availability.available,
-                availability.reason,
-                elapsed,
-                availability.interactive,
-            )
-        )
-    return statuses
+    return [_status(name) for name in registry.backend_names()]
+
+
+def _status(name: str) -> BackendStatus:
+    started, plugin = time.perf_counter(), not registry.is_builtin(name)
+    try:
+        backend = registry.get_backend(name)
+    except ConfigurationError as exc:
+        seconds = time.perf_counter() - started
+        return BackendStatus(name, "(failed to load)", plugin, False, str(exc), seconds)
+    try:
+        availability = backend.probe()
+    except Exception as exc:  # a probe must never raise; a plugin's still might
+        logger.debug("probe of secret backend %r raised", name, exc_info=True)
+        availability = Availability(False, f"its probe failed ({type(exc).__name__})")
+    seconds = time.perf_counter() - started
+    fields = (availability.available, availability.reason, seconds, availability.interactive)
+    return BackendStatus(name, backend.description, plugin, *fields)
 
 
 def explain_selection(statuses: list[BackendStatus], explicit: str | None = None) -> Selection:

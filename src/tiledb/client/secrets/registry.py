@@ -43,7 +43,6 @@ _BUILTIN: dict[str, str] = {
     "keyring": "tiledb.client.secrets.keyring_backend:KeyringBackend",
     "encrypted-file": "tiledb.client.secrets.encrypted_file:EncryptedFileBackend",
 }
-# Tried in this order when nothing names a backend. Never a plaintext store.
 _AUTOMATIC_ORDER = ("keyring", "encrypted-file")
 
 # One instance per name for the process: backends cache what is costly (an unlocked
@@ -66,9 +65,7 @@ def _plugin_targets() -> dict[str, str]:
         if name in _BUILTIN:
             if value != _BUILTIN[name]:
                 logger.warning(
-                    "ignoring secret backend plugin %r (%s): the name is a built-in backend",
-                    name,
-                    value,
+                    "ignoring secret backend plugin %r (%s): a built-in's name", name, value
                 )
             continue
         targets[name] = value
@@ -106,17 +103,14 @@ def _entry_points() -> dict[str, str]:
 
 
 def backend_names() -> list[str]:
-    """Return the names of all known backends, built-ins first.
-
-    e.g. ``["keyring", "encrypted-file", "my-plugin"]``.
-    """
+    """Return the names of all known backends, built-ins first, e.g. ``["keyring", "vault"]``."""
     return [*_BUILTIN, *sorted(_plugin_targets())]
 
 
 def automatic_order() -> tuple[str, ...]:
     """Return the backends :func:`select_backend` tries, in order, when none is named.
 
-    ``("keyring", "encrypted-file")``; never a plaintext store.
+    ``("keyring", "encrypted-file")``: never a plaintext store.
     """
     return _AUTOMATIC_ORDER
 
