@@ -1,9 +1,6 @@
-"""keyring's Secret Service entries, read and written with ``secretstorage`` alone.
+"""keyring's Secret Service items (same attributes, label, collection), through secretstorage.
 
-The same items as keyring's ``SecretService`` backend (default collection, attributes
-``username``, ``service``, ``application``, label ``Password for '<key>' on
-'tiledb-client'``), without importing ``keyring`` (docs/performance.md, "Token in the
-Secret Service"). :func:`direct_use_refused` says when keyring must be asked instead.
+Why not through keyring: docs/performance.md, "Token in the Secret Service".
 """
 
 from __future__ import annotations
@@ -48,11 +45,7 @@ def direct_use_refused() -> str | None:
 
 
 class SecretServiceEntries:
-    """The entries of one service in the default collection, as keyring keeps them.
-
-    Each operation opens its own D-Bus connection (as keyring does), so a fork cannot
-    share one.
-    """
+    """The entries of one service in the default collection; one D-Bus connection per call."""
 
     def __init__(self, service: str) -> None:
         self.service = service
@@ -88,11 +81,9 @@ class SecretServiceEntries:
             return usernames(collection, self.service)
 
     def set(self, name: str, value: str) -> None:
-        """Create or replace entry ``name``.
+        """Create or replace entry ``name``, deleting any other item of it (issue 21).
 
-        ``replace=True`` replaces an item only when every attribute matches, ``application``
-        included: an item of the entry written without it (by another tool) would stay,
-        and ``get`` could find it first. So any other item of the entry is deleted.
+        ``replace=True`` matches ``application`` too: another tool's item would stay.
         """
         attributes = {**self._query(name), "application": APPLICATION}
         label = f"Password for '{name}' on '{self.service}'"
@@ -120,10 +111,8 @@ def usernames(
 ) -> list[str]:
     """The ``username`` attribute of every item of ``service`` in ``collection``; no secret read.
 
-    ``names``: the attribute names of service and user name (KeePassXC's scheme:
-    ``("Title", "UserName")``). All items are asked at once, and with
-    ``Properties.GetAll``, never ``Get``, which can abort gnome-keyring
-    (docs/performance.md, "Checks that are not timers").
+    ``names``: the attribute names of service and user name (KeePassXC's: ``("Title",
+    "UserName")``). Why all at once, with ``GetAll``: docs/performance.md.
     """
     from jeepney import DBusAddress, MessageType, Properties, new_method_call
     from jeepney.low_level import HeaderFields

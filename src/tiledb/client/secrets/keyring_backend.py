@@ -134,12 +134,16 @@ def _failure_kind(exc: BaseException) -> str:
     return "unreachable" if isinstance(exc, unreachable) else "failed"
 
 
+def _name(ring: Ring) -> str:
+    return f"{type(ring).__module__}.{type(ring).__qualname__}"
+
+
 def _label(ring: Ring) -> str:
-    return f"{type(ring).__module__}.{type(ring).__qualname__} (priority {ring.priority:g})"
+    return f"{_name(ring)} (priority {ring.priority:g})"
 
 
 def _insecurity(ring: Ring) -> str | None:
-    name = f"{type(ring).__module__}.{type(ring).__qualname__}"
+    name = _name(ring)
     if name in _NOT_SECURE:
         return _NOT_SECURE[name]
     if "plaintext" in name.lower():
@@ -211,16 +215,13 @@ def _choose(given: Ring | None) -> tuple[Ring, str]:
     if given is not None:
         ring, source = given, "the given keyring backend is"
     else:
-        named = os.environ.get("PYTHON_KEYRING_BACKEND")
-        source = (
-            f"PYTHON_KEYRING_BACKEND={named}" if named else "keyring's config file keyringrc.cfg"
-        )
+        env = os.environ.get("PYTHON_KEYRING_BACKEND")
+        source = f"PYTHON_KEYRING_BACKEND={env}" if env else "keyring's config file keyringrc.cfg"
         try:
-            configured = core.load_env() if named else core.load_config()
+            configured = core.load_env() if env else core.load_config()
         except Exception as exc:
-            raise Failure(
-                f"{source} names a backend that cannot be used: {_describe(exc)}"
-            ) from exc
+            why = f"{source} names a backend that cannot be used: {_describe(exc)}"
+            raise Failure(why) from exc
         source = f"{source} selects"
         if configured is None:  # keyring's own rule: the highest priority
             configured = max(backend.get_all_keyring(), key=backend.by_priority)  # with fail's
@@ -241,8 +242,7 @@ def _choose(given: Ring | None) -> tuple[Ring, str]:
     try:
         problem = _insecurity(ring)
     except Exception as exc:
-        name = f"{type(ring).__module__}.{type(ring).__qualname__}"
-        raise Failure(f"{source} {name}, not usable here: {_describe(exc)}") from exc
+        raise Failure(f"{source} {_name(ring)}, not usable here: {_describe(exc)}") from exc
     if problem is not None:
         raise Failure(f"{source} {_label(ring)}, refused because {problem}{_native_problem()}")
     return ring, _label(ring)

@@ -25,7 +25,6 @@ class GuardedPlugin(SecretBackend):
 
     def __init__(self, plugin: SecretBackend, target: str) -> None:
         self.plugin, self.target = plugin, target
-        # Per instance: the plugin's own name and description, not a class constant.
         self.name = plugin.name  # type: ignore[misc]
         self.description = plugin.description  # type: ignore[misc]
 

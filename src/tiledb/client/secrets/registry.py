@@ -120,6 +120,11 @@ def is_builtin(name: str) -> bool:
     return name in _BUILTIN
 
 
+def _unknown(name: str) -> ConfigurationError:
+    known = ", ".join(backend_names())
+    return ConfigurationError(f"Unknown secret backend {name!r}. Known backends: {known}.")
+
+
 def get_backend(name: str) -> SecretBackend:
     """Return the process-wide instance of the backend registered under ``name``.
 
@@ -134,8 +139,7 @@ def get_backend(name: str) -> SecretBackend:
             return instance
         target = _BUILTIN.get(name) or _plugin_targets().get(name)
         if target is None:
-            known = ", ".join(backend_names())
-            raise ConfigurationError(f"Unknown secret backend {name!r}. Known backends: {known}.")
+            raise _unknown(name)
         try:
             cls = _load_class(target)
             instance = cls()
@@ -265,10 +269,7 @@ def use_backend(backend: SecretBackend) -> None:
         When no backend is registered under ``backend.name``.
     """
     if not is_builtin(backend.name) and backend.name not in _plugin_targets():
-        known = ", ".join(backend_names())
-        raise ConfigurationError(
-            f"Unknown secret backend {backend.name!r}. Known backends: {known}."
-        )
+        raise _unknown(backend.name)
     with _instances_lock:
         _instances[backend.name] = backend
 
