@@ -158,6 +158,17 @@ class StubbornRing(FakeRing):
         raise PasswordDeleteError("Can't delete password in keychain")
 
 
+class OtherServicesRing(FakeRing):
+    """Serves other services only, as Google Artifact Registry's keyring plugin does."""
+
+    fake_priority = 9.0
+
+    def get_password(self, service: str, *args: str) -> str | None:
+        raise NotImplementedError("only for Artifact Registry")
+
+    set_password = delete_password = get_password  # type: ignore[assignment]
+
+
 class LowRing(FakeRing):
     fake_priority = 0.9
 
@@ -461,6 +472,20 @@ class TestChainer:
         )
         backend.set(KEY, "value")
         assert backend.get(KEY) == "value"
+        assert plaintext_files(hermetic_env) == []
+
+    def test_secure_members_are_chained_skipping_one_for_other_services(
+        self, arm: Callable, hermetic_env: Path
+    ) -> None:
+        arm(OtherServicesRing, FakeRing)
+        backend = KeyringBackend()
+        reason = backend.probe().reason
+        assert reason.startswith("keyring's ChainerBackend of ") and "OtherServicesRing" in reason
+        backend.set(KEY, "value")
+        assert backend.get(KEY) == "value"
+        assert backend.keys() is None  # no Secret Service among them
+        assert backend.delete(KEY) is True
+        assert backend.delete(KEY) is False
         assert plaintext_files(hermetic_env) == []
 
 

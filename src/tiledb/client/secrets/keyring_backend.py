@@ -170,41 +170,8 @@ def _native_problem() -> str:
     return ""
 
 
-class SecureChain:
-    """keyring's ChainerBackend over its secure members only, highest priority first.
-
-    As in keyring's, a member raising ``NotImplementedError`` (one serving other services
-    only, such as Google Artifact Registry's) is skipped.
-    """
-
-    def __init__(self, members: list[Ring]) -> None:
-        self.members = members
-
-    def get_password(self, service: str, username: str) -> str | None:
-        for ring in self.members:
-            with contextlib.suppress(NotImplementedError):
-                value = ring.get_password(service, username)
-                if value is not None:
-                    return value
-        return None
-
-    def set_password(self, service: str, username: str, password: str) -> None:
-        for ring in self.members:
-            with contextlib.suppress(NotImplementedError):
-                return ring.set_password(service, username, password)
-        raise NotImplementedError("no secure keyring backend of the chain stores passwords")
-
-    def delete_password(self, service: str, username: str) -> None:
-        from keyring.errors import PasswordDeleteError
-
-        for ring in self.members:
-            with contextlib.suppress(NotImplementedError, PasswordDeleteError):
-                return ring.delete_password(service, username)
-        raise PasswordDeleteError("no such entry")
-
-
-def _choose(given: Ring | None) -> tuple[Ring, str]:
-    """Return the keyring backend (``given``, else keyring's choice) and its label, or fail."""
+def _choose(given: Ring | None) -> tuple[list[Ring], str]:
+    """Return the keyring backends to use (``given``, else keyring's choice) and their label."""
     try:
         from keyring import backend, core
         from keyring.backends.chainer import ChainerBackend
@@ -231,10 +198,9 @@ def _choose(given: Ring | None) -> tuple[Ring, str]:
         members: list[Ring] = ChainerBackend.backends  # positive priority, highest first
         secure = [member for member in members if _insecurity(member) is None]
         if len(secure) == 1:
-            return secure[0], f"{_label(secure[0])}, via keyring's ChainerBackend"
+            return secure, f"{_label(secure[0])}, via keyring's ChainerBackend"
         if secure:
-            labels = ", ".join(map(_label, secure))
-            return SecureChain(secure), f"keyring's ChainerBackend of {labels}"  # type: ignore[return-value]
+            return secure, f"keyring's ChainerBackend of {', '.join(map(_label, secure))}"
         raise Failure(
             f"{source} keyring's ChainerBackend, refused because it chains only insecure stores:"
             f" {', '.join(map(_label, members)) or 'nothing'}{_native_problem()}"
@@ -245,20 +211,34 @@ def _choose(given: Ring | None) -> tuple[Ring, str]:
         raise Failure(f"{source} {_name(ring)}, not usable here: {_describe(exc)}") from exc
     if problem is not None:
         raise Failure(f"{source} {_label(ring)}, refused because {problem}{_native_problem()}")
-    return ring, _label(ring)
+    return [ring], _label(ring)
 
 
 class _Entries:
-    """The entries of service ``"tiledb-client"`` in one keyring backend."""
+    """The entries of service ``"tiledb-client"`` in keyring backends, highest priority first.
 
-    def __init__(self, ring: Ring) -> None:
-        self.ring = ring
+    Several: the secure members of keyring's ChainerBackend, where, as in keyring's, one
+    raising ``NotImplementedError`` (serving other services only, such as Google Artifact
+    Registry's) is skipped.
+    """
+
+    def __init__(self, rings: list[Ring]) -> None:
+        self.rings = rings
+        self._skipped: tuple[type[Exception], ...] = (NotImplementedError,) * (len(rings) > 1)
 
     def get(self, name: str) -> str | None:
-        return self.ring.get_password(SERVICE, name)
+        for ring in self.rings:
+            with contextlib.suppress(*self._skipped):
+                value = ring.get_password(SERVICE, name)
+                if value is not None:
+                    return value
+        return None
 
     def set(self, name: str, value: str) -> None:
-        self.ring.set_password(SERVICE, name, value)
+        for ring in self.rings:
+            with contextlib.suppress(*self._skipped):
+                return ring.set_password(SERVICE, name, value)
+        raise NotImplementedError("no secure keyring backend of the chain stores passwords")
 
     def names(self) -> list[str] | None:
         """Every entry name, from a Secret Service; ``None`` elsewhere (keyring cannot list)."""
@@ -266,8 +246,7 @@ class _Entries:
             from keyring.backends.SecretService import Keyring as SecretServiceKeyring
         except ImportError:
             return None
-        rings = getattr(self.ring, "members", [self.ring])  # a SecureChain: its Secret Service
-        ring = next((r for r in rings if isinstance(r, SecretServiceKeyring)), None)
+        ring = next((r for r in self.rings if isinstance(r, SecretServiceKeyring)), None)
         if ring is None:
             return None
         scheme = ring.schemes[ring.scheme]  # attribute names: keyring's "schemes"
@@ -279,14 +258,19 @@ class _Entries:
     def delete(self, name: str) -> bool:
         from keyring.errors import PasswordDeleteError
 
-        try:
-            self.ring.delete_password(SERVICE, name)
-        except PasswordDeleteError:
-            # keyring raises this for "no such entry" and, on some platforms, real failures.
-            if self.ring.get_password(SERVICE, name) is not None:
-                raise
-            return False
-        return True
+        error: Exception | None = None
+        failures: tuple[type[Exception], ...] = (*self._skipped, PasswordDeleteError)
+        for ring in self.rings:
+            try:
+                ring.delete_password(SERVICE, name)
+            except failures as exc:
+                error = exc
+                continue
+            return True
+        # keyring raises PasswordDeleteError for "no such entry", and for some real failures.
+        if error is not None and self.get(name) is not None:
+            raise error
+        return False
 
 
 _Store = _Entries | SecretServiceEntries
@@ -333,9 +317,9 @@ class KeyringBackend(SecretBackend):
 
     def _use_keyring(self, why: str) -> None:
         """Let ``keyring`` choose the store (``why`` the Secret Service is not used directly)."""
-        ring, label = _choose(self._given)
+        rings, label = _choose(self._given)
         logger.debug("keyring backend in use: %s (asked keyring: %s)", label, why)
-        self._entries, self._label = _Entries(ring), label
+        self._entries, self._label = _Entries(rings), label
 
     def _still_waiting(self) -> Failure:
         action, since = self._stuck or ("", 0.0)
