@@ -154,13 +154,15 @@ class _Handler(socketserver.BaseRequestHandler):
         sock: socket.socket = self.request
         try:
             uid = unlock_agent.peer_uid(sock)
+            # Read the request first, even a refused one: closing on unread data resets the
+            # connection, and the client would see a broken pipe instead of the refusal.
+            request = unlock_agent.read_message(sock, time.monotonic() + 5.0)
             if uid != os.getuid():
                 answer: dict[str, Any] = {
                     "error": f"The unlock agent refused a client of uid {uid}: it answers"
                     f" uid {os.getuid()} only."
                 }
             else:
-                request = unlock_agent.read_message(sock, time.monotonic() + 5.0)
                 try:
                     answer = self.server.agent.answer(request)
                 except SecretBackendError as exc:
