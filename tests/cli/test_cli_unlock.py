@@ -270,3 +270,29 @@ def test_another_uid_is_refused(cli: Cli, configured: Path) -> None:
     assert answer == {
         "error": "The unlock agent refused a client of uid 65534: it answers uid 0 only."
     }
+
+
+def test_every_client_gets_an_answer_while_the_agent_exits(cli: Cli, configured: Path) -> None:
+    """A call racing the agent's exit after ``lock`` gets an answer or finds no agent."""
+    cli("unlock")
+    failures: list[str] = []
+
+    def ask_until_gone() -> int:
+        calls = 0
+        while time.monotonic() < deadline:
+            calls += 1
+            try:
+                if unlock_agent.call({"op": "get", "vault": str(configured), "name": "x"}) is None:
+                    return calls
+            except tiledb.client.errors.SecretBackendError as exc:
+                failures.append(exc.problem)
+        return calls
+
+    deadline = time.monotonic() + 20
+    with concurrent.futures.ThreadPoolExecutor(4) as pool:
+        askers = [pool.submit(ask_until_gone) for _ in range(4)]
+        time.sleep(0.3)
+        cli("lock")
+        calls = sum(asker.result() for asker in askers)
+    assert time.monotonic() < deadline, "the agent never went away"
+    assert failures == [], f"{len(failures)} of {calls} calls: {failures[:3]}"

@@ -14,6 +14,7 @@ import ctypes.util
 import hmac
 import os
 import resource
+import select
 import signal
 import socket
 import socketserver
@@ -175,7 +176,9 @@ class _Handler(socketserver.BaseRequestHandler):
 
 
 class _Server(socketserver.ThreadingUnixStreamServer):
-    daemon_threads = True
+    # Not daemon threads: server_close() waits for every answer being written (each has
+    # a read deadline), so the agent never exits on a connection it accepted.
+    daemon_threads = False
 
     def __init__(self, path: str, agent: Agent) -> None:
         self.agent = agent
@@ -221,9 +224,12 @@ def main() -> int:
             server.handle_request()
     finally:
         with contextlib.suppress(OSError):
-            Path(path).unlink()
-        server.server_close()
+            Path(path).unlink()  # no new clients; forget the keys, then answer those queued
         server.agent.answer({"op": "lock"})
+        server.timeout = 0.05
+        while select.select([server], [], [], server.timeout)[0]:
+            server.handle_request()
+        server.server_close()
     return 0
 
 
