@@ -471,7 +471,7 @@ def test_a_cached_token_is_revoked_only_on_its_host_and_with_its_id_and_key(
 
 
 def test_logout_of_an_already_revoked_token(ada: LocalServer) -> None:
-    from tiledb.client.operations.logout import logout
+    from tiledb.client.operations.profile_secrets import logout
 
     ada.revoke_token(minted(ada)[0])
     result = logout(tiledb.client.client.client)
@@ -502,7 +502,7 @@ def test_profile_delete_ends_the_session_of_that_profile_only(ada: LocalServer) 
 
 
 def test_logout_of_a_record_without_a_token_id(ada: LocalServer) -> None:
-    from tiledb.client.operations.logout import logout
+    from tiledb.client.operations.profile_secrets import logout
 
     rewrite_record(token_id="")
     session_module.install(None, update_default_ctx=False)  # not the current session
@@ -653,7 +653,7 @@ def test_a_replaced_token_is_revoked_with_the_profiles_tls_settings(
 
 
 def test_logout_reports_what_it_did(ada: LocalServer) -> None:
-    from tiledb.client.operations.logout import logout
+    from tiledb.client.operations.profile_secrets import logout
 
     result = logout(tiledb.client.client.client)
     assert (result.profile_name, result.revoked, result.forgot_cached, result.ended_session) == (
@@ -667,7 +667,7 @@ def test_logout_reports_what_it_did(ada: LocalServer) -> None:
 
 
 def test_a_forbidden_revoke_is_not_an_error(ada: LocalServer) -> None:
-    from tiledb.client.operations.logout import logout
+    from tiledb.client.operations.profile_secrets import logout
 
     ada.fail_next(403, count=1)
     result = logout(tiledb.client.client.client)
@@ -860,7 +860,7 @@ def test_minting_verifies_the_server(local_tls_server: LocalServer, vault: Path)
 
 
 def test_a_revoke_of_an_unknown_token_is_not_an_error(ada: LocalServer) -> None:
-    from tiledb.client.operations.logout import logout
+    from tiledb.client.operations.profile_secrets import logout
 
     ada.fail_next(404, count=1)
     result = logout(tiledb.client.client.client)

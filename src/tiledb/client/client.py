@@ -399,7 +399,7 @@ def logout(profile_name: str | None = None, profile_dir: str | None = None) -> N
     ClientError
         If the server cannot be reached; the token is kept for a later logout.
     """
-    from tiledb.client.operations.logout import logout as _logout
+    from tiledb.client.operations.profile_secrets import logout as _logout
 
     _logout(client, profile_name, profile_dir)
 
@@ -449,14 +449,14 @@ def child_env(
     ... )  # doctest: +SKIP
     """
     from tiledb.client.basics.inputs import parse_duration
-    from tiledb.client.operations.child_env import child_env as environment_for
+    from tiledb.client.operations.child_env import prepare_child
 
     session = _current() if profile_name is None and profile_dir is None else None
     lifetime = parse_duration(ttl, what="ttl") if isinstance(ttl, str) else ttl
-    return environment_for(
+    return prepare_child(
         session, profile_name=profile_name, profile_dir=profile_dir, factory=client,
         base=base, ttl=lifetime, scope=scope,
-    )  # fmt: skip
+    ).environment  # fmt: skip
 
 
 def get_workspace() -> Workspace:

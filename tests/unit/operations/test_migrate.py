@@ -244,6 +244,15 @@ def test_profile_changed_meanwhile_is_not_overwritten(legacy: Path, vault: Path)
     assert vault_entries(vault) == []
 
 
+def test_apply_reads_the_profile_file_before_writing_and_to_verify(
+    legacy: Path, vault: Path, reads: list[str]
+) -> None:
+    plan = plan_migration()
+    reads.clear()
+    apply_migration(plan)
+    assert reads == [str(ProfileStore().path)] * 2  # before: step 2 read it too
+
+
 def test_plaintext_next_to_a_stored_secret_keeps_both(legacy: Path, vault: Path) -> None:
     apply_migration(plan_migration("default"))
     with ProfileStore().edit() as profiles:  # core adds a password to a migrated profile

@@ -3,14 +3,10 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
-
-import pytest
 
 from tiledb.client.client import client
 from tiledb.client.operations.configure import configure
 from tiledb.client.operations.profile_admin import delete_profile, list_profiles, profile_info
-from tiledb.client.storage import profiles as profiles_module
 from tiledb.client.storage.profiles import ProfileStore
 
 
@@ -25,19 +21,6 @@ def add_password_profile(name: str, *, overwrite: bool = False) -> None:
         secret_backend="encrypted-file",
         factory=client,
     )
-
-
-@pytest.fixture
-def reads(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """The profile files opened for reading from here on."""
-    opened: list[str] = []
-
-    def counting_open(file: str, *args: Any, **kwargs: Any) -> Any:
-        opened.append(file)
-        return open(file, *args, **kwargs)  # noqa: PTH123
-
-    monkeypatch.setattr(profiles_module, "open", counting_open, raising=False)
-    return opened
 
 
 def test_profile_delete_reads_the_file_twice(vault: Path, reads: list[str]) -> None:

@@ -141,7 +141,7 @@ def run_login(args: argparse.Namespace, out: Output) -> int:
 def run_logout(args: argparse.Namespace, out: Output) -> int:
     """Run ``logout``."""
     from tiledb.client.client import client
-    from tiledb.client.operations.logout import end_session
+    from tiledb.client.operations.profile_secrets import end_session
     from tiledb.client.storage.profile_keys import view
     from tiledb.client.storage.profiles import ProfileStore, resolve_profile_name
 

@@ -151,7 +151,7 @@ def run(args: argparse.Namespace, out: Output) -> int:
     verified = None
     if args.verify:  # as gh and hf do: what is saved is known to work
         from tiledb.client.errors import ClientError, LoginError
-        from tiledb.client.operations.verification import verify_credentials
+        from tiledb.client.operations.configure import verify_credentials
 
         try:
             verified = verify_credentials(

@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 
     from tiledb.client.basics.api_token import APIToken
 
-__all__ = ["PreparedChild", "child_env", "core_variable", "prepare_child", "session_environment"]
+__all__ = ["PreparedChild", "prepare_child"]
 
 _SECRET_VARIABLES = (
     "TILEDB_REST_PASSWORD",
@@ -29,53 +29,6 @@ _SECRET_VARIABLES = (
     "TILEDB_CLIENT_PASSPHRASE_FILE",
 )
 """Inherited variables a child must not see: blanked whatever the parent holds."""
-
-
-def core_variable(key: str) -> str:
-    """Return the environment variable TileDB core reads for a config ``key``.
-
-    >>> core_variable("rest.server_address")
-    'TILEDB_REST_SERVER_ADDRESS'
-    """
-    return "TILEDB_" + key.upper().replace(".", "_")
-
-
-def session_environment(session: Session) -> dict[str, str]:
-    """Return the ``TILEDB_*`` variables that carry ``session`` to TileDB core.
-
-    Its config parameters, plus ``TILEDB_SSL_VERIFY`` always (so no inherited variable or
-    profile overrides its TLS choice), and the secret variables blanked.
-    """
-    params = dict(tiledb_params(session))
-    params["rest.token"] = session.token  # a password session's is only published in-process
-    params.setdefault("ssl.verify", "true" if session.tls.verify else "false")
-    environment = {core_variable(key): value for key, value in params.items()}
-    for name in _SECRET_VARIABLES:
-        environment[name] = ""
-    return environment
-
-
-def child_env(
-    session: Session | None = None,
-    *,
-    profile_name: str | None = None,
-    profile_dir: str | None = None,
-    factory: RestFactory,
-    base: Mapping[str, str] | None = None,
-    ttl: timedelta | None = None,
-    scope: str = "*",
-    job: str = "child",
-) -> dict[str, str]:
-    """Return a child's complete environment: ``base`` (default ``os.environ``) plus the session.
-
-    Without ``session`` one is established from the profile as ``login()`` does, not made
-    current. With ``ttl`` the child gets a job token of its own, named after ``job`` and
-    narrowed to ``scope``. Raises LoginError or ClientError as ``login()`` does.
-    """
-    return prepare_child(
-        session, profile_name=profile_name, profile_dir=profile_dir, factory=factory,
-        base=base, ttl=ttl, scope=scope, job=job,
-    ).environment  # fmt: skip
 
 
 class PreparedChild(NamedTuple):
@@ -89,19 +42,30 @@ class PreparedChild(NamedTuple):
 def prepare_child(
     session: Session | None,
     *,
-    profile_name: str | None,
-    profile_dir: str | None,
+    profile_name: str | None = None,
+    profile_dir: str | None = None,
     factory: RestFactory,
     base: Mapping[str, str] | None = None,
     ttl: timedelta | None = None,
     scope: str = "*",
     job: str = "child",
 ) -> PreparedChild:
-    """:func:`child_env`, with the job token and what to call when the child has ended."""
+    """A child's complete environment: ``base`` (default ``os.environ``) plus the session.
+
+    Without ``session`` one is established from the profile as ``login()`` does, not made
+    current. With ``ttl`` the child gets a job token of its own, named after ``job`` and
+    narrowed to ``scope``; ``finish`` revokes it once the child has ended. Raises LoginError
+    or ClientError as ``login()`` does.
+    """
     if session is None:
         session = login_session(profile_name, profile_dir, factory)
+    params = dict(tiledb_params(session))
+    params["rest.token"] = session.token  # a password session's is only published in-process
+    # always TILEDB_SSL_VERIFY: no inherited variable or profile overrides the session's choice
+    params.setdefault("ssl.verify", "true" if session.tls.verify else "false")
     environment = dict(os.environ if base is None else base)
-    environment.update(session_environment(session))
+    environment.update({"TILEDB_" + k.upper().replace(".", "_"): v for k, v in params.items()})
+    environment.update(dict.fromkeys(_SECRET_VARIABLES, ""))
     if ttl is None:
         return PreparedChild(environment, None, lambda: None)
     from tiledb.client.operations.server_tokens import mint_job_token, revoke_token

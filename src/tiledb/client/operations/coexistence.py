@@ -11,13 +11,7 @@ from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path, PurePosixPath
 
-__all__ = [
-    "OUR_DISTRIBUTION",
-    "REINSTALL",
-    "VENDOR_DISTRIBUTION",
-    "VendorPackage",
-    "find_vendor_package",
-]
+__all__ = ["REINSTALL", "VENDOR_DISTRIBUTION", "VendorPackage", "find_vendor_package"]
 
 VENDOR_DISTRIBUTION = "tiledb-client"
 OUR_DISTRIBUTION = "tiledb-client-keyring"
@@ -56,15 +50,6 @@ class VendorPackage:
         )
 
 
-def _our_files() -> set[str]:
-    """Our modules as paths inside a site directory, e.g. ``tiledb/client/client.py``."""
-    return {
-        str(_PACKAGE / path.relative_to(_OUR_ROOT).as_posix())
-        for path in _OUR_ROOT.rglob("*.py")
-        if "__pycache__" not in path.parts
-    }
-
-
 def find_vendor_package() -> VendorPackage | None:
     """Return the vendor's ``tiledb-client`` if installed (nothing is imported), else ``None``."""
     try:
@@ -78,7 +63,12 @@ def find_vendor_package() -> VendorPackage | None:
     # keyring brings in) leaves out files that no longer exist.
     record = found.read_text("RECORD") or ""
     files = {str(PurePosixPath(row[0])) for row in csv.reader(record.splitlines()) if row}
-    shared = tuple(sorted(files & _our_files()))
+    ours = {  # our modules as a RECORD names them, e.g. "tiledb/client/client.py"
+        str(_PACKAGE / path.relative_to(_OUR_ROOT).as_posix())
+        for path in _OUR_ROOT.rglob("*.py")
+        if "__pycache__" not in path.parts
+    }
+    shared = tuple(sorted(files & ours))
     try:
         location: Path | None = Path(str(found.locate_file(""))).resolve()
     except (OSError, TypeError, ValueError):

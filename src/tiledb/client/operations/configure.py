@@ -2,22 +2,27 @@
 
 Under the profile file's lock: the secret, then the profile, then the replaced secrets,
 so no profile is left without its secret (SECURITY.md, "Crashes and concurrent writers").
+:func:`verify_credentials` asks the server first (``configure --verify``, ``doctor``).
 """
 
 from __future__ import annotations
 
 import logging
 import warnings
+from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from tiledb.client.basics.inputs import CredentialKind, check_name, clean_secret
+from tiledb.client.basics.models import User, Workspace
 from tiledb.client.basics.protocol import (
     is_plain_http_remote,
     normalize_host,
+    quote_segment,
     workspace_from_token,
 )
 from tiledb.client.basics.tls import checked_ca_file
-from tiledb.client.errors import ConfigurationError, SecretBackendError
+from tiledb.client.errors import ConfigurationError, LoginError, SecretBackendError
 from tiledb.client.operations.profile_secrets import (
     delete_profile_secrets,
     new_secret_id,
@@ -27,9 +32,9 @@ from tiledb.client.secrets.base import secret_entry_key
 from tiledb.client.secrets.registry import select_backend
 from tiledb.client.storage.profile_keys import SecretLocation, Tls, profile_entries, view
 from tiledb.client.storage.profiles import ProfileStore, resolve_profile_name
-from tiledb.client.transport.rest import RestFactory
+from tiledb.client.transport.rest import BasicAuth, RestClient, RestError, RestFactory
 
-__all__ = ["configure"]
+__all__ = ["VerifiedCredentials", "configure", "verify_credentials"]
 
 logger = logging.getLogger(__name__)
 
@@ -162,3 +167,73 @@ def _refuse_existing(name: str, store: ProfileStore) -> None:
         f"Profile {name!r} already exists in {store.path}. "
         "Pass overwrite=True (--overwrite) to replace it."
     )
+
+
+@dataclass(frozen=True)
+class VerifiedCredentials:
+    """What the server said about accepted credentials (``role``: the user's in the workspace)."""
+
+    host: str
+    username: str | None
+    workspace: str | None
+    workspace_id: str | None
+    role: str | None
+
+
+def verify_credentials(
+    host: str,
+    *,
+    token: str | None = None,
+    username: str | None = None,
+    password: str | None = None,
+    workspace: str | None = None,
+    verify_ssl: bool = True,
+    ca_file: str | None = None,
+    deadline: float | None = None,
+) -> VerifiedCredentials:
+    """Ask the server whether it accepts a token, or a username and password.
+
+    ``workspace`` (name or id) is required with a password; with a token it defaults to the one
+    the token names; ``deadline`` bounds each request (seconds). Raises LoginError when the
+    server refuses the credentials or knows no such workspace, ConfigurationError when the
+    arguments form no credential, ClientError when the server cannot be reached.
+    """
+    basic = None
+    if token:
+        workspace = workspace or workspace_from_token(token)
+        what = "the token"
+    elif username and password:
+        if not workspace:
+            raise ConfigurationError("A workspace is needed to verify a username and password.")
+        basic = BasicAuth(username, password)
+        what = f"the username {username!r} and its password"
+    else:
+        raise ConfigurationError("Nothing to verify: give a token, or a username and password.")
+    with RestClient(
+        host,
+        token=token or None,
+        basic=basic,
+        tls=Tls(verify_ssl, ca_file),
+        deadline=deadline,
+    ) as rest:
+        try:
+            data = rest.get("/v4/users/self") if token else None
+            user = None
+            if isinstance(data, Mapping) and isinstance(data.get("user"), Mapping):
+                user = User.from_json(data["user"])
+            path = f"/v4/workspaces/{quote_segment(workspace)}" if workspace else None
+            found = Workspace.from_json(rest.get(path) or {}) if path else None
+        except RestError as exc:
+            if exc.status in (401, 403):
+                problem = f"refused {what} (HTTP {exc.status})"
+            elif exc.status == 404:
+                problem = f"knows no workspace {workspace!r} for {what} (HTTP 404)"
+            else:
+                raise
+            raise LoginError(f"The server at {rest.host} {problem}.") from None
+    name = (user.username if user is not None else None) or username
+    if found is None:
+        return VerifiedCredentials(rest.host, name, None, None, None)
+    role = found.workspace_role
+    role_name = None if role is None else str(getattr(role, "value", role))
+    return VerifiedCredentials(rest.host, name, found.name, found.workspace_id, role_name)

@@ -1,23 +1,28 @@
 """Move plaintext secrets of profiles (and ``cloud.json``) into a secret backend, and scrub them.
 
-:func:`plan_migration` changes nothing (``--dry-run``); :func:`apply_migration` carries a
-plan out in the steps docs/cli.md ("migrate") gives, under one hold of the profile lock,
-and undoes a failed run (0600 backups only when it cannot).
+:func:`plan_migration` changes nothing (``--dry-run`` shows the plan); :func:`apply_migration`
+carries a plan out in the steps docs/cli.md ("migrate") gives, under one hold of the profile
+lock, and undoes a failed run (0600 backups only when it cannot).
 """
 
 from __future__ import annotations
 
+import itertools
 import logging
-from dataclasses import dataclass
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, Literal
 
 from tiledb.client.basics.inputs import CredentialKind
+from tiledb.client.basics.protocol import normalize_host, workspace_from_token
 from tiledb.client.errors import ConfigurationError
-from tiledb.client.operations.migration_plan import MigrationItem, MigrationPlan, plan_migration
 from tiledb.client.operations.profile_secrets import delete_profile_secrets, new_secret_id
 from tiledb.client.secrets.base import secret_entry_key
-from tiledb.client.secrets.registry import get_backend
+from tiledb.client.secrets.registry import get_backend, select_backend
 from tiledb.client.storage.legacy_files import (
+    default_cloud_json,
     make_backup,
     read_cloud_json,
     replace_file,
@@ -43,6 +48,189 @@ __all__ = [
 ]
 
 logger = logging.getLogger(__name__)
+
+Origin = Literal["profiles.json", "cloud.json"]
+CLOUD_PROFILE_NAMES = ("default", "cloud-json")
+
+
+@dataclass(frozen=True)
+class MigrationItem:
+    """One profile to migrate (or skip); its secrets are never shown.
+
+    ``profile`` is, for ``cloud.json``, the profile it becomes; ``fix`` says what lets an
+    ``"error"`` item move (e.g. ``"--workspace NAME"``); ``auth`` is the credential the
+    migrated profile uses; ``stored``, where the profile already keeps a secret.
+    """
+
+    profile: str
+    source: Path
+    origin: Origin
+    action: Literal["move", "skip", "error"]
+    reason: str
+    kinds: tuple[CredentialKind, ...] = ()
+    auth: str | None = None
+    host: str | None = None
+    workspace: str | None = None
+    username: str | None = None
+    verify_ssl: bool = True
+    secrets: Mapping[CredentialKind, str] = field(default_factory=dict, repr=False, compare=False)
+    fix: str | None = None
+    stored: SecretLocation | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        """Return a JSON-ready dict, without the secrets."""
+        return {
+            "profile": self.profile,
+            "source": str(self.source),
+            "origin": self.origin,
+            "action": self.action,
+            "reason": self.reason,
+            "secrets": list(self.kinds),
+            "auth": self.auth,
+            "host": self.host,
+            "workspace": self.workspace,
+            "fix": self.fix,
+        }
+
+
+@dataclass(frozen=True)
+class MigrationPlan:
+    """What ``apply_migration`` would do; ``backend``: ``None`` when nothing moves or none works."""
+
+    profile_file: Path
+    cloud_json: Path
+    backend: str | None
+    backend_problem: str | None
+    items: tuple[MigrationItem, ...]
+
+    @property
+    def moves(self) -> list[MigrationItem]:
+        """The items that move a secret."""
+        return [item for item in self.items if item.action == "move"]
+
+    @property
+    def errors(self) -> list[MigrationItem]:
+        """The items that cannot move as things are (each says what resolves it)."""
+        return [item for item in self.items if item.action == "error"]
+
+    def to_json(self) -> dict[str, Any]:
+        """Return a JSON-ready dict, without secrets."""
+        return {
+            "profile_file": str(self.profile_file),
+            "cloud_json": str(self.cloud_json),
+            "backend": self.backend,
+            "backend_problem": self.backend_problem,
+            "items": [item.to_json() for item in self.items],
+        }
+
+
+def _move(
+    profile: str, source: Path, origin: Origin, found: dict[CredentialKind, str], **known: Any
+) -> MigrationItem:
+    """The item that moves the plaintext secrets ``found``."""
+    reason = "plaintext " + " and ".join(found)
+    if origin == "cloud.json":
+        reason += ", becomes a new profile"
+    auth = "token" if "token" in found else "password"
+    return MigrationItem(
+        profile, source, origin, "move", reason, tuple(found), auth, secrets=found, **known
+    )
+
+
+def _profile_item(name: str, profile: Mapping[str, str], path: Path) -> MigrationItem:
+    found, typed = plaintext_secrets(profile), view(profile)
+    known: dict[str, Any] = {"workspace": typed.workspace, "username": typed.username}
+    if typed.host:
+        try:
+            normalize_host(typed.host, source=f"the host of profile {name!r}")
+        except ConfigurationError as exc:  # e.g. user:password@ in the host: never shown
+            reason = f"{exc}; fix it with: tiledb-client configure --profile {name} --overwrite"
+            return MigrationItem(
+                name, path, "profiles.json", "error", reason, tuple(found), **known
+            )
+    known["host"] = typed.host
+    if not found:
+        stored = typed.secret
+        reason = f"already in the {stored.backend!r} backend" if stored else "holds no secret"
+        return MigrationItem(name, path, "profiles.json", "skip", reason, **known)
+    return _move(name, path, "profiles.json", found, stored=typed.secret, **known)
+
+
+def _cloud_item(
+    path: Path, target: str | None, existing: Mapping[str, Any], workspace: str | None
+) -> MigrationItem | None:
+    try:
+        cloud = read_cloud_json(path)
+    except ConfigurationError as exc:  # left untouched; doctor reports it too
+        return MigrationItem("-", path, "cloud.json", "skip", f"not migrated: {exc}")
+    if cloud is None:
+        return None
+    if not cloud.has_secrets:
+        return MigrationItem("-", path, "cloud.json", "skip", "holds no secret", host=cloud.host)
+    if target is None:
+        numbered = (f"cloud-json-{n}" for n in itertools.count(2))
+        target = next(
+            n for n in itertools.chain(CLOUD_PROFILE_NAMES, numbered) if n not in existing
+        )
+    both: dict[CredentialKind, str | None] = {"token": cloud.token, "password": cloud.password}
+    found = {kind: value for kind, value in both.items() if value}
+    workspace = workspace or (workspace_from_token(cloud.token) if cloud.token else None)
+    known: dict[str, Any] = {
+        "host": cloud.host,
+        "workspace": workspace,
+        "username": cloud.username,
+        "verify_ssl": cloud.verify_ssl,
+    }
+    problem = fix = None
+    if target in existing:
+        problem = f"a profile {target!r} already exists"
+        fix = "--profile NAME, a name not in use"
+    elif not workspace:
+        problem = "it names no workspace, which a login needs"
+        fix = "--workspace NAME"
+    elif "token" not in found and not cloud.username:
+        problem = "it holds a password but no username"
+        fix = f'add "username" to {path}, or store the credentials with tiledb-client configure'
+    if problem is not None:
+        return MigrationItem(
+            target, path, "cloud.json", "error", problem, tuple(found), fix=fix, **known
+        )
+    return _move(target, path, "cloud.json", found, **known)
+
+
+def plan_migration(
+    profile_name: str | None = None,
+    profile_dir: str | os.PathLike[str] | None = None,
+    *,
+    cloud_json: str | os.PathLike[str] | None = None,
+    workspace: str | None = None,
+    backend: str | None = None,
+) -> MigrationPlan:
+    """Find the plaintext secrets to migrate, and the backend they would go to.
+
+    ``profile_name``: only this profile, or, when ``profiles.json`` has none of that name,
+    the profile ``cloud.json`` becomes (by default ``"default"``, else ``"cloud-json"``).
+    ``workspace``: that profile's (``cloud.json`` names none).
+    """
+    store = ProfileStore(profile_dir)
+    profiles = store.read()
+    cloud_path = Path(cloud_json).expanduser().absolute() if cloud_json else default_cloud_json()
+    items: list[MigrationItem] = []
+    if profile_name is not None and profile_name in profiles:
+        items.append(_profile_item(profile_name, profiles[profile_name], store.path))
+    else:
+        if profile_name is None:
+            items.extend(_profile_item(n, p, store.path) for n, p in profiles.items())
+        cloud = _cloud_item(cloud_path, profile_name, profiles, workspace)
+        if cloud is not None:
+            items.append(cloud)
+    chosen, problem = None, None
+    if any(item.action == "move" for item in items):
+        try:
+            chosen = select_backend(backend).name
+        except ConfigurationError as exc:
+            problem = str(exc)
+    return MigrationPlan(store.path, cloud_path, chosen, problem, tuple(items))
 
 
 class MigrationError(ConfigurationError):
@@ -103,15 +291,11 @@ class _Run:
         self.store = ProfileStore(plan.profile_file.parent)
         self.backend = get_backend(str(plan.backend))
         self.cloud_files = sorted({item.source for item in moves if item.origin == "cloud.json"})
-        self.backups: dict[Path, Path] = {}
         self.file_originals: dict[Path, bytes] = {}
         self.cloud_modes: dict[Path, int] = {}
         self.stored: list[str] = []  # backend keys written
-        self.ids: dict[str, str] = {}  # profile: its new secret id
-        self.auth: dict[str, CredentialKind] = {}
-        self.secrets: dict[str, dict[CredentialKind, str]] = {}
+        self.new: dict[str, tuple[SecretLocation, dict[CredentialKind, str]]] = {}  # by profile
         self.originals: dict[str, dict[str, str] | None] = {}
-        self.replaced: list[SecretLocation] = []
         self.profiles_written = False
         self.cloud_written: list[Path] = []
 
@@ -123,21 +307,19 @@ class _Run:
 
     def store_secrets(self) -> None:
         """Step 2: every secret into the backend, under a fresh secret id per profile."""
-        current = self.store.read()
         for item in self.moves:
             secrets = dict(item.secrets)
             auth: CredentialKind = "password" if item.auth == "password" else "token"
-            existing = current.get(item.profile) if item.origin == "profiles.json" else None
-            location = view(existing).secret if existing is not None else None
-            if location is not None and location.secret_id:
-                auth = self._carry_over(location, secrets, auth)
+            if item.stored is not None and item.stored.secret_id:
+                auth = self._carry_over(item.stored, secrets, auth)
             secret_id = new_secret_id(item.profile, self.store)
             for kind, value in secrets.items():
                 key = secret_entry_key(secret_id, kind)
                 self.stored.append(key)  # before set: a half-done set is cleaned up too
                 self.backend.set(key, value)
-            self.ids[item.profile], self.auth[item.profile] = secret_id, auth
-            self.secrets[item.profile] = secrets
+            where = self.backend.location(secret_entry_key(secret_id, auth)) or ""
+            location = SecretLocation(self.backend.name, secret_id, auth, where)
+            self.new[item.profile] = location, secrets
 
     def _carry_over(
         self, existing: SecretLocation, secrets: dict[CredentialKind, str], auth: CredentialKind
@@ -156,31 +338,27 @@ class _Run:
         with self.store.edit() as profiles:
             for item in self.moves:
                 current = profiles.get(item.profile)
-                if item.origin == "profiles.json":
-                    if current is None or plaintext_secrets(current) != dict(item.secrets):
-                        raise ConfigurationError(
-                            f"Profile {item.profile!r} changed while migrating; run again."
-                        )
-                    self.originals[item.profile] = dict(current)
-                    replaced = view(current).secret
-                    if replaced is not None and replaced.secret_id:
-                        self.replaced.append(replaced)
-                    new = without_plaintext(current)
-                else:
+                location = self.new[item.profile][0]
+                if item.origin == "cloud.json":
                     if current is not None:
                         raise ConfigurationError(
                             f"A profile {item.profile!r} appeared while migrating; run again."
                         )
-                    self.originals[item.profile] = None
                     new = profile_entries(
                         str(item.host),
                         str(item.workspace),
                         username=item.username if item.auth == "password" else None,
                         tls=Tls(None if item.verify_ssl else False),
+                        secret=location,
                     )
-                auth, secret_id = self.auth[item.profile], self.ids[item.profile]
-                where = self.backend.location(secret_entry_key(secret_id, auth)) or ""
-                new.update(SecretLocation(self.backend.name, secret_id, auth, where).entries())
+                else:
+                    seen = (plaintext_secrets(current), view(current).secret) if current else None
+                    if current is None or seen != (dict(item.secrets), item.stored):
+                        raise ConfigurationError(
+                            f"Profile {item.profile!r} changed while migrating; run again."
+                        )
+                    new = {**without_plaintext(current), **location.entries()}
+                self.originals[item.profile] = current
                 profiles[item.profile] = new
         self.profiles_written = True
         for path in self.cloud_files:
@@ -192,15 +370,14 @@ class _Run:
         current = self.store.read()
         for item in self.moves:
             profile = current.get(item.profile) or {}
-            secret_id = self.ids[item.profile]
-            location = view(profile).secret
-            written = location is not None and location[:2] == (self.backend.name, secret_id)
-            if plaintext_secrets(profile) or not written:
+            location, secrets = self.new[item.profile]
+            written = view(profile).secret
+            if plaintext_secrets(profile) or written is None or written[:2] != location[:2]:
                 raise ConfigurationError(
                     f"Profile {item.profile!r} read back from {self.store.path} is not as written."
                 )
-            for kind, value in self.secrets[item.profile].items():
-                if self.backend.get(secret_entry_key(secret_id, kind)) != value:
+            for kind, value in secrets.items():
+                if self.backend.get(secret_entry_key(location.secret_id, kind)) != value:
                     raise ConfigurationError(
                         f"The {kind} of profile {item.profile!r} read back from the"
                         f" {self.backend.name!r} backend does not match what was stored."
@@ -212,9 +389,10 @@ class _Run:
 
     def finish(self) -> list[str]:
         """Step 5: drop the replaced secrets; return what could not be done."""
+        replaced = [item.stored for item in self.moves if item.stored and item.stored.secret_id]
         return [
             f"could not delete the replaced secrets of {old.secret_id}: {problem}"
-            for old in self.replaced
+            for old in replaced
             for problem in delete_profile_secrets(old)
         ]
 
@@ -227,25 +405,24 @@ class _Run:
                     self.backend.delete(key)
                 except ConfigurationError as exc:
                     problems.append(f"could not delete {key!r} from {self.backend.name!r}: {exc}")
+        backups: list[Path] = []
         if problems:
             for path, data in self.file_originals.items():  # 0600, next to the original
                 try:
-                    self.backups[path] = make_backup(path, data)
+                    backups.append(make_backup(path, data))
                 except ConfigurationError as exc:
                     problems.append(str(exc))
-        backups = list(self.backups.values())
         what = "Nothing was lost: every file is as it was."
         if problems:
             what = "Some steps could not be undone: " + "; ".join(problems) + "."
-        where = (
-            " Backups of the original files are kept (they hold the plaintext secrets; delete"
-            f" them once you no longer need them): {', '.join(str(path) for path in backups)}."
-            if backups
-            else ""
-        )
+        if backups:
+            what += (
+                " Backups of the original files are kept (they hold the plaintext secrets; delete"
+                f" them once you no longer need them): {', '.join(map(str, backups))}."
+            )
         reason = str(cause) or type(cause).__name__
         logger.warning("migration failed and was undone: %s", reason)
-        return MigrationError(f"The migration failed: {reason} {what}{where}", backups)
+        return MigrationError(f"The migration failed: {reason} {what}", backups)
 
     def _restore_files(self) -> list[str]:
         problems = []
@@ -262,7 +439,7 @@ class _Run:
                     location = view(profiles[name]).secret if name in profiles else None
                     if original is not None:
                         profiles[name] = original
-                    elif location is not None and location.secret_id == self.ids.get(name):
+                    elif location is not None and location.secret_id == self.new[name][0].secret_id:
                         profiles.pop(name)
         except ConfigurationError as exc:
             problems.append(f"could not restore {self.store.path}: {exc}")

@@ -1,8 +1,7 @@
 """``tiledb-client profile``: list, show, delete and rename profiles with their secrets.
 
-Listing says whether each secret is really in its backend without reading it. Delete
-and rename hold the profile file's lock across the read, the profile change and the
-secret change, so neither strands a profile (SECURITY.md, "Crashes and concurrent writers").
+Listing checks each secret is in its backend without reading it; delete and rename hold
+the profile lock throughout (SECURITY.md, "Crashes and concurrent writers").
 """
 
 from __future__ import annotations
@@ -16,10 +15,10 @@ from typing import TYPE_CHECKING, Any, Literal
 from tiledb.client.errors import ConfigurationError, SecretBackendError
 from tiledb.client.operations.profile_secrets import (
     credential_key,
-    credential_may_be_present,
     delete_profile_secrets,
     revoke_cached_session,
 )
+from tiledb.client.secrets.registry import get_backend
 from tiledb.client.storage.profile_keys import ProfileView, shown, view
 from tiledb.client.storage.profiles import ProfileStore, resolve_profile_name
 
@@ -48,8 +47,7 @@ SecretState = Literal["present", "missing", "plaintext", "unknown", "none"]
 class ProfileInfo:
     """A stored profile as people need to see it, plaintext secrets masked.
 
-    ``backend`` is ``"plaintext"`` for a legacy profile; ``secret_detail`` says why
-    ``state`` is ``"unknown"`` or ``"missing"``.
+    ``backend``: ``"plaintext"`` for a legacy profile; ``secret_detail``: why ``state`` is so.
     """
 
     name: str
@@ -95,8 +93,6 @@ class _SecretChecker:
             key = credential_key(profile.secret)
             if profile.secret is not None and key is not None:
                 wanted.setdefault(profile.secret.backend, []).append(key)
-        from tiledb.client.secrets.registry import get_backend
-
         for backend_name, keys in wanted.items():
             try:
                 self._known[backend_name] = get_backend(backend_name).contains_many(keys)
@@ -143,17 +139,12 @@ def _info(
 def list_profiles(
     profile_dir: str | os.PathLike[str] | None = None,
     *,
-    check_secrets: bool = True,
     read: Mapping[str, Mapping[str, str]] | None = None,
 ) -> list[ProfileInfo]:
-    """Return every profile of a profile file, in file order.
-
-    ``check_secrets``: ask each backend once whether the secrets are there; ``read``: the
-    profiles of the file, already read.
-    """
+    """Every profile of a profile file (``read``: already read), each backend asked once."""
     store = ProfileStore(profile_dir)
     profiles = store.read() if read is None else read
-    checker = _SecretChecker(map(view, profiles.values())) if check_secrets else None
+    checker = _SecretChecker(map(view, profiles.values()))
     return [_info(name, profile, store, checker) for name, profile in profiles.items()]
 
 
@@ -206,10 +197,15 @@ def delete_profile(
                 raise ConfigurationError(f"There is no profile {name!r} in {store.path}.")
             position = list(profiles).index(name)
             profile = profiles.pop(name)  # first: from here on a crash leaves at worst an orphan
-        location = view(profile).secret
-        problems = delete_profile_secrets(location)
-        if location and problems and not force and credential_may_be_present(location):
-            _put_back(store, name, profile, position)
+        typed = view(profile)
+        location, problems = typed.secret, delete_profile_secrets(typed.secret)
+        kept = problems and not force and _SecretChecker([typed]).state(typed)[0] != "missing"
+        if location and kept:  # the credential may still be there: a profile must name it
+            with store.edit() as profiles:  # back at its old place
+                entries = list(profiles.items())
+                entries.insert(position, (name, profile))
+                profiles.clear()
+                profiles.update(entries)
             raise SecretBackendError(
                 f"The secrets of profile {name!r} could not be deleted from the"
                 f" {location.backend!r} backend, so the profile was kept"
@@ -221,22 +217,10 @@ def delete_profile(
     return DeleteResult(info, revoked, revoke_problem, deleted, problems)
 
 
-def _put_back(store: ProfileStore, name: str, profile: dict[str, str], position: int) -> None:
-    """Restore a removed profile at its old place in the file."""
-    with store.edit() as profiles:
-        entries = list(profiles.items())
-        entries.insert(position, (name, profile))
-        profiles.clear()
-        profiles.update(entries)
-
-
 def rename_profile(
     old: str, new: str, profile_dir: str | os.PathLike[str] | None = None
 ) -> ProfileInfo:
-    """Rename a profile and return it (secret not checked); its ``client.secret_id`` stays.
-
-    The id, a label, still shows the old name in keyring browsers.
-    """
+    """Rename a profile and return it (secret not checked); its secret id keeps the old name."""
     store = ProfileStore(profile_dir)
     with store.locked():
         store.rename(old, new)

@@ -1,6 +1,7 @@
 """A profile's secrets in its backend: their ids, their removal, its session token, orphans.
 
-Configure, profile administration and migration all go through these functions. An orphan
+Configure, profile administration and migration all go through these functions; ``logout()``
+revokes and forgets the session token (API tokens are never revoked). An orphan
 of a profile file is an entry whose secret id names that file while no profile of it names
 that id in that backend; entries naming another file are never judged. How orphans arise,
 and why a prune under the lock is safe: SECURITY.md, "Crashes and concurrent writers".
@@ -13,27 +14,35 @@ import logging
 import os
 import re
 import secrets
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from tiledb.client.basics.api_token import APIToken
+from tiledb.client.basics.tls import Tls
 from tiledb.client.errors import ClientError, ConfigurationError
-from tiledb.client.operations.logout import end_session
 from tiledb.client.secrets.base import SecretKind, secret_entry_key
 from tiledb.client.secrets.registry import backend_names, get_backend
-from tiledb.client.session.session_tokens import load_cached_token, revoke_session_token
-from tiledb.client.storage.profile_keys import SecretLocation, view
-from tiledb.client.storage.profiles import ProfileStore
+from tiledb.client.session import current as current_session
+from tiledb.client.session.session_tokens import (
+    cache_slot_of_profile,
+    load_cached_token,
+    revoke_session_token,
+)
+from tiledb.client.session.settings import resolve_tls
+from tiledb.client.storage.profile_keys import ProfileView, SecretLocation, view
+from tiledb.client.storage.profiles import ProfileStore, resolve_profile_name
 from tiledb.client.transport.rest import RestFactory
 
 __all__ = [
-    "ALL_KINDS",
+    "LogoutResult",
     "OrphanReport",
     "OrphanSecret",
     "credential_key",
-    "credential_may_be_present",
     "delete_profile_secrets",
+    "end_session",
     "find_orphans",
+    "logout",
     "new_secret_id",
     "prune_orphans",
     "revoke_cached_session",
@@ -63,22 +72,10 @@ def credential_key(location: SecretLocation | None) -> str | None:
     return secret_entry_key(location.secret_id, location.auth)
 
 
-def credential_may_be_present(location: SecretLocation | None) -> bool:
-    """Return ``False`` only when the profile's backend says its credential is gone."""
-    key = credential_key(location)
-    if location is None or key is None:
-        return True
-    try:
-        return get_backend(location.backend).contains(key)
-    except ConfigurationError:
-        return True  # the backend does not answer: it most likely deleted nothing either
-
-
 def delete_profile_secrets(location: SecretLocation | None) -> list[str]:
-    """Delete every secret a profile has in its backend; return what failed.
+    """Delete every secret a profile has in its backend; return what failed (logged, not raised).
 
-    Failures are logged, not raised: the profile change is committed, and a leftover
-    secret is an orphan that ``profile prune`` removes.
+    A leftover secret is an orphan, which ``profile prune`` removes.
     """
     if location is None or not location.secret_id:
         return []
@@ -98,10 +95,7 @@ def delete_profile_secrets(location: SecretLocation | None) -> list[str]:
 def revoke_cached_session(
     name: str, store: ProfileStore, profile: Mapping[str, str], factory: RestFactory
 ) -> tuple[bool, str | None]:
-    """Revoke the profile's cached session token; return whether it was, and why not.
-
-    ``profile`` is the profile as read (not read again); it ends the profile's current session.
-    """
+    """End the session of ``profile`` (as read), revoking its cached token: (revoked, why not)."""
     typed = view(profile)
     if typed.secret is None or typed.secret.auth != "password":
         return False, None
@@ -111,6 +105,59 @@ def revoke_cached_session(
         logger.info("could not revoke the session token of %r: %s", name, exc)
         return False, f"{exc} It was deleted here and stays valid on the server until it expires."
     return result.revoked, None
+
+
+@dataclass(frozen=True)
+class LogoutResult:
+    """What a logout did."""
+
+    profile_name: str
+    revoked: bool
+    forgot_cached: bool
+    ended_session: bool
+
+
+def logout(
+    factory: RestFactory, profile_name: str | None = None, profile_dir: str | None = None
+) -> LogoutResult:
+    """Revoke the profile's session token, forget it, end the matching session.
+
+    Raises ClientError when the server cannot be reached to revoke (nothing is forgotten),
+    ConfigurationError when the profile file or the secret backend cannot be read.
+    """
+    current = current_session.peek()
+    if profile_name is None and profile_dir is None and current is not None:
+        name, store = current.profile_name, ProfileStore(current.profile_file.parent)
+    else:
+        name, store = resolve_profile_name(profile_name), ProfileStore(profile_dir)
+    return end_session(factory, name, store.path, view(store.get(name) or {}))
+
+
+def end_session(factory: RestFactory, name: str, path: Path, profile: ProfileView) -> LogoutResult:
+    """:func:`logout` of ``profile`` as read from ``path``; another profile's session stays."""
+    current = current_session.peek()
+    if current is not None and (current.profile_name, current.profile_file) != (name, path):
+        current = None
+    slot = cache_slot_of_profile(profile)
+    cached = load_cached_token(slot) if slot is not None else None
+    revoked = False
+    if cached is not None:
+        token, record = cached
+        verify, ca_file = resolve_tls(profile, f"profile {name!r} ({path})")
+        host = str(record.get("host") or profile.host or "")
+        tls = Tls(bool(verify.value), ca_file.value or None)
+        revoked = revoke_session_token(token, factory, host=host, tls=tls)
+    own_id = current.session_token_id if current is not None else None
+    if current is not None and own_id and (cached is None or cached[0].token_id != own_id):
+        # the session's own token, which no cache held (a password from the environment)
+        own = APIToken(token_id=own_id, api_key=current.token)
+        if revoke_session_token(own, factory, host=current.host, tls=current.tls):
+            revoked = True
+    forgot = slot is not None and cached is not None and slot[0].delete(slot[1])
+    if current is not None:
+        current_session.forget()
+    logger.info("logged out of profile %r (revoked: %s)", name, revoked)
+    return LogoutResult(name, revoked, forgot, current is not None)
 
 
 @dataclass(frozen=True)
@@ -134,14 +181,22 @@ class OrphanReport:
     problems: tuple[str, ...] = ()
 
 
-_Entries = dict[str, list[tuple[OrphanSecret, str]]]  # profile file: (entry, its secret id)
+def _orphans(
+    store: ProfileStore,
+    backends: Iterable[str] | None,
+    everywhere: bool,
+    *,
+    prune: bool = False,
+    factory: RestFactory | None = None,
+) -> OrphanReport:
+    """Judge our entries naming ``store``'s file (every file, ``everywhere``) under its lock.
 
-
-def _our_keys(backends: Iterable[str]) -> tuple[_Entries, list[tuple[str, str]]]:
-    """Every entry of ours, by the profile file its key names; and the backends not searched."""
-    by_file: _Entries = {}
-    not_searched: list[tuple[str, str]] = []
-    for name in backends:
+    A file that is gone (a deleted CI workspace or notebook folder) names nothing: all its
+    entries are orphans; its folder, if left, is locked all the same.
+    """
+    by_file: dict[str, list[tuple[OrphanSecret, str]]] = {}  # profile file: (entry, secret id)
+    not_searched: list[tuple[str, str]] = []  # (backend or file, why)
+    for name in backend_names() if backends is None else backends:
         try:
             keys = get_backend(name).keys()
         except ConfigurationError as exc:
@@ -153,45 +208,26 @@ def _our_keys(backends: Iterable[str]) -> tuple[_Entries, list[tuple[str, str]]]
         for key in keys:
             if match := _KEY.fullmatch(key):
                 by_file.setdefault(match["file"], []).append((OrphanSecret(name, key), match["id"]))
-    return by_file, not_searched
-
-
-def _unnamed(file: str, entries: list[tuple[OrphanSecret, str]]) -> list[OrphanSecret]:
-    """Those of ``entries`` (all naming ``file``) that no profile of ``file`` names."""
-    profiles = ProfileStore(Path(file).parent).read() if Path(file).is_file() else {}
-    locations = (view(profile).secret for profile in profiles.values())
-    named = {(location.backend, location.secret_id) for location in locations if location}
-    return [entry for entry, id_ in entries if (entry.backend, id_) not in named]
-
-
-def _each_file(
-    store: ProfileStore,
-    backends: Iterable[str] | None,
-    *,
-    everywhere: bool,
-    prune: Callable[[list[OrphanSecret]], None] | None,
-) -> OrphanReport:
-    """Judge the entries of ``store``'s file (every file, ``everywhere``), each under its lock.
-
-    A file that is gone (a deleted CI workspace or notebook folder) names nothing: all its
-    entries are orphans; its folder, if left, is locked all the same.
-    """
-    by_file, not_searched = _our_keys(backend_names() if backends is None else backends)
-    files = sorted(by_file) if everywhere else [str(store.path)]
     orphans: list[OrphanSecret] = []
-    for file in files:
-        folder = Path(file).parent
-        lock = ProfileStore(folder).locked() if folder.is_dir() else contextlib.nullcontext()
+    problems: list[str] = []
+    for file in sorted(by_file) if everywhere else [str(store.path)]:
+        folder = ProfileStore(Path(file).parent)
+        lock = folder.locked() if folder.directory.is_dir() else contextlib.nullcontext()
         try:
-            with lock:
-                found = _unnamed(file, by_file.get(file, []))
-                if prune is not None:
-                    prune(found)
+            with lock:  # an entry is an orphan when no profile of its file names it
+                profiles = folder.read().values() if folder.exists() else ()
+                locations = (view(profile).secret for profile in profiles)
+                named = {(where.backend, where.secret_id) for where in locations if where}
+                entries = by_file.get(file, [])
+                found = [entry for entry, id_ in entries if (entry.backend, id_) not in named]
+                if prune:
+                    found = [orphan for orphan in found if _delete(orphan, factory, problems)]
         except ConfigurationError as exc:
             not_searched.append((file, str(exc)))
             continue
         orphans += found
-    return OrphanReport(None if everywhere else store.path, tuple(orphans), tuple(not_searched))
+    profile_file = None if everywhere else store.path
+    return OrphanReport(profile_file, tuple(orphans), tuple(not_searched), tuple(problems))
 
 
 def find_orphans(
@@ -201,7 +237,7 @@ def find_orphans(
     everywhere: bool = False,
 ) -> OrphanReport:
     """List the orphan secrets of a profile file (of every one, ``everywhere``); reads no secret."""
-    return _each_file(ProfileStore(profile_dir), backends, everywhere=everywhere, prune=None)
+    return _orphans(ProfileStore(profile_dir), backends, everywhere)
 
 
 def prune_orphans(
@@ -211,28 +247,21 @@ def prune_orphans(
     factory: RestFactory | None = None,
     everywhere: bool = False,
 ) -> OrphanReport:
-    """Delete the orphan secrets of a profile file (of every one, ``everywhere``), under its lock.
+    """Delete the orphans :func:`find_orphans` lists; with ``factory``, revoke session tokens."""
+    return _orphans(ProfileStore(profile_dir), backends, everywhere, prune=True, factory=factory)
 
-    With ``factory``, an orphan session token is revoked on the server first.
-    """
-    deleted: list[OrphanSecret] = []
-    problems: list[str] = []
 
-    def delete(found: list[OrphanSecret]) -> None:
-        for orphan in found:
-            try:
-                if factory is not None and orphan.key.startswith("session: "):
-                    _revoke_orphan_session(orphan, factory)
-                get_backend(orphan.backend).delete(orphan.key)
-            except ConfigurationError as exc:
-                problems.append(f"{orphan.key!r} in {orphan.backend!r}: {exc}")
-                continue
-            deleted.append(orphan)
-            logger.info("deleted the orphan secret %r from %s", orphan.key, orphan.backend)
-
-    store = ProfileStore(profile_dir)
-    report = _each_file(store, backends, everywhere=everywhere, prune=delete)
-    return OrphanReport(report.profile_file, tuple(deleted), report.not_searched, tuple(problems))
+def _delete(orphan: OrphanSecret, factory: RestFactory | None, problems: list[str]) -> bool:
+    """Delete one orphan; return whether it was (else what failed is added to ``problems``)."""
+    try:
+        if factory is not None and orphan.key.startswith("session: "):
+            _revoke_orphan_session(orphan, factory)
+        get_backend(orphan.backend).delete(orphan.key)
+    except ConfigurationError as exc:
+        problems.append(f"{orphan.key!r} in {orphan.backend!r}: {exc}")
+        return False
+    logger.info("deleted the orphan secret %r from %s", orphan.key, orphan.backend)
+    return True
 
 
 def _revoke_orphan_session(orphan: OrphanSecret, factory: RestFactory) -> None:

@@ -87,12 +87,7 @@ def revoke_tokens(
     rest: RestClient, tokens: list[ServerToken], *, current_id: str | None = None
 ) -> tuple[list[ServerToken], list[tuple[ServerToken, str]]]:
     """Revoke ``tokens``, ``current_id`` last; return the revoked (or gone), the others and why."""
-    revoked: list[ServerToken] = []
-    failed: list[tuple[ServerToken, str]] = []
-    for item in sorted(tokens, key=lambda t: t.token.token_id == current_id):
-        problem = revoke_token(rest, item.token)
-        if problem is None:
-            revoked.append(item)
-        else:
-            failed.append((item, problem))
-    return revoked, failed
+    ordered = sorted(tokens, key=lambda item: item.token.token_id == current_id)
+    outcomes = [(item, revoke_token(rest, item.token)) for item in ordered]
+    failed = [(item, problem) for item, problem in outcomes if problem is not None]
+    return [item for item, problem in outcomes if problem is None], failed

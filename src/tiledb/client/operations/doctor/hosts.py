@@ -13,8 +13,8 @@ from typing import NamedTuple
 from tiledb.client.basics.protocol import is_plain_http_remote, normalize_host
 from tiledb.client.basics.tls import absolute_ca_file, ca_file_problem
 from tiledb.client.errors import ClientError, ConfigurationError, LoginError
+from tiledb.client.operations.configure import verify_credentials
 from tiledb.client.operations.doctor.findings import Finding, Severity, severity_for
-from tiledb.client.operations.verification import verify_credentials
 from tiledb.client.secrets import passphrase
 from tiledb.client.session.settings import resolve, resolve_tls
 from tiledb.client.storage.profile_keys import ProfileView
