@@ -210,11 +210,7 @@ def verify_credentials(
     else:
         raise ConfigurationError("Nothing to verify: give a token, or a username and password.")
     with RestClient(
-        host,
-        token=token or None,
-        basic=basic,
-        tls=Tls(verify_ssl, ca_file),
-        deadline=deadline,
+        host, token=token or None, basic=basic, tls=Tls(verify_ssl, ca_file), deadline=deadline
     ) as rest:
         try:
             data = rest.get("/v4/users/self") if token else None
