@@ -1,10 +1,10 @@
 """A profile's secrets in its backend: their ids, their removal, its session token, orphans.
 
-Configure, profile administration and migration all go through these functions; ``logout()``
-revokes and forgets the session token (API tokens are never revoked). An orphan
-of a profile file is an entry whose secret id names that file while no profile of it names
-that id in that backend; entries naming another file are never judged. How orphans arise,
-and why a prune under the lock is safe: SECURITY.md, "Crashes and concurrent writers".
+Configure, profile administration, migration and ``logout()`` (which revokes and forgets the
+session token; API tokens are never revoked) go through these functions. An orphan of a
+profile file is an entry whose secret id names that file while no profile of it names that
+id in that backend; entries naming another file are never judged. How orphans arise, and
+why a prune under the lock is safe: SECURITY.md, "Crashes and concurrent writers".
 """
 
 from __future__ import annotations
