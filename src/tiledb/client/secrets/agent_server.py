@@ -71,18 +71,23 @@ class Agent:
         self.lock = threading.Lock()
         self.started = time.time()
         self.ever_unlocked = False
+        self.exiting = False  # decided under the lock, so no key is taken after it
 
     def alive(self) -> bool:
-        """Forget expired keys; whether anything is held (or the start grace still runs)."""
+        """Forget expired keys; whether anything is held (or the start grace still runs).
+
+        Once it says no, the agent is exiting: it takes no key any more.
+        """
         now = time.time()
         with self.lock:
             for path, (key, expires) in list(self.keys.items()):
                 if expires is not None and expires <= now:
                     key[:] = bytes(len(key))
                     del self.keys[path]
-            return bool(self.keys) or (
-                not self.ever_unlocked and now - self.started < START_GRACE_SECONDS
+            self.exiting = self.exiting or not (
+                self.keys or (not self.ever_unlocked and now - self.started < START_GRACE_SECONDS)
             )
+            return not self.exiting
 
     def answer(self, request: dict[str, Any]) -> dict[str, Any]:
         """Answer one request (``status``, ``unlock``, ``lock``, ``get``, ``set``, ``delete``)."""
@@ -105,6 +110,12 @@ class Agent:
             ttl = float(request.get("ttl") or 0)
             expires = time.time() + ttl if ttl > 0 else None
             with self.lock:
+                if self.exiting:
+                    given[:] = bytes(len(given))
+                    raise SecretBackendError(
+                        "The unlock agent was exiting and did not take the key.",
+                        hint="Run `tiledb-client unlock` again.",
+                    )
                 self.keys[vault] = (given, expires)
                 self.ever_unlocked = True
             return {"vault": vault, "expires": expires}
@@ -225,6 +236,8 @@ def main() -> int:
     finally:
         with contextlib.suppress(OSError):
             Path(path).unlink()  # no new clients; forget the keys, then answer those queued
+        with server.agent.lock:
+            server.agent.exiting = True  # also on SIGTERM
         server.agent.answer({"op": "lock"})
         server.timeout = 0.05
         while select.select([server], [], [], server.timeout)[0]:
