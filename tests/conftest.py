@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -150,6 +151,10 @@ def hermetic_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Pa
 
     registry.forget_backends()
     yield home
+    for thread in threading.enumerate():  # a revocation left pending must not log in the next test
+        if isinstance(thread, threading.Timer) and thread.name == "tiledb-client token revocation":
+            thread.cancel()
+            thread.join(10)
     registry.forget_backends()
     session.install(None, update_default_ctx=False)
     set_default_ctx_for_new_threads(None)  # login() made it process-wide
